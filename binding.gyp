@@ -1,0 +1,31 @@
+{
+  # Builds native/ into build/Release/wdav.node. On Linux the real fanotify core is compiled;
+  # elsewhere only the portable parts, and the daemon reports fanotify unavailable.
+  # Vectorscan/Hyperscan (libhs) is optional: detected with pkg-config.
+  "variables": {
+    "have_hs%": "<!(pkg-config --exists libhs 2>/dev/null && echo 1 || echo 0)"
+  },
+  "targets": [
+    {
+      "target_name": "wdav",
+      "sources": [ "native/binding.cc", "native/core/sys.cc" ],
+      "include_dirs": [ "<!(node -p \"require('node-addon-api').include_dir\")", "native" ],
+      "defines": [ "NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS" ],
+      "cflags!": [ "-fno-exceptions" ],
+      "cflags_cc!": [ "-fno-exceptions" ],
+      "cflags_cc": [ "-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter" ],
+      "xcode_settings": { "GCC_ENABLE_CPP_EXCEPTIONS": "YES", "CLANG_CXX_LANGUAGE_STANDARD": "c++17" },
+      "conditions": [
+        [ "OS=='linux'", {
+          "defines": [ "WDAV_HAVE_FANOTIFY" ],
+          "libraries": [ "-lpthread" ]
+        } ],
+        [ "have_hs==1", {
+          "defines": [ "WDAV_HAVE_HS" ],
+          "cflags_cc": [ "<!@(pkg-config --cflags libhs)" ],
+          "libraries": [ "<!@(pkg-config --libs libhs)" ]
+        } ]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,36 @@
+// src/shared/native.ts — loads the native addon (build/Release/wdav.node) and types its surface.
+// Components never import the addon directly: they receive a NativeBinding through the daemon
+// context, so tests can inject a different binding. Must not: wrap behaviour, only load + type.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { packageRoot } from './paths.js';
+
+export interface NativeFeatures {
+  fanotify: boolean;
+  vectorscan: boolean;
+}
+
+export interface PeerCredentials {
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
+export interface NativeBinding {
+  features: NativeFeatures;
+  peerCred(fd: number): PeerCredentials;
+  sdNotify(socketPath: string, state: string): void;
+  // Sections added by the fanotify core and the pattern matcher are typed in their own
+  // modules (src/rtp/fanotify/binding.ts, src/engine/patterns/binding.ts) and read from here.
+  [key: string]: unknown;
+}
+
+let loaded: NativeBinding | undefined;
+
+export function loadNative(): NativeBinding {
+  if (!loaded) {
+    const require = createRequire(import.meta.url);
+    loaded = require(path.join(packageRoot(), 'build', 'Release', 'wdav.node')) as NativeBinding;
+  }
+  return loaded;
+}
