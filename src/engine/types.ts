@@ -1,0 +1,41 @@
+// src/engine/types.ts — the engine's contract with its callers (real-time protection,
+// on-demand scans, threats). Owns only types. The engine knows nothing of queues or RTP.
+
+/** Threat types (issue 6); `threatTypeSettings` can act per type. */
+export const THREAT_TYPES = ['virus', 'trojan', 'potentially_unwanted_application', 'archive_bomb', 'test'] as const;
+export type ThreatType = (typeof THREAT_TYPES)[number];
+
+/** What to scan: an open fd (real-time events; the engine must not close it) or a path. */
+export type ScanSource = { fd: number; path?: string } | { path: string | Buffer };
+
+export interface ScanContext {
+  origin: 'real_time' | 'on_write' | 'on_demand';
+  /** Look inside zip/gzip/tar (on-demand scans with scanArchives). */
+  scanArchives: boolean;
+  /** Files larger than this are skipped (reason 'too_large'); 0 = no limit. */
+  maxFileSize: number;
+  /** Compute sha256 of every scanned file (enableFileHashComputation). */
+  computeHash?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface Detection {
+  name: string;
+  threatType: ThreatType;
+  /** Where inside an archive, e.g. `dir/inner.tar.gz->evil.bin` (the outer path is the caller's). */
+  memberPath?: string;
+  /** Which kind of signature matched: 'builtin' | 'hash' | 'body' | 'yara' | 'archive_limit'. */
+  engine: string;
+}
+
+export type ScanResult =
+  | { kind: 'clean'; bytes: number; sha256?: string; generation: number }
+  | ({ kind: 'detected'; bytes: number; sha256?: string; generation: number } & Detection)
+  | { kind: 'skipped'; reason: string; generation: number }
+  | { kind: 'error'; code: string; message: string; generation: number };
+
+export interface Engine {
+  scan(source: ScanSource, ctx: ScanContext): Promise<ScanResult>;
+  /** The definitions generation new scans start on; changes on every (re)load. */
+  readonly generation: number;
+}
