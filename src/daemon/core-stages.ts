@@ -1,0 +1,86 @@
+// src/daemon/core-stages.ts — the stages the daemon core owns: configuration, store and the
+// control API. Components add their own stages (src/daemon/stages.ts lists them all in order).
+import { buildApp, type Api } from '../api/app.js';
+import { Authorizer } from '../api/authz.js';
+import { allRoutes } from '../api/routes/index.js';
+import { listenOnSocket, removeSocket } from '../api/server.js';
+import { openDatabase } from '../store/db.js';
+import { ExclusionsStore } from '../store/exclusions.js';
+import { MetaStore } from '../store/meta.js';
+import { SettingsStore } from '../store/settings.js';
+import type { SettingId } from '../config/managed-keys.js';
+import { registerCoreHealth } from './core-health.js';
+import type { Stage } from './lifecycle.js';
+import type { Services } from './services.js';
+
+export const configStage: Stage = {
+  name: 'config',
+  start(s) {
+    s.config.load();
+    s.logs.setLevel(s.options.logLevel ?? s.config.settings.logLevel);
+    s.config.on('change', (changed: SettingId[]) => {
+      s.logs.child('config').info({ changed }, 'effective configuration changed');
+      if (changed.includes('logLevel')) s.logs.setLevel(s.config.settings.logLevel);
+    });
+  },
+  stop(s) {
+    s.config.stop();
+  },
+  reload(s) {
+    s.config.reloadManaged();
+    s.config.refresh();
+  },
+};
+
+export const storeStage: Stage = {
+  name: 'store',
+  start(s) {
+    const opened = openDatabase(s.options.stateDir, s.logs.child('store'));
+    s.store = {
+      db: opened.db,
+      file: opened.file,
+      meta: new MetaStore(opened.db),
+      settings: new SettingsStore(opened.db),
+      exclusions: new ExclusionsStore(opened.db),
+    };
+    s.config.start({ settings: s.store.settings, exclusions: s.store.exclusions });
+    // A level given on the command line wins at startup over the stored one.
+    s.logs.setLevel(s.options.logLevel ?? s.config.settings.logLevel);
+    registerCoreHealth(s, opened.recreatedFrom);
+  },
+  stop(s) {
+    s.store.db.close();
+  },
+};
+
+let app: Api | null = null;
+let authorizer: Authorizer | null = null;
+
+export const apiStage: Stage = {
+  name: 'api',
+  async start(s) {
+    const logger = s.logs.child('api');
+    authorizer = new Authorizer(s.native, s.config.settings.wdavdaemon.socketGroup);
+    app = buildApp({ authorizer, logger, routes: allRoutes(s) });
+    await listenOnSocket(app, {
+      socketPath: s.options.socket,
+      mode: parseInt(s.config.settings.wdavdaemon.socketMode, 8),
+      groupId: authorizer.groupId,
+      logger,
+    });
+    logger.info({ socket: s.options.socket, mode: s.config.settings.wdavdaemon.socketMode, readerGroup: s.config.settings.wdavdaemon.socketGroup, readerGid: authorizer.groupId }, 'control API listening');
+  },
+  async stop(s) {
+    if (app) await app.close();
+    app = null;
+    removeSocket(s.options.socket);
+  },
+  reload() {
+    authorizer?.refresh();
+  },
+};
+
+export function servicesSkeleton(base: Omit<Services, 'store'>): Services {
+  // The store is assigned by storeStage before any later stage or route can read it.
+  return { ...base, store: undefined as unknown as Services['store'] };
+}

@@ -1,0 +1,9 @@
+// src/daemon/stages.ts — the startup order (ARCHITECTURE §1, issue 2):
+// config → store → definitions → engine → API socket → RTP → ready.
+// Shutdown runs in reverse: RTP stops first, then work drains, the API closes, the DB closes.
+import type { Stage } from './lifecycle.js';
+import { apiStage, configStage, storeStage } from './core-stages.js';
+
+export function daemonStages(): Stage[] {
+  return [configStage, storeStage, apiStage];
+}
