@@ -18,6 +18,8 @@
       "conditions": [
         [ "OS=='linux'", {
           "defines": [ "WDAV_HAVE_FANOTIFY" ],
+          "sources": [ "native/core/fanotify_file.cc", "native/core/fanotify_pending.cc",
+                       "native/core/fanotify_group.cc", "native/core/fanotify_reader.cc" ],
           "libraries": [ "-lpthread" ]
         } ],
         [ "have_hs==1", {

@@ -29,6 +29,8 @@ export const ERRORS = {
   WDAV_ERR_RESTORE_REFUSED: { status: 409, message: 'Restore refused' },
   WDAV_ERR_DB: { status: 500, message: 'Database error' },
   WDAV_ERR_NATIVE: { status: 500, message: 'Native call failed' },
+  WDAV_ERR_FANOTIFY_UNAVAILABLE: { status: 503, message: 'fanotify real-time protection is not available on this system' },
+  WDAV_ERR_FANOTIFY_MARK: { status: 500, message: 'Could not change a fanotify mark' },
   WDAV_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   WDAV_ERR_DAEMON_RUNNING: { status: 409, message: 'Another wdavdaemon is already serving this socket' },
   WDAV_ERR_DAEMON_UNREACHABLE: { status: 503, message: 'Cannot reach wdavdaemon' },

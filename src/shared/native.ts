@@ -21,7 +21,7 @@ export interface NativeBinding {
   peerCred(fd: number): PeerCredentials;
   sdNotify(socketPath: string, state: string): void;
   // Sections added by the fanotify core and the pattern matcher are typed in their own
-  // modules (src/rtp/fanotify/binding.ts, src/engine/patterns/binding.ts) and read from here.
+  // modules (src/rtp/fanotify/native.ts, src/engine/patterns/binding.ts) and read from here.
   [key: string]: unknown;
 }
 

@@ -1,0 +1,123 @@
+// native/core/fanotify_group.h — one fanotify group (FAN_CLASS_CONTENT) with its reader thread.
+//
+// Ownership hand-off (rule 1 of docs/fanotify-core.md — every permission event answered once):
+//   * The reader thread owns an event from read() until it is registered in the PendingTable.
+//     Before that point it may answer it itself: own pid, out of scope, table full, dup failure,
+//     or the hand-off to JS refused (Sink::deliver false: TSFN queue full).
+//   * Registration and hand-off are one step (PendingTable::register_if): the batch is queued to
+//     JS with the table locked and entries are inserted only if queueing succeeded.
+//   * Once registered, only the remover of the entry answers it: Respond() (JS verdict), the
+//     deadline sweeper in the reader thread (default response), or Close(). A Respond() for an
+//     id already removed returns false and writes nothing.
+//   * The table keeps the original event fd open until the response is written (the kernel
+//     matches responses by fd number). JS receives a dup and closes that dup itself.
+//   * close_write events are notifications: their fd passes to JS with the batch (JS closes it),
+//     or is closed here when dropped.
+// Threads: reader thread (poll on fanotify fd + eventfd + /proc/self/mountinfo); every other
+// method runs on the JS thread. fd_mu_ serialises every use of the fanotify fd, so Close() can
+// close it first (the kernel then allows all pending events) without racing a read or write.
+// Owns: the fanotify fd, eventfd, mountinfo fd, reader thread, pending table, Sink.
+// Must not: call into JS (only through Sink), or block the reader thread on JS.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fanotify_pending.h"
+#include "fanotify_types.h"
+
+namespace wdav {
+namespace fan {
+
+class Group {
+ public:
+  // fanotify_init + eventfd + mountinfo. Returns 0 or errno; *what names the failing call.
+  static int Create(const Config& cfg, std::shared_ptr<Group>* out, const char** what);
+  ~Group();
+  Group(const Group&) = delete;
+  Group& operator=(const Group&) = delete;
+
+  // Starts the reader thread, which delivers through `sink`. Returns 0 or errno.
+  int Start(std::unique_ptr<Sink> sink);
+
+  // Mount (filesystem=false) or filesystem marks for the RTP events. Return 0 or errno.
+  int AddMark(const std::string& path, bool filesystem);
+  int RemoveMark(const std::string& path, bool filesystem);
+
+  void SetScope(const std::vector<std::string>& prefixes);
+  void SetTimeoutMs(uint32_t ms) { timeout_ms_.store(ms); }
+  void SetDefaultAllow(bool allow) { default_allow_.store(allow); }
+  void SetPendingCapacity(uint32_t n) { pending_capacity_.store(n); }
+  void SetCloseWriteCapacity(uint32_t n) { close_write_capacity_.store(n); }
+
+  // JS verdict. False when `id` is not pending (answered by deadline, close, or unknown).
+  // With allow && ignore_mark, adds a kernel ignore mark on the inode first when the epoch
+  // (explicit, else the event's) is current, the fs is local and the file is unchanged.
+  bool Respond(uint64_t id, bool allow, bool ignore_mark, bool has_epoch, uint32_t epoch);
+
+  // Drops every inode mark of the group (ignore marks; mount/filesystem marks stay) and bumps
+  // the epoch. Returns 0 or errno; *epoch_out receives the new epoch.
+  int FlushIgnoreMarks(uint32_t* epoch_out);
+
+  uint32_t Epoch() const { return epoch_.load(); }
+  bool Closed() const { return closed_.load(); }
+  bool NoAtime() const { return noatime_; }
+  bool MountWatch() const { return mount_fd_ >= 0; }
+  const char* IgnoreMode();
+  Stats GetStats();
+
+  // JS thread: a batch reached the sink callback (delivered to JS or discarded there).
+  void BatchConsumed(const Batch& batch);
+
+  // Closes the fanotify fd first, then wakes and joins the reader, closes pending fds and
+  // releases the sink. Idempotent. Not async-signal-safe: never call from a signal handler.
+  void Close();
+
+ private:
+  Group() = default;
+  void Run();
+  bool ReadOnce();
+  void Sweep();
+  void NotifyMounts();
+  void Answer(int fd, bool allow);
+  void AnswerLocked(int fd, bool allow);
+  void MaybeIgnoreLocked(const Pending& p, uint32_t epoch);
+  int IgnoreMarkLocked(int fd, bool add);
+  void ClearIgnoreOnCloseWrite(int fd);
+  std::vector<std::string> Scope();
+
+  std::mutex fd_mu_;  // guards fan_fd_ and ignore_flags_
+  int fan_fd_ = -1;
+  unsigned ignore_flags_ = 0;
+  int wake_fd_ = -1;
+  int mount_fd_ = -1;
+  bool noatime_ = false;
+  int32_t self_pid_ = 0;
+
+  std::mutex scope_mu_;
+  std::vector<std::string> scope_;
+
+  std::atomic<uint32_t> timeout_ms_{5000};
+  std::atomic<bool> default_allow_{true};
+  std::atomic<uint32_t> pending_capacity_{1024};
+  std::atomic<uint32_t> close_write_capacity_{1024};
+  std::atomic<uint32_t> epoch_{0};
+  std::atomic<uint64_t> cw_in_flight_{0};
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> closed_{false};
+  bool mounts_notice_pending_ = false;  // reader thread only
+  uint64_t next_id_ = 1;                // reader thread only
+
+  PendingTable table_;
+  Counters counters_;
+  std::unique_ptr<Sink> sink_;
+  std::thread reader_;
+  std::vector<uint64_t> buf_;  // read buffer, 8-byte aligned for fanotify_event_metadata
+};
+
+}  // namespace fan
+}  // namespace wdav

@@ -1,0 +1,216 @@
+// native/core/fanotify_reader.cc — the reader thread of a fanotify Group: poll(fanotify fd,
+// wake eventfd, /proc/self/mountinfo), read events, answer on its own what JS must not see
+// (own pid, out of scope, no room), hand the rest to JS in one batch per read, and answer
+// expired entries with the default response. Ownership rules: fanotify_group.h.
+// Must not: block on JS, open files by path, or touch JS values.
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/fanotify.h>
+#include <unistd.h>
+
+#include "fanotify_file.h"
+#include "fanotify_group.h"
+
+namespace wdav {
+namespace fan {
+
+namespace {
+constexpr int kMountRetryMs = 100;  // retry a mounts notice refused by a full JS queue
+}
+
+void Group::Run() {
+  // Signals belong to the JS thread (libuv); this thread must never run a handler.
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
+
+  int fan_fd;
+  {
+    std::lock_guard<std::mutex> lk(fd_mu_);
+    fan_fd = fan_fd_;
+  }
+  while (!stop_.load()) {
+    struct pollfd fds[3];
+    fds[0] = {fan_fd, POLLIN, 0};
+    fds[1] = {wake_fd_, POLLIN, 0};
+    fds[2] = {mount_fd_, POLLPRI, 0};  // a negative fd is ignored by poll
+    int timeout = -1;
+    Clock::time_point next;
+    if (table_.next_deadline(&next)) {
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count() + 1;
+      timeout = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(ms, 60000)));
+    }
+    if (mounts_notice_pending_ && (timeout < 0 || timeout > kMountRetryMs)) timeout = kMountRetryMs;
+    int r = poll(fds, 3, timeout);
+    if (r < 0 && errno != EINTR) break;
+    if (stop_.load()) break;
+    if (r > 0 && (fds[1].revents & POLLIN)) {
+      uint64_t v;
+      ssize_t n = read(wake_fd_, &v, sizeof(v));
+      (void)n;
+    }
+    // mounts_poll() reports a change once per poll call, so check on every return.
+    if (r > 0 && (fds[2].revents & (POLLPRI | POLLERR))) {
+      counters_.mount_changes++;
+      mounts_notice_pending_ = true;
+    }
+    if (r > 0 && (fds[0].revents & POLLIN)) {
+      // Drain what is queued now, but keep sweeping deadlines between reads under a storm.
+      for (int i = 0; i < 16 && ReadOnce(); ++i) Sweep();
+    }
+    Sweep();
+    if (mounts_notice_pending_) NotifyMounts();
+  }
+}
+
+void Group::NotifyMounts() {
+  Batch* b = new Batch();
+  b->mounts_changed = true;
+  if (sink_->deliver(b)) {
+    mounts_notice_pending_ = false;
+  } else {
+    delete b;
+  }
+}
+
+void Group::Sweep() {
+  std::vector<PendingTable::Entry> expired;
+  table_.take_expired(Clock::now(), &expired);
+  bool allow = default_allow_.load();
+  for (auto& e : expired) {
+    Answer(e.second.fd, allow);
+    counters_.native_timeout++;
+  }
+}
+
+// Reads one buffer of events. Returns true when more may be queued.
+bool Group::ReadOnce() {
+  char* buf = reinterpret_cast<char*>(buf_.data());
+  const size_t cap = buf_.size() * sizeof(uint64_t);
+  ssize_t len;
+  {
+    std::lock_guard<std::mutex> lk(fd_mu_);
+    if (fan_fd_ < 0) return false;  // closing: the kernel answers everything
+    do {
+      len = read(fan_fd_, buf, cap);
+    } while (len < 0 && errno == EINTR);
+  }
+  if (len <= 0) {
+    // EAGAIN: drained. Other errors (e.g. EMFILE when the event fd cannot be created) make
+    // the kernel deny that one event itself; count and carry on.
+    if (len < 0 && errno != EAGAIN) counters_.read_errors++;
+    return false;
+  }
+  const Clock::time_point now = Clock::now();
+  const Clock::time_point deadline = now + std::chrono::milliseconds(timeout_ms_.load());
+  const bool default_allow = default_allow_.load();
+  const size_t capacity = pending_capacity_.load();
+  const uint64_t cw_capacity = close_write_capacity_.load();
+  const uint32_t epoch = epoch_.load();
+  const std::vector<std::string> scope = Scope();
+  // Entries only leave the table meanwhile (other threads never insert), so depth() is a safe
+  // upper bound for the capacity check.
+  const size_t depth = table_.depth();
+
+  Batch* batch = new Batch();
+  std::vector<PendingTable::Entry> staged;
+  const struct fanotify_event_metadata* m = reinterpret_cast<const struct fanotify_event_metadata*>(buf);
+  for (; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len)) {
+    if (m->vers != FANOTIFY_METADATA_VERSION) {
+      counters_.read_errors++;
+      if (m->fd >= 0) close(m->fd);
+      continue;
+    }
+    if (m->mask & FAN_Q_OVERFLOW) counters_.overflow++;
+    if (m->fd < 0) continue;
+    const bool exec = m->mask & FAN_OPEN_EXEC_PERM;
+    if (exec || (m->mask & FAN_OPEN_PERM)) {
+      (exec ? counters_.events_exec : counters_.events_open)++;
+      if (m->pid == self_pid_) {
+        Answer(m->fd, true);
+        counters_.native_self++;
+        continue;
+      }
+      std::string path = fd_path(m->fd);
+      if (!in_scope(path, scope)) {
+        Answer(m->fd, true);
+        counters_.native_out_of_scope++;
+        continue;
+      }
+      if (depth + staged.size() >= capacity) {
+        Answer(m->fd, default_allow);
+        counters_.native_table_full++;
+        continue;
+      }
+      int dup_fd = fcntl(m->fd, F_DUPFD_CLOEXEC, 0);
+      if (dup_fd < 0) {
+        Answer(m->fd, default_allow);
+        counters_.native_error++;
+        continue;
+      }
+      Pending p;
+      p.fd = m->fd;
+      p.kind = exec ? Kind::kExec : Kind::kOpen;
+      p.file = fd_identity(m->fd);
+      p.epoch = epoch;
+      p.received = now;
+      p.deadline = deadline;
+      uint64_t id = next_id_++;
+      staged.emplace_back(id, p);
+      batch->events.push_back(EventRecord{id, dup_fd, m->pid, p.kind, std::move(path), p.file, epoch});
+    } else if (m->mask & FAN_CLOSE_WRITE) {
+      counters_.events_close_write++;
+      ClearIgnoreOnCloseWrite(m->fd);
+      if (m->pid == self_pid_) {
+        close(m->fd);
+        counters_.cw_self++;
+        continue;
+      }
+      std::string path = fd_path(m->fd);
+      if (!in_scope(path, scope)) {
+        close(m->fd);
+        counters_.cw_out_of_scope++;
+        continue;
+      }
+      if (cw_in_flight_.load() + batch->close_writes >= cw_capacity) {
+        close(m->fd);
+        counters_.cw_dropped++;
+        continue;
+      }
+      batch->events.push_back(EventRecord{next_id_++, m->fd, m->pid, Kind::kCloseWrite, std::move(path),
+                                          fd_identity(m->fd), epoch});
+      batch->close_writes++;
+    } else {
+      close(m->fd);
+    }
+  }
+  if (batch->events.empty()) {
+    delete batch;
+    return static_cast<size_t>(len) + 4096 > cap;
+  }
+
+  const size_t close_writes = batch->close_writes;
+  cw_in_flight_.fetch_add(close_writes);
+  if (table_.register_if(staged, [&] { return sink_->deliver(batch); })) {
+    counters_.batches++;
+    counters_.cw_delivered += close_writes;
+  } else {
+    // Still ours: the entries were never registered. Answer now rather than at the deadline.
+    cw_in_flight_.fetch_sub(close_writes);
+    for (EventRecord& e : batch->events) close(e.fd);
+    for (auto& s : staged) {
+      Answer(s.second.fd, default_allow);
+      counters_.native_tsfn_full++;
+    }
+    counters_.cw_dropped += close_writes;
+    delete batch;
+  }
+  return static_cast<size_t>(len) + 4096 > cap;
+}
+
+}  // namespace fan
+}  // namespace wdav
