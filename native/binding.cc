@@ -10,9 +10,13 @@
 #include <napi.h>
 
 #include <cstring>
+#include <memory>
+#include <vector>
 #include <string>
 
 #include "core/sys.h"
+#include "core/patterns.h"
+#include "core/walker.h"
 #ifdef WDAV_HAVE_FANOTIFY
 #include <cerrno>
 #include <unistd.h>
@@ -73,6 +77,285 @@ Napi::Object Features(Napi::Env env) {
 #endif
   return f;
 }
+
+// ---- patterns section (Vectorscan body matcher; typed in src/engine/patterns/binding.ts) ----
+// patternsCompile(exprs, flags, minOffsets, maxOffsets, eofRules) -> Promise<{db, serialized, rejected}>
+// patternsLoad(serialized, eofRules) -> Promise<db>
+// patternsOpen(db, totalSize) -> stream;  patternsScan(stream, buf, len) -> Promise<void>
+// patternsReadScan(stream, fd, buf, len, position) -> Promise<bytesRead>
+// patternsClose(stream, finalSize) -> Uint32Array of matched ids;  patternsDbSize(db) -> bytes
+// Compile, load and every chunk scan run on the libuv threadpool (AsyncWorker): a 1 MiB chunk
+// takes 0.5-2 ms to scan, too long to spend on the event loop.
+#ifdef WDAV_HAVE_HS
+namespace pat = wdav::patterns;
+
+const napi_type_tag kDbTag = {0x77646176a1b2c3d4ULL, 0x5061747465726e44ULL};
+const napi_type_tag kStreamTag = {0x77646176a1b2c3d4ULL, 0x5061747465726e53ULL};
+
+using DbRef = std::shared_ptr<pat::Database>;
+using StreamRef = std::shared_ptr<pat::Stream>;
+
+Napi::Value WrapDb(Napi::Env env, DbRef db) {
+  auto ext = Napi::External<DbRef>::New(env, new DbRef(std::move(db)), [](Napi::Env, DbRef* p) { delete p; });
+  ext.TypeTag(&kDbTag);
+  return ext;
+}
+
+template <typename T>
+T* Unwrap(const Napi::Value& v, const napi_type_tag* tag, const char* what) {
+  if (!v.IsExternal() || !v.As<Napi::External<T>>().CheckTypeTag(tag))
+    throw Napi::TypeError::New(v.Env(), std::string(what) + " expected");
+  return v.As<Napi::External<T>>().Data();
+}
+
+Napi::Error PatternsError(Napi::Env env, const std::string& msg) {
+  Napi::Error e = Napi::Error::New(env, msg);
+  e.Set("code", Napi::String::New(env, "WDAV_ERR_DEFINITIONS_INVALID"));
+  return e;
+}
+
+std::vector<pat::EofRule> EofRules(const Napi::Value& v, size_t count) {
+  std::vector<pat::EofRule> out(count);
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw Napi::TypeError::New(v.Env(), "eofRules must be a Float64Array");
+  auto a = v.As<Napi::Float64Array>();
+  // Five numbers per EOF rule: id, n, shift, minLen, maxLen (-1 = unbounded).
+  for (size_t i = 0; i + 4 < a.ElementLength(); i += 5) {
+    size_t id = static_cast<size_t>(a[i]);
+    if (id >= count) out.resize(id + 1);
+    out[id].active = true;
+    out[id].n = static_cast<uint64_t>(a[i + 1]);
+    out[id].shift = static_cast<uint64_t>(a[i + 2]);
+    out[id].min_len = static_cast<uint64_t>(a[i + 3]);
+    out[id].max_len = a[i + 4] < 0 ? pat::kUnbounded : static_cast<uint64_t>(a[i + 4]);
+  }
+  return out;
+}
+
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  explicit PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void OnError(const Napi::Error& e) override {
+    Napi::Error err = errno_ ? ErrnoError(Env(), errno_, "pread") : PatternsError(Env(), e.Message());
+    deferred_.Reject(err.Value());
+  }
+  Napi::Promise::Deferred deferred_;
+  int errno_ = 0;
+};
+
+class CompileWorker : public PromiseWorker {
+ public:
+  CompileWorker(Napi::Env env, std::vector<pat::Expr> exprs, std::vector<pat::EofRule> eof)
+      : PromiseWorker(env), exprs_(std::move(exprs)), eof_(std::move(eof)) {}
+  void Execute() override {
+    std::string err;
+    db_ = pat::Database::Compile(exprs_, std::move(eof_), &rejected_, &err);
+    if (!db_ || !db_->Serialize(&serialized_, &err)) SetError(err);
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("db", WrapDb(env, db_));
+    out.Set("serialized", Napi::Buffer<char>::Copy(env, serialized_.data(), serialized_.size()));
+    Napi::Array rej = Napi::Array::New(env, rejected_.size());
+    for (size_t i = 0; i < rejected_.size(); i++) {
+      Napi::Object r = Napi::Object::New(env);
+      r.Set("index", Napi::Number::New(env, rejected_[i].index));
+      r.Set("message", Napi::String::New(env, rejected_[i].message));
+      rej.Set(i, r);
+    }
+    out.Set("rejected", rej);
+    deferred_.Resolve(out);
+  }
+
+ private:
+  std::vector<pat::Expr> exprs_;
+  std::vector<pat::EofRule> eof_;
+  std::vector<pat::Rejection> rejected_;
+  DbRef db_;
+  std::string serialized_;
+};
+
+class LoadWorker : public PromiseWorker {
+ public:
+  LoadWorker(Napi::Env env, Napi::Buffer<char> buf, std::vector<pat::EofRule> eof)
+      : PromiseWorker(env), buf_(Napi::Persistent(buf)), data_(buf.Data()), len_(buf.Length()), eof_(std::move(eof)) {}
+  void Execute() override {
+    std::string err;
+    db_ = pat::Database::Deserialize(data_, len_, std::move(eof_), &err);
+    if (!db_) SetError(err);
+  }
+  void OnOK() override { deferred_.Resolve(WrapDb(Env(), db_)); }
+
+ private:
+  Napi::Reference<Napi::Buffer<char>> buf_;
+  const char* data_;
+  size_t len_;
+  std::vector<pat::EofRule> eof_;
+  DbRef db_;
+};
+
+// Scans one chunk (reading it first with pread when fd >= 0). The stream's busy flag makes a
+// second concurrent call on the same stream fail instead of corrupting Hyperscan state.
+class ChunkWorker : public PromiseWorker {
+ public:
+  ChunkWorker(Napi::Env env, StreamRef s, Napi::Buffer<char> buf, size_t len, int fd, int64_t pos)
+      : PromiseWorker(env), s_(std::move(s)), buf_(Napi::Persistent(buf)), data_(buf.Data()), len_(len), fd_(fd), pos_(pos) {}
+  void Execute() override {
+    std::string err;
+    if (fd_ >= 0) {
+      int rc = s_->ReadAndScan(fd_, data_, len_, pos_, &nread_, &err);
+      if (rc > 0) errno_ = rc;
+      if (rc != 0) SetError(rc > 0 ? "pread failed" : err);
+    } else if (!s_->Scan(data_, len_, &err)) {
+      SetError(err);
+    } else {
+      nread_ = len_;
+    }
+  }
+  void OnOK() override {
+    s_->busy = false;
+    deferred_.Resolve(Napi::Number::New(Env(), static_cast<double>(nread_)));
+  }
+  void OnError(const Napi::Error& e) override {
+    s_->busy = false;
+    PromiseWorker::OnError(e);
+  }
+
+ private:
+  StreamRef s_;
+  Napi::Reference<Napi::Buffer<char>> buf_;
+  char* data_;
+  size_t len_;
+  int fd_;
+  int64_t pos_;
+  size_t nread_ = 0;
+};
+
+Napi::Value PatternsCompile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5 || !info[0].IsArray()) throw Napi::TypeError::New(env, "patternsCompile(exprs, flags, minOffsets, maxOffsets, eofRules)");
+  auto typed = [&](size_t i, napi_typedarray_type t) {
+    if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != t)
+      throw Napi::TypeError::New(env, "patternsCompile: flags must be a Uint32Array, offsets Float64Arrays");
+  };
+  typed(1, napi_uint32_array);
+  typed(2, napi_float64_array);
+  typed(3, napi_float64_array);
+  auto arr = info[0].As<Napi::Array>();
+  auto flags = info[1].As<Napi::Uint32Array>();
+  auto mins = info[2].As<Napi::Float64Array>();
+  auto maxs = info[3].As<Napi::Float64Array>();
+  size_t n = arr.Length();
+  if (flags.ElementLength() != n || mins.ElementLength() != n || maxs.ElementLength() != n)
+    throw Napi::TypeError::New(env, "patternsCompile: array lengths differ");
+  std::vector<pat::Expr> exprs(n);
+  for (size_t i = 0; i < n; i++) {
+    exprs[i].pattern = arr.Get(i).As<Napi::String>().Utf8Value();
+    exprs[i].flags = flags[i];
+    exprs[i].min_offset = static_cast<uint64_t>(mins[i]);
+    exprs[i].max_offset = static_cast<uint64_t>(maxs[i]);
+  }
+  auto* w = new CompileWorker(env, std::move(exprs), EofRules(info[4], n));
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value PatternsLoad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsBuffer()) throw Napi::TypeError::New(env, "patternsLoad(serialized, eofRules)");
+  auto* w = new LoadWorker(env, info[0].As<Napi::Buffer<char>>(), EofRules(info[1], 0));
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value PatternsOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  DbRef db = *Unwrap<DbRef>(info[0], &kDbTag, "pattern database");
+  int64_t size = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int64Value() : -1;
+  auto s = std::make_shared<pat::Stream>(db, size);
+  std::string err;
+  if (!s->Open(&err)) throw PatternsError(env, err);
+  auto ext = Napi::External<StreamRef>::New(env, new StreamRef(std::move(s)), [](Napi::Env, StreamRef* p) { delete p; });
+  ext.TypeTag(&kStreamTag);
+  return ext;
+}
+
+StreamRef TakeStream(const Napi::Value& v) {
+  StreamRef s = *Unwrap<StreamRef>(v, &kStreamTag, "pattern stream");
+  bool expected = false;
+  if (!s->busy.compare_exchange_strong(expected, true)) throw Napi::Error::New(v.Env(), "pattern stream is busy");
+  return s;
+}
+
+size_t ChunkLength(const Napi::CallbackInfo& info, size_t idx, const Napi::Buffer<char>& buf) {
+  double len = info[idx].As<Napi::Number>().DoubleValue();
+  if (!(len >= 0) || len > static_cast<double>(buf.Length())) throw Napi::RangeError::New(info.Env(), "chunk length out of range");
+  return static_cast<size_t>(len);
+}
+
+Napi::Value PatternsScan(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[1].IsBuffer() || !info[2].IsNumber()) throw Napi::TypeError::New(env, "patternsScan(stream, buf, len)");
+  auto buf = info[1].As<Napi::Buffer<char>>();
+  size_t len = ChunkLength(info, 2, buf);
+  StreamRef s = TakeStream(info[0]);
+  auto* w = new ChunkWorker(env, s, buf, len, -1, 0);
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value PatternsReadScan(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5 || !info[1].IsNumber() || !info[2].IsBuffer() || !info[3].IsNumber() || !info[4].IsNumber())
+    throw Napi::TypeError::New(env, "patternsReadScan(stream, fd, buf, len, position)");
+  auto buf = info[2].As<Napi::Buffer<char>>();
+  size_t len = ChunkLength(info, 3, buf);
+  int fd = info[1].As<Napi::Number>().Int32Value();
+  int64_t pos = info[4].As<Napi::Number>().Int64Value();
+  if (fd < 0 || pos < 0) throw Napi::RangeError::New(env, "fd and position must be >= 0");
+  StreamRef s = TakeStream(info[0]);
+  auto* w = new ChunkWorker(env, s, buf, len, fd, pos);
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value PatternsClose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  StreamRef s = TakeStream(info[0]);
+  int64_t size = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int64Value() : -1;
+  std::vector<uint32_t> ids = s->Close(size);
+  s->busy = false;
+  auto out = Napi::Uint32Array::New(env, ids.size());
+  for (size_t i = 0; i < ids.size(); i++) out[i] = ids[i];
+  return out;
+}
+
+Napi::Value PatternsDbSize(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>((*Unwrap<DbRef>(info[0], &kDbTag, "pattern database"))->Size()));
+}
+
+void InitPatterns(Napi::Env env, Napi::Object exports) {
+  exports.Set("patternsCompile", Napi::Function::New(env, PatternsCompile, "patternsCompile"));
+  exports.Set("patternsLoad", Napi::Function::New(env, PatternsLoad, "patternsLoad"));
+  exports.Set("patternsOpen", Napi::Function::New(env, PatternsOpen, "patternsOpen"));
+  exports.Set("patternsScan", Napi::Function::New(env, PatternsScan, "patternsScan"));
+  exports.Set("patternsReadScan", Napi::Function::New(env, PatternsReadScan, "patternsReadScan"));
+  exports.Set("patternsClose", Napi::Function::New(env, PatternsClose, "patternsClose"));
+  exports.Set("patternsDbSize", Napi::Function::New(env, PatternsDbSize, "patternsDbSize"));
+  exports.Get("features").As<Napi::Object>().Set("vectorscanVersion", Napi::String::New(env, pat::Version()));
+}
+#else
+void InitPatterns(Napi::Env env, Napi::Object exports) {}
+#endif
+// ---- end patterns section ----
 
 // ---- fanotify section (real-time protection core; native/core/fanotify_group.h) ----
 // FanotifyGroup JS class over wdav::fan::Group. Events reach JS through one
@@ -407,10 +690,175 @@ void InitFanotify(Napi::Env env, Napi::Object exports) {
 #endif  // WDAV_HAVE_FANOTIFY
 // ---- end fanotify section ----
 
+// ---- walker section (on-demand scan walker; native/core/walker.h, typed in src/scan/walker-native.ts) ----
+// new ScanWalker(roots: Buffer[], { filter, batch, maxDepth, skipDevs: Uint32Array [major, minor]*, noatime })
+// walker.next(decisions?: Uint8Array) -> Promise<batch>: one Step on the libuv threadpool (a
+//   directory listing can block on a cold disk). The batch's file fds belong to JS.
+// walker.close(): closes the directory fds now, or right after a Step still running.
+namespace walkbind {
+
+namespace wk = wdav::walk;
+
+struct Shared {
+  wk::Walker walker;
+  std::atomic<bool> busy{false};
+  std::atomic<bool> close_requested{false};
+  Shared(std::vector<std::string> roots, wk::Options o) : walker(std::move(roots), std::move(o)) {}
+};
+
+Napi::Object PathBlock(Napi::Env env, size_t n, const std::function<const std::string&(size_t)>& display) {
+  size_t total = 0;
+  for (size_t i = 0; i < n; i++) total += display(i).size();
+  Napi::Buffer<char> text = Napi::Buffer<char>::New(env, total ? total : 1);
+  Napi::Uint32Array offs = Napi::Uint32Array::New(env, n + 1);
+  size_t at = 0;
+  for (size_t i = 0; i < n; i++) {
+    offs[i] = static_cast<uint32_t>(at);
+    const std::string& s = display(i);
+    if (!s.empty()) std::memcpy(text.Data() + at, s.data(), s.size());
+    at += s.size();
+  }
+  offs[n] = static_cast<uint32_t>(at);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("text", text);
+  o.Set("offsets", offs);
+  return o;
+}
+
+class StepWorker : public Napi::AsyncWorker {
+ public:
+  StepWorker(Napi::Env env, std::shared_ptr<Shared> sh, std::vector<uint8_t> decisions)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), sh_(std::move(sh)), decisions_(std::move(decisions)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    sh_->walker.Step(decisions_, &r_);
+    if (sh_->close_requested) sh_->walker.Close();
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    sh_->busy = false;
+    const size_t n = r_.files.size();
+    Napi::Object out = Napi::Object::New(env);
+    Napi::Int32Array fds = Napi::Int32Array::New(env, n);
+    Napi::Float64Array sizes = Napi::Float64Array::New(env, n);
+    Napi::Array raws = Napi::Array::New(env, n);
+    for (size_t i = 0; i < n; i++) {
+      fds[i] = r_.files[i].fd;
+      sizes[i] = static_cast<double>(r_.files[i].size);
+      // Raw bytes only where the display form differs (names that are not valid UTF-8).
+      if (r_.files[i].escaped) raws.Set(i, Napi::Buffer<char>::Copy(env, r_.files[i].raw.data(), r_.files[i].raw.size()));
+    }
+    out.Set("fds", fds);
+    out.Set("sizes", sizes);
+    out.Set("raws", raws);
+    out.Set("paths", PathBlock(env, n, [&](size_t i) -> const std::string& { return r_.files[i].display; }));
+    const size_t m = r_.candidates.size();
+    Napi::Uint8Array kinds = Napi::Uint8Array::New(env, m);
+    for (size_t i = 0; i < m; i++) kinds[i] = r_.candidates[i].is_dir ? 1 : 0;
+    out.Set("candidateKinds", kinds);
+    out.Set("candidates", PathBlock(env, m, [&](size_t i) -> const std::string& { return r_.candidates[i].display; }));
+    Napi::Array events = Napi::Array::New(env, r_.events.size());
+    for (size_t i = 0; i < r_.events.size(); i++) {
+      Napi::Object ev = Napi::Object::New(env);
+      ev.Set("path", Napi::String::New(env, r_.events[i].path));
+      ev.Set("code", Napi::String::New(env, r_.events[i].code));
+      events.Set(i, ev);
+    }
+    out.Set("events", events);
+    Napi::Float64Array counts = Napi::Float64Array::New(env, wk::kCountMax);
+    for (int i = 0; i < wk::kCountMax; i++) counts[i] = static_cast<double>(r_.counts[i]);
+    out.Set("counts", counts);
+    out.Set("done", Napi::Boolean::New(env, r_.done));
+    deferred_.Resolve(out);
+  }
+
+  void OnError(const Napi::Error& e) override {
+    sh_->busy = false;
+    for (auto& f : r_.files) close(f.fd);
+    deferred_.Reject(e.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<Shared> sh_;
+  std::vector<uint8_t> decisions_;
+  wk::StepResult r_;
+};
+
+class ScanWalkerWrap : public Napi::ObjectWrap<ScanWalkerWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "ScanWalker", {InstanceMethod("next", &ScanWalkerWrap::Next), InstanceMethod("close", &ScanWalkerWrap::Close)});
+  }
+
+  explicit ScanWalkerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ScanWalkerWrap>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsObject())
+      throw Napi::TypeError::New(env, "new ScanWalker(roots: Buffer[], options)");
+    std::vector<std::string> roots;
+    Napi::Array a = info[0].As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::Value v = a.Get(i);
+      if (!v.IsBuffer()) throw Napi::TypeError::New(env, "ScanWalker: roots must be Buffers");
+      auto b = v.As<Napi::Buffer<char>>();
+      std::string root(b.Data(), b.Length());
+      if (root.empty() || root[0] != '/' || root.find('\0') != std::string::npos)
+        throw Napi::TypeError::New(env, "ScanWalker: roots must be absolute paths without NUL bytes");
+      roots.push_back(std::move(root));
+    }
+    Napi::Object o = info[1].As<Napi::Object>();
+    wk::Options opts;
+    opts.filter = o.Get("filter").ToBoolean();
+    if (o.Get("batch").IsNumber()) opts.batch = std::max<int64_t>(1, o.Get("batch").As<Napi::Number>().Int64Value());
+    if (o.Get("maxDepth").IsNumber()) opts.max_depth = std::max<int64_t>(1, o.Get("maxDepth").As<Napi::Number>().Int64Value());
+    if (o.Has("noatime")) opts.noatime = o.Get("noatime").ToBoolean();
+    Napi::Value sd = o.Get("skipDevs");
+    if (sd.IsTypedArray() && sd.As<Napi::TypedArray>().TypedArrayType() == napi_uint32_array) {
+      auto d = sd.As<Napi::Uint32Array>();
+      for (size_t i = 0; i + 1 < d.ElementLength(); i += 2) opts.skip_devs.push_back(static_cast<uint64_t>(makedev(d[i], d[i + 1])));
+    } else if (!sd.IsUndefined()) {
+      throw Napi::TypeError::New(env, "ScanWalker: skipDevs must be a Uint32Array of [major, minor] pairs");
+    }
+    sh_ = std::make_shared<Shared>(std::move(roots), std::move(opts));
+  }
+
+ private:
+  Napi::Value Next(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (sh_->busy.exchange(true)) throw Napi::Error::New(env, "ScanWalker.next: a step is already running");
+    std::vector<uint8_t> decisions;
+    if (info.Length() > 0 && info[0].IsTypedArray()) {
+      auto d = info[0].As<Napi::Uint8Array>();
+      decisions.assign(d.Data(), d.Data() + d.ElementLength());
+    }
+    auto* w = new StepWorker(env, sh_, std::move(decisions));
+    Napi::Promise p = w->Promise();
+    w->Queue();
+    return p;
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    sh_->close_requested = true;
+    if (!sh_->busy) sh_->walker.Close();
+    return info.Env().Undefined();
+  }
+
+  std::shared_ptr<Shared> sh_;
+};
+
+void InitWalker(Napi::Env env, Napi::Object exports) { exports.Set("ScanWalker", ScanWalkerWrap::Define(env)); }
+
+}  // namespace walkbind
+// ---- end walker section ----
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("features", Features(env));
   exports.Set("peerCred", Napi::Function::New(env, PeerCred, "peerCred"));
   exports.Set("sdNotify", Napi::Function::New(env, SdNotify, "sdNotify"));
+  InitPatterns(env, exports);
+  walkbind::InitWalker(env, exports);
 #ifdef WDAV_HAVE_FANOTIFY
   fanbind::InitFanotify(env, exports);
 #endif

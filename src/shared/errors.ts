@@ -25,6 +25,7 @@ export const ERRORS = {
   WDAV_ERR_SIGNATURE_INVALID: { status: 422, message: 'Signature verification failed' },
   WDAV_ERR_SCAN_NOT_FOUND: { status: 404, message: 'No such scan' },
   WDAV_ERR_SCAN_CANCELLED: { status: 409, message: 'The scan was cancelled' },
+  WDAV_ERR_FILE_UNREADABLE: { status: 422, message: 'The file could not be read for scanning' },
   WDAV_ERR_THREAT_NOT_FOUND: { status: 404, message: 'No threat with this id' },
   WDAV_ERR_QUARANTINE_FAILED: { status: 500, message: 'Quarantine operation failed' },
   WDAV_ERR_RESTORE_REFUSED: { status: 409, message: 'Restore refused' },
