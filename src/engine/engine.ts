@@ -1,0 +1,225 @@
+// src/engine/engine.ts — the scanning engine: createEngine() → ScanEngine.
+//
+// Public API (what the daemon, src/scan/ and the archive walker call):
+//   createEngine({ definitions?, chunkSize?, yaraMaxFileSize?, archiveLimits?, tmpDir? }) → ScanEngine
+//   engine.scan(source, ctx)            source = { fd } (read with pread from offset 0; never
+//                                       closed, never reopened) or { path } (opened O_RDONLY |
+//                                       O_NOFOLLOW | O_NONBLOCK [| O_NOATIME]; non-regular → skipped)
+//   engine.scanStream(chunks, size, ctx) chunks = Readable | AsyncIterable<Buffer|Uint8Array>,
+//                                       size = total bytes or undefined; chunks must not be reused
+//                                       by the producer after being yielded. Used per archive member.
+//   engine.scanMember                   the archive walker's ScanMember callback (wraps scanStream)
+//   engine.setDefinitions(set)          atomic switch: new scans use `set` at once; resolves when
+//                                       scans still running on the previous set finished and it
+//                                       was closed (pass { closePrevious: false } to keep it)
+//   engine.generation / definitions / bodyMatcher ('vectorscan' | 'yara-x') / stats()
+// Every scan resolves to a ScanResult — clean | detected | skipped | error — and never rejects:
+// a file that vanishes, shrinks, or fails to read becomes skipped/error.
+// Verdict order: allow-list (.fp/.sfp: clean) > built-in EICAR > hash > body (lowest signature
+// id) > YARA rule. Archives (ctx.scanArchives) are walked only when the file itself is clean.
+// Owns: scan orchestration and in-flight accounting per definition set. Must not: know about
+// queues, RTP, or how definitions are loaded.
+import { errorMessage, isWdavError } from '../shared/errors.js';
+import { builtinDefinitionSet, type DefinitionSet, type Verdict } from '../definitions/definition-set.js';
+import { EICAR_NAME, isEicar } from '../definitions/eicar.js';
+import { walkArchive } from './archives/walker.js';
+import type { ArchiveLimits } from './archives/limits.js';
+import type { MemberVerdict, ScanMember } from './archives/types.js';
+import { classifyFailure, closeFd, fstat, openForScan } from './open-file.js';
+import { Cancelled, passChunks, passFd, TooLarge, type PassOptions, type PassResult } from './read-pass.js';
+import type { Engine, ScanContext, ScanResult, ScanSource } from './types.js';
+
+export interface EngineOptions {
+  definitions?: DefinitionSet;
+  /** Read size per chunk (default 1 MiB). */
+  chunkSize?: number;
+  /** Largest file handed whole to YARA-X (YARA rules; body signatures in fallback mode). Default 32 MiB. */
+  yaraMaxFileSize?: number;
+  archiveLimits?: Partial<ArchiveLimits>;
+  tmpDir?: string;
+}
+
+export interface EngineStats {
+  scans: number;
+  bytes: number;
+  detected: number;
+  skipped: number;
+  errors: number;
+  /** Files YARA-X should have seen but were above yaraMaxFileSize. */
+  yaraSkippedLarge: number;
+  inFlight: number;
+}
+
+export interface ScanEngine extends Engine {
+  readonly definitions: DefinitionSet;
+  readonly bodyMatcher: DefinitionSet['bodyMatcher'];
+  scanStream(chunks: AsyncIterable<Uint8Array> | NodeJS.ReadableStream, size: number | undefined, ctx: ScanContext): Promise<ScanResult>;
+  readonly scanMember: ScanMember;
+  setDefinitions(set: DefinitionSet, opts?: { closePrevious?: boolean }): Promise<void>;
+  stats(): EngineStats;
+}
+
+const MiB = 1 << 20;
+const CANCELLED = 'WDAV_ERR_SCAN_CANCELLED';
+
+class ScanEngineImpl implements ScanEngine {
+  private current: DefinitionSet;
+  private gen = 0;
+  private readonly inFlight = new Map<DefinitionSet, { n: number; idle?: () => void }>();
+  private readonly pass: PassOptions;
+  private readonly counters = { scans: 0, bytes: 0, detected: 0, skipped: 0, errors: 0, yaraSkippedLarge: 0 };
+  readonly scanMember: ScanMember;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.current = opts.definitions ?? builtinDefinitionSet();
+    this.pass = { chunkSize: opts.chunkSize ?? MiB, yaraMaxFileSize: opts.yaraMaxFileSize ?? 32 * MiB };
+    this.scanMember = (member, signal) => this.memberVerdict(member.buffer ? [member.buffer] : member.chunks(), member.size, signal);
+  }
+
+  get generation(): number {
+    return this.gen;
+  }
+  get definitions(): DefinitionSet {
+    return this.current;
+  }
+  get bodyMatcher(): DefinitionSet['bodyMatcher'] {
+    return this.current.bodyMatcher;
+  }
+
+  async setDefinitions(set: DefinitionSet, opts: { closePrevious?: boolean } = {}): Promise<void> {
+    const prev = this.current;
+    if (prev === set) return;
+    this.current = set;
+    this.gen++;
+    const f = this.inFlight.get(prev);
+    if (f && f.n > 0) await new Promise<void>((resolve) => (f.idle = resolve));
+    if (opts.closePrevious !== false) await prev.close();
+  }
+
+  stats(): EngineStats {
+    let inFlight = 0;
+    for (const f of this.inFlight.values()) inFlight += f.n;
+    return { ...this.counters, inFlight };
+  }
+
+  /** Runs `fn` on the current set, counted so a switch can wait for it. */
+  private async onSet(fn: (set: DefinitionSet, gen: number) => Promise<ScanResult>): Promise<ScanResult> {
+    const set = this.current;
+    const gen = this.gen;
+    let f = this.inFlight.get(set);
+    if (!f) this.inFlight.set(set, (f = { n: 0 }));
+    f.n++;
+    let r: ScanResult;
+    try {
+      r = await fn(set, gen);
+    } catch (e) {
+      r = this.failure(e, gen);
+    } finally {
+      if (--f.n === 0) {
+        this.inFlight.delete(set);
+        f.idle?.();
+      }
+    }
+    this.count(r);
+    return r;
+  }
+
+  private count(r: ScanResult): void {
+    this.counters.scans++;
+    if (r.kind === 'clean' || r.kind === 'detected') this.counters.bytes += r.bytes;
+    if (r.kind === 'detected') this.counters.detected++;
+    else if (r.kind === 'skipped') this.counters.skipped++;
+    else if (r.kind === 'error') this.counters.errors++;
+  }
+
+  private failure(e: unknown, generation: number): ScanResult {
+    if (e instanceof Cancelled) return { kind: 'error', code: CANCELLED, message: 'The scan was cancelled', generation };
+    if (e instanceof TooLarge) return { kind: 'skipped', reason: 'too_large', generation };
+    if (isWdavError(e)) return { kind: 'error', code: e.code, message: e.message, generation };
+    const f = classifyFailure(e);
+    return f.kind === 'skipped' ? { ...f, generation } : { ...f, message: errorMessage(e), generation };
+  }
+
+  scan(source: ScanSource, ctx: ScanContext): Promise<ScanResult> {
+    return this.onSet(async (set, gen) => {
+      const owned = 'fd' in source ? undefined : await openForScan(source.path);
+      const fd = owned ?? (source as { fd: number }).fd;
+      try {
+        const st = await fstat(fd);
+        if (!st.isFile()) return { kind: 'skipped', reason: 'not_regular_file', generation: gen };
+        if (ctx.maxFileSize > 0 && st.size > ctx.maxFileSize) return { kind: 'skipped', reason: 'too_large', generation: gen };
+        if (ctx.signal?.aborted) throw new Cancelled();
+        const pass = await passFd(set, fd, st.size, ctx, this.pass);
+        const r = this.verdict(set, pass, ctx, gen);
+        if (r.kind !== 'clean' || !ctx.scanArchives) return r;
+        return await this.walk(set, fd, source, ctx, r);
+      } finally {
+        if (owned !== undefined) await closeFd(owned);
+      }
+    });
+  }
+
+  scanStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | NodeJS.ReadableStream, size: number | undefined, ctx: ScanContext): Promise<ScanResult> {
+    return this.onSet(async (set, gen) => {
+      if (size !== undefined && ctx.maxFileSize > 0 && size > ctx.maxFileSize) return { kind: 'skipped', reason: 'too_large', generation: gen };
+      const pass = await passChunks(set, chunks as AsyncIterable<Uint8Array>, size, ctx, this.pass);
+      return this.verdict(set, pass, ctx, gen);
+    });
+  }
+
+  private async memberVerdict(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, size: number, signal: AbortSignal): Promise<MemberVerdict> {
+    const r = await this.scanStream(chunks, size, { origin: 'on_demand', scanArchives: false, maxFileSize: 0, signal });
+    if (r.kind === 'detected') return { kind: 'detected', name: r.name, threatType: r.threatType, engine: r.engine };
+    if (r.kind === 'error') return { kind: 'error', code: r.code, message: r.message };
+    if (r.kind === 'skipped') return { kind: 'skipped', reason: r.reason };
+    return { kind: 'clean' };
+  }
+
+  private async walk(set: DefinitionSet, fd: number, source: ScanSource, ctx: ScanContext, clean: ScanResult & { kind: 'clean' }): Promise<ScanResult> {
+    const p = 'path' in source && source.path !== undefined ? String(source.path) : undefined;
+    const w = await walkArchive(
+      { fd },
+      {
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(this.opts.archiveLimits ? { limits: this.opts.archiveLimits } : {}),
+        ...(this.opts.tmpDir ? { tmpDir: this.opts.tmpDir } : {}),
+        ...(p ? { name: p.split('/').pop()! } : {}),
+      },
+      // Members are scanned on the set the outer scan started with.
+      (member, signal) => this.memberOnSet(set, member.buffer ? [member.buffer] : member.chunks(), member.size, signal),
+    );
+    if (w.kind === 'detected') return { ...clean, kind: 'detected', ...w.detection };
+    if (w.kind === 'error' && w.code === CANCELLED) return { kind: 'error', code: w.code, message: w.message, generation: clean.generation };
+    return clean;
+  }
+
+  private async memberOnSet(set: DefinitionSet, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, size: number, signal: AbortSignal): Promise<MemberVerdict> {
+    try {
+      const pass = await passChunks(set, chunks, size, { origin: 'on_demand', scanArchives: false, maxFileSize: 0, signal }, this.pass);
+      const r = this.verdict(set, pass, { origin: 'on_demand', scanArchives: false, maxFileSize: 0 }, 0);
+      return r.kind === 'detected' ? { kind: 'detected', name: r.name, threatType: r.threatType, engine: r.engine } : { kind: 'clean' };
+    } catch (e) {
+      const r = this.failure(e, 0);
+      if (r.kind === 'skipped') return { kind: 'skipped', reason: r.reason };
+      if (r.kind === 'error') return { kind: 'error', code: r.code, message: r.message };
+      return { kind: 'clean' };
+    }
+  }
+
+  private verdict(set: DefinitionSet, p: PassResult, ctx: ScanContext, generation: number): ScanResult {
+    if (p.yaraSkipped) this.counters.yaraSkippedLarge++;
+    const base = { bytes: p.bytes, generation, ...(ctx.computeHash && p.digests.has('sha256') ? { sha256: p.digests.get('sha256')!.toString('hex') } : {}) };
+    if (set.allowListed(p.digests, p.bytes)) return { kind: 'clean', ...base };
+    let v: Verdict | { name: string; threatType: 'virus'; engine: 'builtin' } | undefined;
+    if (isEicar(p.head, p.bytes)) v = { name: EICAR_NAME, threatType: 'virus', engine: 'builtin' };
+    v ??= set.hashVerdict(p.digests, p.bytes);
+    const y = set.yaraVerdicts(p.yaraMatches);
+    v ??= set.bodyVerdict(y.bodyIds.length ? [...p.bodyIds, ...y.bodyIds] : p.bodyIds);
+    v ??= y.rule;
+    return v ? { kind: 'detected', ...base, name: v.name, threatType: v.threatType, engine: v.engine } : { kind: 'clean', ...base };
+  }
+}
+
+export function createEngine(opts: EngineOptions = {}): ScanEngine {
+  return new ScanEngineImpl(opts);
+}

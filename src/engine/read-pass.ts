@@ -1,0 +1,145 @@
+// src/engine/read-pass.ts — the ONE read pass over a file or stream: each chunk, as it is
+// read, feeds the Vectorscan stream (read and scanned in one native threadpool call for fds),
+// the hashes the definition set needs for this size, the EICAR head and, for files up to
+// yaraMaxFileSize when YARA-X has work (YARA rules, or body signatures in fallback mode), a
+// whole-file buffer that is read into directly and then moved to the YARA-X worker.
+// Files are read in chunks (default 1 MiB) and never held whole beyond that YARA buffer.
+// Owns: reading and feeding. Must not: decide verdicts (engine.ts) or open/close files.
+import fs from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
+import type { DefinitionSet } from '../definitions/definition-set.js';
+import type { HashKind } from '../definitions/hash-index.js';
+import { EICAR_MAX_SIZE } from '../definitions/eicar.js';
+import type { VectorscanStream } from './patterns/vectorscan.js';
+import type { YaraRuleMatch } from './yara/host.js';
+import type { ScanContext } from './types.js';
+
+export interface PassOptions {
+  chunkSize: number;
+  yaraMaxFileSize: number;
+}
+
+export interface PassResult {
+  bytes: number;
+  digests: Map<HashKind, Buffer>;
+  head: Buffer;
+  bodyIds: Uint32Array;
+  yaraMatches: YaraRuleMatch[];
+  /** YARA-X had work but the file was larger than yaraMaxFileSize. */
+  yaraSkipped: boolean;
+}
+
+export class TooLarge extends Error {}
+export class Cancelled extends Error {}
+
+function readFd(fd: number, buf: Buffer, len: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => fs.read(fd, buf, 0, len, position, (err, n) => (err ? reject(err) : resolve(n))));
+}
+
+class Pass {
+  readonly hashers = new Map<HashKind, Hash>();
+  readonly stream: VectorscanStream | undefined;
+  readonly wantsYara: boolean;
+  head = Buffer.alloc(0);
+  yaraParts: Buffer[] | undefined;
+  yaraBytes = 0;
+  yaraSkipped = false;
+  bytes = 0;
+
+  constructor(
+    readonly set: DefinitionSet,
+    readonly size: number | undefined,
+    readonly ctx: ScanContext,
+    readonly opts: PassOptions,
+  ) {
+    const kinds = set.hashKindsFor(size);
+    if (ctx.computeHash) kinds.add('sha256');
+    for (const k of kinds) this.hashers.set(k, createHash(k));
+    this.stream = set.vectorscan?.open(size ?? -1);
+    this.wantsYara = set.yara !== undefined;
+    if (this.wantsYara) {
+      if (size !== undefined && size > opts.yaraMaxFileSize) this.yaraSkipped = true;
+      else this.yaraParts = [];
+    }
+  }
+
+  checkpoint(): void {
+    if (this.ctx.signal?.aborted) throw new Cancelled();
+    if (this.ctx.maxFileSize > 0 && this.bytes > this.ctx.maxFileSize) throw new TooLarge();
+  }
+
+  /** Everything but Vectorscan (which saw the chunk when it was read or is fed by the caller). */
+  take(chunk: Buffer, keepForYara: boolean): void {
+    this.bytes += chunk.length;
+    for (const h of this.hashers.values()) h.update(chunk);
+    if (this.head.length <= EICAR_MAX_SIZE) {
+      this.head = Buffer.concat([this.head, chunk.subarray(0, EICAR_MAX_SIZE + 1 - this.head.length)]);
+    }
+    if (keepForYara && this.yaraParts) {
+      this.yaraBytes += chunk.length;
+      if (this.yaraBytes > this.opts.yaraMaxFileSize) {
+        this.yaraParts = undefined;
+        this.yaraSkipped = true;
+      } else this.yaraParts.push(chunk);
+    }
+  }
+
+  async finish(whole: Buffer | undefined): Promise<PassResult> {
+    const bodyIds = this.stream ? this.stream.close(this.bytes) : new Uint32Array(0);
+    const digests = new Map<HashKind, Buffer>();
+    for (const [k, h] of this.hashers) digests.set(k, h.digest());
+    let yaraMatches: YaraRuleMatch[] = [];
+    if (this.set.yara && !this.yaraSkipped) {
+      const data = whole ? whole.subarray(0, this.bytes) : Buffer.concat(this.yaraParts ?? []);
+      yaraMatches = await this.set.yara.scan(data, whole !== undefined && this.bytes === whole.length);
+    }
+    return { bytes: this.bytes, digests, head: this.head, bodyIds, yaraMatches, yaraSkipped: this.yaraSkipped };
+  }
+
+  abandon(): void {
+    this.stream?.close(this.bytes);
+  }
+}
+
+/** Reads `size` bytes of `fd` from offset 0 with positioned reads (the fd offset is untouched). */
+export async function passFd(set: DefinitionSet, fd: number, size: number, ctx: ScanContext, opts: PassOptions): Promise<PassResult> {
+  const p = new Pass(set, size, ctx, opts);
+  try {
+    // Read straight into the buffer YARA-X will get, when it gets one: no copy.
+    const whole = p.yaraParts ? Buffer.allocUnsafeSlow(size) : undefined;
+    const chunk = whole ? undefined : Buffer.allocUnsafe(Math.max(1, Math.min(opts.chunkSize, size)));
+    let pos = 0;
+    while (pos < size) {
+      p.checkpoint();
+      const len = Math.min(opts.chunkSize, size - pos);
+      const target = whole ? whole.subarray(pos, pos + len) : chunk!;
+      const n = p.stream ? await p.stream.readAndScan(fd, target, len, pos) : await readFd(fd, target, len, pos);
+      if (n === 0) break; // the file shrank while we read it: scan what there was
+      p.take(target.subarray(0, n), false);
+      pos += n;
+    }
+    return await p.finish(whole);
+  } catch (e) {
+    p.abandon();
+    throw e;
+  }
+}
+
+/** Scans a stream of chunks (archive members); `size` undefined when not known up front. */
+export async function passChunks(set: DefinitionSet, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, size: number | undefined, ctx: ScanContext, opts: PassOptions): Promise<PassResult> {
+  const p = new Pass(set, size, ctx, opts);
+  try {
+    for await (const c of chunks) {
+      if (typeof c === 'string') throw new TypeError('scanStream needs binary chunks, not strings');
+      const buf = Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+      if (buf.length === 0) continue;
+      if (p.stream) await p.stream.scan(buf);
+      p.take(buf, true);
+      p.checkpoint();
+    }
+    return await p.finish(undefined);
+  } catch (e) {
+    p.abandon();
+    throw e;
+  }
+}
