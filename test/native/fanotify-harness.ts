@@ -81,12 +81,15 @@ export class Listener {
   kill(): void { if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL'); }
 }
 
+// Children start through `env -u NODE_OPTIONS`: tap injects its process-info hook into every
+// child via NODE_OPTIONS, which slows them down and fails for another uid (no access to .tap/).
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tsImport = process.execArgv.filter((a) => a.includes('typescript'));
 
 /** Starts the listener child on cfg.mount and waits until its marks are in place. */
 export async function startListener(t: T, cfg: ListenerConfig): Promise<Listener> {
-  const proc = spawn(process.execPath, [...tsImport, path.join(here, 'fixtures', 'fanotify-listener.ts'), JSON.stringify(cfg)], {
+  const proc = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, ...tsImport,
+    path.join(here, 'fixtures', 'fanotify-listener.ts'), JSON.stringify(cfg)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' },
   });
@@ -123,7 +126,7 @@ try {
 export function opener(file: string, opts: { uid?: number; mode?: 'read' | 'append' | 'write'; data?: string } = {}):
   { proc: ChildProcess; done: Promise<Outcome> } {
   const uid = opts.uid ?? NOBODY;
-  const proc = spawn(process.execPath, ['-e', OPENER, file, opts.mode ?? 'read', opts.data ?? ''], {
+  const proc = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, '-e', OPENER, file, opts.mode ?? 'read', opts.data ?? ''], {
     uid, gid: uid, stdio: ['ignore', 'pipe', 'inherit'], timeout: 15000, killSignal: 'SIGKILL',
   });
   let out = '';
@@ -141,9 +144,15 @@ export const openAs = (file: string, opts?: Parameters<typeof opener>[1]): Promi
 /** execve(file) as `uid`: ok with stdout, or the errno code of the failed exec. */
 export function execAs(file: string, uid = NOBODY): Promise<{ ok: boolean; code?: string; stdout: string }> {
   return new Promise((resolve) => {
-    const proc = spawn(file, [], { uid, gid: uid, stdio: ['ignore', 'pipe', 'inherit'], timeout: 15000, killSignal: 'SIGKILL' });
+    let proc: ChildProcess;
+    try {
+      proc = spawn(file, [], { uid, gid: uid, stdio: ['ignore', 'pipe', 'inherit'], timeout: 15000, killSignal: 'SIGKILL' });
+    } catch (e) {
+      resolve({ ok: false, code: (e as NodeJS.ErrnoException).code, stdout: '' });  // execve refused synchronously
+      return;
+    }
     let stdout = '';
-    proc.stdout.on('data', (d) => { stdout += d; });
+    proc.stdout!.on('data', (d) => { stdout += d; });
     proc.on('error', (e: NodeJS.ErrnoException) => resolve({ ok: false, code: e.code, stdout }));
     proc.on('close', (code) => resolve({ ok: code === 0, stdout }));
   });
