@@ -44,6 +44,8 @@ export function buildApp(opts: AppOptions): Api {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('caller', null as unknown as Caller);
+  // The API speaks JSON only; anything else is refused with 415 rather than half-parsed.
+  app.removeContentTypeParser('text/plain');
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     let caller: Caller;

@@ -44,6 +44,11 @@ export function parseManagedConfig(file: string, text: string): ManagedConfig {
   // Legacy keys first so that the current key wins when a file has both.
   const seen: { path: string; value: unknown }[] = [];
   for (const [section, body] of Object.entries(root as Record<string, unknown>)) {
+    if (isKnownIgnored(section) && ![...byPath.keys()].some((p) => p.startsWith(`${section}.`))) {
+      // A whole MDE section we do not implement (edr, networkProtection, ...): one report.
+      ignored.push({ key: section, reason: 'not_implemented' });
+      continue;
+    }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       if (isKnownIgnored(section)) ignored.push({ key: section, reason: 'not_implemented' });
       else if ([...byPath.keys()].some((p) => p.startsWith(`${section}.`))) {

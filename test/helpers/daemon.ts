@@ -188,9 +188,32 @@ export interface MdatpResult {
   stderr: string;
 }
 
+/**
+ * The environment for a child that runs as another user: without tap's coverage and
+ * process-info hooks, which would try to write into the root-owned .tap/ folder.
+ */
+export function foreignUserEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (k === 'NODE_OPTIONS' || k === 'NODE_V8_COVERAGE' || /^_?TAP/i.test(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Command and arguments that run node as another user. tap injects its process-info hook
+ * into NODE_OPTIONS of every child it sees spawned; `env -u` drops it before node starts.
+ */
+export function foreignNode(nodeArgs: string[]): [string, string[]] {
+  return ['env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', process.execPath, ...nodeArgs]];
+}
+
 export function runMdatp(args: string[], opts: SpawnOptions & { input?: string } = {}): Promise<MdatpResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [MDATP_BIN, ...args], { ...opts, stdio: ['pipe', 'pipe', 'pipe'] });
+    const foreign = opts.uid !== undefined && opts.uid !== process.getuid?.();
+    const [cmd, argv] = foreign ? foreignNode([MDATP_BIN, ...args]) : [process.execPath, [MDATP_BIN, ...args]];
+    const p = spawn(cmd, argv, { ...opts, env: opts.env ?? (foreign ? foreignUserEnv() : process.env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
