@@ -776,7 +776,7 @@ class StepWorker : public Napi::AsyncWorker {
 
   void OnError(const Napi::Error& e) override {
     sh_->busy = false;
-    for (auto& f : r_.files) close(f.fd);
+    wk::CloseFiles(&r_.files);
     deferred_.Reject(e.Value());
   }
 
@@ -817,7 +817,7 @@ class ScanWalkerWrap : public Napi::ObjectWrap<ScanWalkerWrap> {
     Napi::Value sd = o.Get("skipDevs");
     if (sd.IsTypedArray() && sd.As<Napi::TypedArray>().TypedArrayType() == napi_uint32_array) {
       auto d = sd.As<Napi::Uint32Array>();
-      for (size_t i = 0; i + 1 < d.ElementLength(); i += 2) opts.skip_devs.push_back(static_cast<uint64_t>(makedev(d[i], d[i + 1])));
+      for (size_t i = 0; i + 1 < d.ElementLength(); i += 2) opts.skip_devs.push_back(wk::MakeDev(d[i], d[i + 1]));
     } else if (!sd.IsUndefined()) {
       throw Napi::TypeError::New(env, "ScanWalker: skipDevs must be a Uint32Array of [major, minor] pairs");
     }
