@@ -3,7 +3,9 @@
 // Shutdown runs in reverse: RTP stops first, then work drains, the API closes, the DB closes.
 import type { Stage } from './lifecycle.js';
 import { apiStage, configStage, storeStage } from './core-stages.js';
+import { threatsStage } from '../threats/stage.js';
+import { scansStage } from '../scan/stage.js';
 
 export function daemonStages(): Stage[] {
-  return [configStage, storeStage, apiStage];
+  return [configStage, storeStage, threatsStage, apiStage, scansStage];
 }

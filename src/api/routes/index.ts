@@ -7,7 +7,9 @@ import { configRoutes } from './config.js';
 import { exclusionRoutes } from './exclusions.js';
 import { diagnosticRoutes } from './diagnostic.js';
 import { versionRoutes } from './version.js';
+import { threatRoutes } from './threats.js';
+import { scanRoutes } from './scans.js';
 
 export function allRoutes(s: Services): ((app: Api) => void)[] {
-  return [healthRoutes(s), configRoutes(s), exclusionRoutes(s), diagnosticRoutes(s), versionRoutes(s)];
+  return [healthRoutes(s), configRoutes(s), exclusionRoutes(s), diagnosticRoutes(s), versionRoutes(s), threatRoutes(s), scanRoutes(s)];
 }

@@ -4,6 +4,7 @@
 // 020–029 scans, 030–039 definitions, 040–049 real-time protection.
 import type Database from 'better-sqlite3';
 import * as m001 from './001-core.js';
+import * as m020 from './020-scans.js';
 
 interface Migration {
   version: number;
@@ -11,7 +12,10 @@ interface Migration {
   up(db: Database.Database): void;
 }
 
-const MIGRATIONS: Migration[] = [{ version: 1, name: 'core', up: m001.up }];
+const MIGRATIONS: Migration[] = [
+  { version: 1, name: 'core', up: m001.up },
+  { version: 20, name: 'scans', up: m020.up },
+];
 
 export function runMigrations(db: Database.Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');

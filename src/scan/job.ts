@@ -1,0 +1,262 @@
+// src/scan/job.ts — one on-demand scan: takes batches of opened files from the walker, scans
+// them through the shared bounded queue (on-demand lane, below real-time work) with at most
+// maximumOnDemandScanThreads files at once (the shared Limiter), and keeps the counts.
+// Small files travel in groups (one queue task, one slot, several files in a row) so the
+// per-file cost in JS is one engine call and one close. One file's failure never fails the
+// scan: engine errors and exceptions are counted per code. Cancelling (AbortSignal) stops
+// admitting files; running engine calls see the same signal.
+// Ownership: every fd taken from the walker is closed here exactly once (after its scan, or
+// unscanned when the scan is cancelled). Must not: touch the store or the API (the manager does).
+import { randomUUID } from 'node:crypto';
+import type { Engine, ScanContext, ScanResult } from '../engine/types.js';
+import { errorMessage } from '../shared/errors.js';
+import type { ScanQueue } from './queue.js';
+import type { Limiter } from './limiter.js';
+import type { ScanType } from './targets.js';
+import type { ScanDetails, ScanProgress, ScanState, ScanSummary, ScanThreat } from './types.js';
+import { closeQuietly, type FileBatch, type ScanWalker } from './walker.js';
+
+/** A group ends at this many files or bytes, whichever comes first. */
+export const GROUP_FILES = 16;
+export const GROUP_BYTES = 1 << 20;
+const MAX_EVENTS = 200;
+
+export interface Detected {
+  threat: ScanThreat;
+  rawPath?: Buffer;
+}
+
+export interface JobOptions {
+  type: ScanType;
+  paths: string[];
+  ignoreExclusions: boolean;
+  requestedBy: number | null;
+  engine: Engine;
+  queue: ScanQueue;
+  limiter: Limiter;
+  walker: ScanWalker;
+  scanArchives: boolean;
+  maxFileSize: number;
+  computeHash: boolean;
+  mountsSkipped?: string[];
+  /** Called for each detection (records it, hands it to the threat service); may set threat.action. */
+  onDetection(job: ScanJob, d: Detected): Promise<void>;
+}
+
+interface Group {
+  b: FileBatch;
+  from: number;
+  to: number;
+  started: boolean;
+}
+
+export class ScanJob {
+  readonly id = randomUUID();
+  readonly startedAt = new Date();
+  state: ScanState = 'running';
+  message: string | null = null;
+  endedAt: Date | null = null;
+  filesScanned = 0;
+  bytesScanned = 0;
+  threatsDetected = 0;
+  skipped = 0;
+  errors = 0;
+  readonly skippedBy: Record<string, number> = {};
+  readonly errorsBy: Record<string, number> = {};
+  readonly events: { path: string; code: string }[] = [];
+  readonly threats: ScanThreat[] = [];
+  private readonly abort = new AbortController();
+  private readonly ctx: ScanContext;
+  private inflight = 0;
+  private idleWaiter: (() => void) | null = null;
+  private cur: FileBatch | null = null;
+  private curIdx = 0;
+  private cancelReason: string | null = null;
+
+  constructor(private readonly o: JobOptions) {
+    this.ctx = { origin: 'on_demand', scanArchives: o.scanArchives, maxFileSize: o.maxFileSize, computeHash: o.computeHash, signal: this.abort.signal };
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  cancel(reason = 'cancelled by request'): void {
+    if (this.state !== 'running' || this.abort.signal.aborted) return;
+    this.cancelReason = reason;
+    this.abort.abort(new Error(reason));
+  }
+
+  /** Runs the scan to its end; never rejects (a failure becomes state 'failed'). */
+  async run(): Promise<ScanSummary> {
+    const signal = this.abort.signal;
+    try {
+      for (;;) {
+        if (signal.aborted) break;
+        const b = await this.o.walker.next();
+        if (!b) break;
+        await this.dispatch(b);
+      }
+      await this.idle();
+      this.state = signal.aborted ? 'cancelled' : 'succeeded';
+      if (signal.aborted) this.message = this.cancelReason;
+    } catch (e) {
+      await this.idle();
+      this.state = signal.aborted ? 'cancelled' : 'failed';
+      this.message = signal.aborted ? this.cancelReason : errorMessage(e);
+    } finally {
+      await this.o.walker.close();
+      this.endedAt = new Date();
+      this.cur = null;
+    }
+    return this.summary();
+  }
+
+  private async dispatch(b: FileBatch): Promise<void> {
+    const signal = this.abort.signal;
+    const n = b.length;
+    let i = 0;
+    while (i < n) {
+      if (signal.aborted) return b.closeFrom(i);
+      let j = i;
+      let bytes = 0;
+      while (j < n && j - i < GROUP_FILES && bytes < GROUP_BYTES) bytes += b.sizes[j++]!;
+      if (!this.o.limiter.tryAcquire()) {
+        try {
+          await this.o.limiter.acquire(signal);
+        } catch {
+          return b.closeFrom(i);
+        }
+      }
+      const g: Group = { b, from: i, to: j, started: false };
+      this.inflight++;
+      this.o.queue.add(() => this.scanGroup(g), signal).then(
+        () => this.done(g),
+        () => this.done(g),
+      );
+      i = j;
+    }
+  }
+
+  private done(g: Group): void {
+    // Not started: the queue refused it (cancelled while waiting for room); its files are ours.
+    if (!g.started) for (let k = g.from; k < g.to; k++) closeQuietly(g.b.fds[k]!);
+    this.o.limiter.release();
+    if (--this.inflight === 0 && this.idleWaiter) {
+      const w = this.idleWaiter;
+      this.idleWaiter = null;
+      w();
+    }
+  }
+
+  private idle(): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.idleWaiter = resolve));
+  }
+
+  private async scanGroup(g: Group): Promise<void> {
+    g.started = true;
+    const { b } = g;
+    const max = this.o.maxFileSize;
+    for (let k = g.from; k < g.to; k++) {
+      const fd = b.fds[k]!;
+      try {
+        if (this.abort.signal.aborted) continue;
+        if (max > 0 && b.sizes[k]! > max) {
+          this.skip('too_large');
+          continue;
+        }
+        this.cur = b;
+        this.curIdx = k;
+        const r = await this.o.engine.scan({ fd, path: b.path(k) }, this.ctx);
+        await this.record(r, b, k);
+      } catch (e) {
+        if (this.abort.signal.aborted) continue;
+        this.fail(b.path(k), (e as { code?: string }).code ?? 'WDAV_ERR_INTERNAL', errorMessage(e));
+      } finally {
+        closeQuietly(fd);
+      }
+    }
+  }
+
+  private skip(reason: string): void {
+    this.skipped++;
+    this.skippedBy[reason] = (this.skippedBy[reason] ?? 0) + 1;
+  }
+
+  private fail(path: string, code: string, message: string): void {
+    this.errors++;
+    this.errorsBy[code] = (this.errorsBy[code] ?? 0) + 1;
+    if (this.events.length < MAX_EVENTS) this.events.push({ path, code: `${code}: ${message}` });
+  }
+
+  private async record(r: ScanResult, b: FileBatch, k: number): Promise<void> {
+    switch (r.kind) {
+      case 'clean':
+        this.filesScanned++;
+        this.bytesScanned += r.bytes;
+        return;
+      case 'skipped':
+        // The engine stops on the scan's own signal: not a skip worth reporting.
+        if (r.reason !== 'cancelled' || !this.abort.signal.aborted) this.skip(r.reason);
+        return;
+      case 'error':
+        if (!this.abort.signal.aborted) this.fail(b.path(k), r.code, r.message);
+        return;
+      case 'detected': {
+        this.filesScanned++;
+        this.bytesScanned += r.bytes;
+        this.threatsDetected++;
+        const threat: ScanThreat = {
+          name: r.name,
+          threatType: r.threatType,
+          path: b.path(k),
+          ...(r.memberPath !== undefined ? { memberPath: r.memberPath } : {}),
+          engine: r.engine,
+          ...(r.sha256 !== undefined ? { sha256: r.sha256 } : {}),
+          size: b.sizes[k]!,
+          detectedAt: new Date().toISOString(),
+        };
+        this.threats.push(threat);
+        const raw = b.raw(k);
+        await this.o.onDetection(this, raw ? { threat, rawPath: raw } : { threat });
+        return;
+      }
+    }
+  }
+
+  summary(): ScanSummary {
+    const w = this.o.walker;
+    const end = this.endedAt ?? new Date();
+    const details: ScanDetails = {
+      walk: { ...w.counts },
+      skippedBy: { ...this.skippedBy },
+      errorsBy: { ...this.errorsBy },
+      events: [...w.events, ...this.events].slice(0, MAX_EVENTS),
+      ...(this.o.mountsSkipped?.length ? { mountsSkipped: this.o.mountsSkipped } : {}),
+    };
+    return {
+      id: this.id,
+      type: this.o.type,
+      state: this.state,
+      paths: this.o.paths,
+      ignoreExclusions: this.o.ignoreExclusions,
+      requestedBy: this.o.requestedBy,
+      startedAt: this.startedAt.toISOString(),
+      endedAt: this.endedAt ? this.endedAt.toISOString() : null,
+      durationMs: end.getTime() - this.startedAt.getTime(),
+      filesScanned: this.filesScanned,
+      bytesScanned: this.bytesScanned,
+      threatsDetected: this.threatsDetected,
+      // Excluded files and files that vanished before they could be opened are skipped, not errors.
+      skipped: this.skipped + w.counts.excluded + w.counts.vanished,
+      errors: this.errors + w.counts.denied + w.counts.errors,
+      details,
+      message: this.message,
+    };
+  }
+
+  progress(): ScanProgress {
+    return { ...this.summary(), filesFound: this.o.walker.counts.files, currentPath: this.cur ? this.cur.path(this.curIdx) : null };
+  }
+}

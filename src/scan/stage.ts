@@ -1,0 +1,54 @@
+// src/scan/stage.ts — the 'scans' daemon stage (after 'api'): on-demand scan manager and its
+// history. Startup marks scans a crashed daemon left 'running' as failed and prunes history.
+// Shutdown (reverse order: RTP stops first, then this, then the API closes) cancels running
+// scans and waits until every file they opened is released and the end is recorded.
+// Owns: wiring only. Must not: start scans by itself (the systemd timer runs `mdatp scan quick`).
+import type { Stage } from '../daemon/lifecycle.js';
+import type { Services } from '../daemon/services.js';
+import type { Engine } from '../engine/types.js';
+import type { SettingId } from '../config/managed-keys.js';
+import { ScansStore } from '../store/scans.js';
+import type { ThreatHandler } from '../threats/types.js';
+import { ScanManager } from './manager.js';
+
+declare module '../daemon/services.js' {
+  interface Services {
+    /** Set by the 'scans' stage. */
+    scans?: ScanManager;
+  }
+}
+
+const SETTINGS: SettingId[] = ['maximumOnDemandScanThreads', 'scanHistoryMaximumItems', 'scanResultsRetentionDays'];
+
+/** Components other stages set on Services; read at call time, so a late engine is picked up. */
+function optional<T>(s: Services, key: 'engine' | 'threats'): T | undefined {
+  return (s as unknown as Record<string, T | undefined>)[key];
+}
+
+export const scansStage: Stage = {
+  name: 'scans',
+  start(s) {
+    const logger = s.logs.child('scan');
+    const store = new ScansStore(s.store.db);
+    const interrupted = store.failInterrupted('interrupted: the daemon stopped during the scan');
+    if (interrupted > 0) logger.warn({ count: interrupted }, 'scans interrupted by an unclean daemon stop were marked failed');
+    const manager = new ScanManager({
+      native: s.native,
+      queue: s.queue,
+      config: s.config,
+      store,
+      logger,
+      engine: () => optional<Engine>(s, 'engine'),
+      threats: () => optional<ThreatHandler>(s, 'threats'),
+    });
+    manager.prune();
+    s.config.on('change', (changed: SettingId[]) => {
+      if (changed.some((c) => SETTINGS.includes(c))) manager.refresh();
+    });
+    s.diagnostics.set('scans.json', () => ({ running: manager.runningIds(), recent: manager.list(20) }));
+    s.scans = manager;
+  },
+  async stop(s) {
+    await s.scans?.stop();
+  },
+};
