@@ -263,3 +263,21 @@ export async function readCvd(input: CvdInput, opts: CvdOptions = {}): Promise<C
     members.push(r.value);
   }
 }
+
+/** Container metadata ClamAV keeps inside a CVD; not definitions. */
+function isContainerMetadata(name: string): boolean {
+  return name === 'COPYING' || name.toLowerCase().endsWith('.info');
+}
+
+/**
+ * The loader's expandContainer hook (LoadOptions.expandContainer): the definitions members of a
+ * .cvd/.cld, labelled with the container as their origin (`main.cvd/main.hdb` in reports).
+ */
+export async function expandCvdContainer(file: { display: string; path?: string; data?: Buffer }): Promise<Array<{ name: string; data: Buffer; origin: string }>> {
+  const input: CvdInput = file.path ? { path: file.path } : { name: file.display, data: file.data ?? Buffer.alloc(0) };
+  const out: Array<{ name: string; data: Buffer; origin: string }> = [];
+  for await (const m of cvdMembers(input)) {
+    if (!isContainerMetadata(m.name)) out.push({ name: m.name, data: m.data, origin: file.display });
+  }
+  return out;
+}
