@@ -509,6 +509,8 @@ class FanotifyGroupWrap : public Napi::ObjectWrap<FanotifyGroupWrap> {
     }
     std::vector<std::string> scope;
     if (!o.Get("scope").IsUndefined()) scope = ScopeArg(env, o.Get("scope"));
+    uint32_t queue_batches = kQueueBatches;
+    UintOption(env, o, "jsQueueBatches", 1, 65536, &queue_batches);
 
     const char* what = "fanotify_init";
     int err = Group::Create(cfg, &group_, &what);
@@ -517,7 +519,7 @@ class FanotifyGroupWrap : public Napi::ObjectWrap<FanotifyGroupWrap> {
 
     Ctx* ctx = new Ctx{group_, Napi::FunctionReference()};
     if (on_mounts.IsFunction()) ctx->on_mounts = Napi::Persistent(on_mounts.As<Napi::Function>());
-    Tsfn tsfn = Tsfn::New(env, o.Get("onEvents").As<Napi::Function>(), "wdav-fanotify", kQueueBatches, 1, ctx,
+    Tsfn tsfn = Tsfn::New(env, o.Get("onEvents").As<Napi::Function>(), "wdav-fanotify", queue_batches, 1, ctx,
                           [](Napi::Env, void*, Ctx* c) { delete c; });
     err = group_->Start(std::unique_ptr<wdav::fan::Sink>(new TsfnSink(tsfn)));
     if (err != 0) {
@@ -532,7 +534,7 @@ class FanotifyGroupWrap : public Napi::ObjectWrap<FanotifyGroupWrap> {
   ~FanotifyGroupWrap() override { Shutdown(); }
 
  private:
-  static constexpr size_t kQueueBatches = 256;
+  static constexpr uint32_t kQueueBatches = 256;  // batches waiting for the JS thread
 
   static void CleanupHook(void* arg) {
     FanotifyGroupWrap* self = static_cast<FanotifyGroupWrap*>(arg);

@@ -236,6 +236,7 @@ Stats Group::GetStats() {
 
 void Group::Close() {
   if (closed_.exchange(true)) return;
+  stop_.store(true);
   {
     // First: releasing the group makes the kernel allow every pending permission event, so
     // nothing below can leave an opener blocked.
@@ -243,7 +244,6 @@ void Group::Close() {
     if (fan_fd_ >= 0) close(fan_fd_);
     fan_fd_ = -1;
   }
-  stop_.store(true);
   if (wake_fd_ >= 0) {
     uint64_t one = 1;
     ssize_t n = write(wake_fd_, &one, sizeof(one));

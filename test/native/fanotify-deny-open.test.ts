@@ -24,3 +24,13 @@ t.test('deny on open → EPERM for the opener, allow otherwise', { skip }, async
   t.same(seen, [['bad.txt', 'deny', true], ['good.txt', 'allow', true]]);
   t.ok(l.events.every((e) => e.pid !== l.pid), 'events come from the opener, not the listener');
 });
+
+t.test('the same with a filesystem mark (FAN_MARK_FILESYSTEM)', { skip }, async (t) => {
+  const dir = tmpfs(t);
+  const bad = put(path.join(dir, 'bad.txt'), 'WDAV-TEST-BAD');
+  const good = put(path.join(dir, 'good.txt'), 'fine');
+  const l = await startListener(t, { mount: dir, filesystemMark: true });
+  t.equal((await openAs(bad)).code, 'EPERM');
+  t.ok((await openAs(good)).ok);
+  t.same([(await l.stats()).answeredByJs.deny, (await l.stats()).answeredByJs.allow], [1, 1]);
+});

@@ -49,7 +49,8 @@ export interface ListenerEvent {
 
 export interface ListenerConfig {
   mount: string; scope?: string[]; timeoutMs?: number; defaultResponse?: 'allow' | 'deny';
-  pendingCapacity?: number; closeWriteCapacity?: number; ignoreMark?: boolean; filesystemMark?: boolean;
+  pendingCapacity?: number; closeWriteCapacity?: number; jsQueueBatches?: number; ignoreMark?: boolean;
+  filesystemMark?: boolean;
 }
 
 export class Listener {
@@ -78,6 +79,20 @@ export class Listener {
     });
   }
   stats(): Promise<FanotifyStats> { return this.request<FanotifyStats>('stats'); }
+  /** Freezes the listener's JS thread until the returned function is called (at most 20 s). */
+  async stall(): Promise<() => void> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdav-stall-'));
+    const flag = path.join(dir, 'go');
+    const release = (): void => {
+      if (fs.existsSync(dir)) fs.writeFileSync(flag, '');
+    };
+    this.stallDirs.push(dir);
+    await this.request('stall', { ms: 20000, until: flag });
+    this.releases.push(release);
+    return release;
+  }
+  readonly releases: Array<() => void> = [];
+  readonly stallDirs: string[] = [];
   kill(): void { if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL'); }
 }
 
@@ -94,7 +109,11 @@ export async function startListener(t: T, cfg: ListenerConfig): Promise<Listener
     env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' },
   });
   const l = new Listener(proc);
-  t.teardown(() => l.kill());
+  t.teardown(() => {
+    for (const r of l.releases) r();
+    l.kill();
+    for (const d of l.stallDirs) fs.rmSync(d, { recursive: true, force: true });
+  });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('listener did not start')), 20000);
     proc.on('message', (m: { type: string; pid: number; info: Record<string, unknown> }) => {
@@ -159,6 +178,11 @@ export function execAs(file: string, uid = NOBODY): Promise<{ ok: boolean; code?
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** True while `pid` sleeps in the kernel waiting for a fanotify permission answer. */
+export function blockedOnFanotify(pid: number | undefined): boolean {
+  try { return fs.readFileSync(`/proc/${pid}/wchan`, 'utf8').trim() === 'fanotify_handle_event'; } catch { return false; }
+}
 
 /** Polls `fn` until it returns truthy or `ms` pass. */
 export async function until<V>(fn: () => V | Promise<V>, ms = 5000): Promise<V> {

@@ -52,6 +52,8 @@ export interface FanotifyOptions extends FanotifyRuntimeOptions {
   scope?: Array<string | Buffer>;
   /** Try O_NOATIME for event fds (default true; falls back without it). */
   noatime?: boolean;
+  /** Batches queued to the JS thread at most (1..65536, default 256); beyond → defaultResponse, counted as tsfnFull. */
+  jsQueueBatches?: number;
 }
 
 export interface FanotifyRespondOptions {
