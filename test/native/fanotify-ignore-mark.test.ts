@@ -2,7 +2,7 @@
 // produce no events at all; a write clears the mark, events come back and a deny works.
 import t from 'tap';
 import path from 'node:path';
-import { skip, tmpfs, put, startListener, openAs, until } from './fanotify-harness.js';
+import { skip, tmpfs, put, startListener, openAs, execAs, until } from './fanotify-harness.js';
 
 t.test('ignore mark: silent while clean, back after a write', { skip }, async (t) => {
   const dir = tmpfs(t);
@@ -25,4 +25,18 @@ t.test('ignore mark: silent while clean, back after a write', { skip }, async (t
   s = await l.stats();
   t.equal(s.events.open, 2, 'the write brought the events back');
   t.equal(s.answeredByJs.deny, 1);
+});
+
+t.test('ignore mark covers exec, and is in place before the answer', { skip }, async (t) => {
+  const dir = tmpfs(t);
+  const script = put(path.join(dir, 'tool.sh'), '#!/bin/sh\necho ran\n', 0o755);
+  const l = await startListener(t, { mount: dir, ignoreMark: true });
+  t.same(await execAs(script), { ok: true, stdout: 'ran\n' });
+  let s = await l.stats();
+  // execve raises OPEN_EXEC_PERM, then OPEN_PERM once that is answered: the mark added with
+  // the first verdict already silences the second.
+  t.same([s.events.exec, s.events.open], [1, 0], 'one event for the first exec');
+  t.same(await execAs(script), { ok: true, stdout: 'ran\n' });
+  s = await l.stats();
+  t.same([s.events.exec, s.events.open], [1, 0], 'none for the second');
 });
