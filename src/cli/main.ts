@@ -8,6 +8,7 @@ import { registerConfig } from './commands/config.js';
 import { registerExclusion } from './commands/exclusion.js';
 import { registerDiagnostic } from './commands/diagnostic.js';
 import { registerVersion } from './commands/version.js';
+import { registerThreat } from './commands/threat.js';
 import { registerScan } from './commands/scan.js';
 
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerExclusion(program);
   registerDiagnostic(program);
   registerVersion(program);
+  registerThreat(program);
   registerScan(program);
   program.configureHelp({ sortSubcommands: true });
   return program;

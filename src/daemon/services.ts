@@ -8,6 +8,7 @@ import type { SettingsStore } from '../store/settings.js';
 import type { LoggerFactory } from '../shared/logger.js';
 import type { NativeBinding } from '../shared/native.js';
 import type { ScanQueue } from '../scan/queue.js';
+import type { ThreatService } from '../threats/service.js';
 import type { HealthRegistry } from './health.js';
 import type { DaemonOptions } from './options.js';
 
@@ -30,4 +31,6 @@ export interface Services {
   startedAt: Date;
   /** Sections of `mdatp diagnostic create`, by file name inside the archive. */
   diagnostics: Map<string, () => unknown>;
+  /** Set by the 'threats' stage (src/threats/stage.ts). */
+  threats?: ThreatService;
 }

@@ -21,8 +21,15 @@ export interface DetectionEvent {
   rawPath?: Buffer;
   /** Member inside an archive, `dir/inner.tar.gz->evil.bin`. */
   memberPath?: string;
+  /** sha256 of the file at `path` (the whole archive for a member); computed by the threat service when absent. */
   sha256?: string;
   size?: number;
+  /**
+   * An open, readable descriptor of the file (real-time events). Quarantine copies from it
+   * (pread; its offset is untouched) instead of reopening the path. The caller keeps
+   * ownership and closes it after `handle` resolves.
+   */
+  fd?: number;
   source: DetectionSource;
   /** The on-demand scan this came from. */
   scanId?: string;

@@ -4,6 +4,7 @@
 // 020–029 scans, 030–039 definitions, 040–049 real-time protection.
 import type Database from 'better-sqlite3';
 import * as m001 from './001-core.js';
+import * as m010 from './010-threats.js';
 import * as m020 from './020-scans.js';
 
 interface Migration {
@@ -14,6 +15,7 @@ interface Migration {
 
 const MIGRATIONS: Migration[] = [
   { version: 1, name: 'core', up: m001.up },
+  { version: 10, name: 'threats', up: m010.up },
   { version: 20, name: 'scans', up: m020.up },
 ];
 

@@ -1,0 +1,309 @@
+// src/threats/quarantine.ts — moving a detected file into quarantine, restoring it, and
+// deleting it, each as a journal of committed steps so that at every instant the file exists
+// at its original path or as a verified quarantine copy with a committed record
+// (ARCHITECTURE §3.6; the argument is in docs/threats.md):
+//   quarantine: copy to <id>.tmp (from the event fd or the path) + fsync → verify → rename to
+//     <id>.q + fsync dir → row 'stored' committed → original still the same file? → unlink +
+//     fsync its dir → row 'quarantined' committed.
+//   restore:    row 'restoring' (+ hash allowed) committed → decrypt into a temp file in the
+//     destination + fsync → link to the final name (never overwrites) → fsync dir → row deleted,
+//     status 'restored' committed → <id>.q unlinked.
+//   remove:     row 'removing' committed → <id>.q unlinked → row deleted, status committed.
+// Half-finished steps are completed or undone by src/threats/reconcile.ts at startup.
+// Callers serialize per threat (src/threats/service.ts). Owns these sequences. Must not: decide
+// whether to quarantine, or log events (the service does both).
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Db } from '../store/db.js';
+import type { QuarantineRow, QuarantineStore } from '../store/quarantine.js';
+import type { ThreatRow, ThreatsStore } from '../store/threats.js';
+import { WdavError } from '../shared/errors.js';
+import type { AllowList } from './allow-list.js';
+import { readQuarantineFile, writeQuarantineFile } from './qfile.js';
+import { fsyncDir, identityOf, inDir, lstatOrNull, openDirNoFollow, openParent, sameIdentity, splitPath, toBuffer, writeAll, type FsPath, type Identity } from './safe-fs.js';
+
+export interface QuarantineDeps {
+  db: Db;
+  dir: string;
+  key: Buffer;
+  rows: QuarantineStore;
+  threats: ThreatsStore;
+  allow: AllowList;
+}
+
+export type QuarantineResult = { ok: true } | { ok: false; reason: string };
+
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
+
+export function rowFsPath(r: Pick<QuarantineRow, 'raw_path' | 'original_path'>): FsPath {
+  return r.raw_path ?? r.original_path;
+}
+
+export function restoreMarker(threatId: string): string {
+  return `restored threat ${threatId}`;
+}
+
+/** A file-level reason not to go on (answered as quarantine_failed, not thrown to callers). */
+export class Refused extends Error {}
+
+export class Quarantine {
+  constructor(private readonly d: QuarantineDeps) {}
+
+  file(threatId: string): string {
+    return path.join(this.d.dir, `${threatId}.q`);
+  }
+
+  /** Quarantines the file of `t` (whose sha256 must be known). Never throws for a file problem: answers why. */
+  async quarantine(t: ThreatRow, opts: { fd?: number; actorUid?: number | null } = {}): Promise<QuarantineResult> {
+    const fsPath: FsPath = t.raw_path ?? t.path;
+    const tmp = path.join(this.d.dir, `${t.id}.tmp`);
+    const final = this.file(t.id);
+    let fd = opts.fd;
+    let own = false;
+    let stored = false;
+    let originalGone = false;
+    try {
+      if (!t.sha256) throw new Refused('the file hash is unknown');
+      if (fd === undefined) {
+        fd = await openSource(fsPath);
+        own = true;
+      }
+      const st = await statFd(fd);
+      if (!st.isFile()) throw new Refused('not a regular file');
+      const at = await lstatOrNull(fsPath);
+      if (!at) throw new Refused('the file no longer exists at its path');
+      if (at.dev !== st.dev || at.ino !== st.ino) throw new Refused('the path now names another file');
+      await fsp.rm(tmp, { force: true });
+      const out = await fsp.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+      let copied: { sha256: string; size: number };
+      try {
+        copied = await writeQuarantineFile(out, this.d.key, headerFields(t, st), fd);
+        await out.sync();
+      } finally {
+        await out.close();
+      }
+      if (!sameIdentity(identityOf(st), identityOf(await statFd(fd)))) throw new Refused('the file changed while it was copied');
+      if (copied.sha256 !== t.sha256) throw new Refused('the file changed since it was scanned (sha256 differs)');
+      await readQuarantineFile(tmp, this.d.key);
+      await fsp.rename(tmp, final);
+      await fsyncDir(this.d.dir);
+      this.d.rows.insert(rowOf(t, st, `${t.id}.q`));
+      stored = true;
+      await this.unlinkOriginal(fsPath, identityOf(st));
+      originalGone = true;
+      this.commitQuarantined(t.id, opts.actorUid ?? null);
+      return { ok: true };
+    } catch (e) {
+      const reason = e instanceof Refused ? e.message : describeFsError(e);
+      // Once the original is gone the copy is the file: never undo; startup completes the step.
+      if (originalGone) return { ok: false, reason: `${reason} (the copy is kept; the operation completes at the next start)` };
+      await fsp.rm(tmp, { force: true }).catch(() => undefined);
+      await this.fail(t.id, reason, stored, opts.actorUid ?? null);
+      return { ok: false, reason };
+    } finally {
+      if (own && fd !== undefined) fs.close(fd, () => undefined);
+    }
+  }
+
+  /** Step 3 of quarantine (also used by reconciliation): unlink the original if it is still the copied file. */
+  async unlinkOriginal(fsPath: FsPath, copied: Identity): Promise<void> {
+    const { dir, base } = await openParent(fsPath).catch((e) => {
+      throw new Refused(`cannot open the file's directory: ${describeFsError(e)}`);
+    });
+    try {
+      const name = inDir(dir, base);
+      const now = await lstatOrNull(name);
+      if (!now) return;
+      if (!sameIdentity(identityOf(now), copied)) throw new Refused('the file changed before it could be removed; it was left in place');
+      await fsp.unlink(name).catch((e) => {
+        throw new Refused(`cannot remove the original: ${describeFsError(e)}`);
+      });
+      await dir.sync().catch(() => undefined);
+    } finally {
+      await dir.close();
+    }
+  }
+
+  commitQuarantined(threatId: string, actorUid: number | null): void {
+    this.d.db.transaction(() => {
+      this.d.rows.setState(threatId, 'quarantined');
+      this.d.threats.setStatus(threatId, 'quarantined', Date.now(), null, actorUid);
+    })();
+  }
+
+  /** Undoes a quarantine that cannot complete: the copy goes first, then the row and status commit. */
+  async fail(threatId: string, reason: string, stored: boolean, actorUid: number | null): Promise<void> {
+    if (stored) {
+      await fsp.rm(this.file(threatId), { force: true });
+      await fsyncDir(this.d.dir);
+    }
+    this.d.db.transaction(() => {
+      this.d.rows.delete(threatId);
+      this.d.threats.setStatus(threatId, 'quarantine_failed', Date.now(), reason, actorUid);
+    })();
+  }
+
+  /** Restores into `destDir` under the original name; answers the full destination path. */
+  async restore(threatId: string, destDir: string, actorUid: number | null): Promise<string> {
+    const row = this.d.rows.get(threatId);
+    if (!row || row.state !== 'quarantined') throw new WdavError('WDAV_ERR_NOT_QUARANTINED', `threat ${threatId} is not in quarantine`);
+    const dir = await openDirNoFollow(destDir);
+    const normDir = path.normalize(destDir);
+    const { base } = splitPath(rowFsPath(row));
+    const destFull = Buffer.concat([toBuffer(normDir === '/' ? '' : normDir), Buffer.from('/'), base]).toString('utf8');
+    const temp = `.wdav-restore-${randomBytes(6).toString('hex')}.tmp`;
+    const marker = restoreMarker(threatId);
+    let linked = false;
+    try {
+      if (await lstatOrNull(inDir(dir, base))) throw new WdavError('WDAV_ERR_RESTORE_DESTINATION_EXISTS', `refusing to overwrite ${destFull}: a file with this name exists`);
+      // Allowed before the file appears, so real-time protection does not take it again.
+      this.d.db.transaction(() => {
+        this.d.rows.setState(threatId, 'restoring', { dest: normDir, temp });
+        this.d.allow.add('sha256', row.sha256, marker);
+      })();
+      const out = await fsp.open(inDir(dir, temp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+      try {
+        await readQuarantineFile(this.file(threatId), this.d.key, (chunk) => writeAll(out, chunk));
+        await out.chown(row.uid, row.gid).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== 'EPERM' || process.getuid?.() === 0) throw e;
+        });
+        await out.chmod(row.mode);
+        await out.utimes(nsToSeconds(row.atime_ns), nsToSeconds(row.mtime_ns));
+        await out.sync();
+      } finally {
+        await out.close();
+      }
+      const how = await publish(inDir(dir, temp), inDir(dir, base), destFull);
+      linked = true;
+      if (how === 'linked') await fsp.unlink(inDir(dir, temp));
+      await dir.sync();
+      this.d.db.transaction(() => {
+        this.d.rows.delete(threatId);
+        this.d.threats.setStatus(threatId, 'restored', Date.now(), destFull, actorUid);
+      })();
+      await fsp.rm(this.file(threatId), { force: true });
+      await fsyncDir(this.d.dir);
+      return destFull;
+    } catch (e) {
+      if (!linked) {
+        await fsp.rm(inDir(dir, temp), { force: true }).catch(() => undefined);
+        this.d.db.transaction(() => {
+          this.d.rows.setState(threatId, 'quarantined');
+          this.d.allow.removeIfDetail('sha256', row.sha256, marker);
+        })();
+      }
+      throw e;
+    } finally {
+      await dir.close();
+    }
+  }
+
+  /** Deletes the quarantined copy for good. */
+  async remove(threatId: string, detail: string, actorUid: number | null): Promise<QuarantineRow> {
+    const row = this.d.rows.get(threatId);
+    if (!row || row.state !== 'quarantined') throw new WdavError('WDAV_ERR_NOT_QUARANTINED', `threat ${threatId} is not in quarantine`);
+    this.d.rows.setState(threatId, 'removing');
+    await this.finishRemove(threatId, detail, actorUid);
+    return row;
+  }
+
+  async finishRemove(threatId: string, detail: string, actorUid: number | null): Promise<void> {
+    await fsp.rm(this.file(threatId), { force: true });
+    await fsyncDir(this.d.dir);
+    this.d.db.transaction(() => {
+      this.d.rows.delete(threatId);
+      this.d.threats.setStatus(threatId, 'removed', Date.now(), detail, actorUid);
+    })();
+  }
+}
+
+/** Makes `temp` appear as `final` atomically and only if `final` does not exist. */
+async function publish(temp: Buffer, final: Buffer, shown: string): Promise<'linked' | 'renamed'> {
+  try {
+    await fsp.link(temp, final);
+    return 'linked';
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new WdavError('WDAV_ERR_RESTORE_DESTINATION_EXISTS', `refusing to overwrite ${shown}: a file with this name exists`);
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EMLINK') throw e;
+    // File systems without hard links (vfat): rename after a last check; a small window remains.
+    if (await lstatOrNull(final)) throw new WdavError('WDAV_ERR_RESTORE_DESTINATION_EXISTS', `refusing to overwrite ${shown}: a file with this name exists`);
+    await fsp.rename(temp, final);
+    return 'renamed';
+  }
+}
+
+async function openSource(p: FsPath): Promise<number> {
+  try {
+    return await new Promise<number>((resolve, reject) => fs.open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, (e, fd) => (e ? reject(e) : resolve(fd))));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Refused('the file no longer exists at its path');
+    if (code === 'ELOOP') throw new Refused('the path is a symbolic link');
+    throw new Refused(`cannot open the file: ${describeFsError(e)}`);
+  }
+}
+
+function statFd(fd: number): Promise<fs.BigIntStats> {
+  return new Promise((resolve, reject) => fs.fstat(fd, { bigint: true }, (e, st) => (e ? reject(e) : resolve(st))));
+}
+
+function headerFields(t: ThreatRow, st: fs.BigIntStats) {
+  return {
+    threatId: t.id,
+    name: t.name,
+    threatType: t.threat_type,
+    path: t.path,
+    rawPath: t.raw_path ? t.raw_path.toString('base64') : null,
+    memberPath: t.member_path,
+    source: t.source,
+    engine: t.engine,
+    detectedAt: t.detected_at,
+    quarantinedAt: Date.now(),
+    sha256: t.sha256!,
+    size: Number(st.size),
+    mode: Number(st.mode & 0o7777n),
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    atimeNs: st.atimeNs.toString(),
+    mtimeNs: st.mtimeNs.toString(),
+    dev: st.dev.toString(),
+    ino: st.ino.toString(),
+  };
+}
+
+function rowOf(t: ThreatRow, st: fs.BigIntStats, file: string): Omit<QuarantineRow, 'op_dest' | 'op_temp'> {
+  return {
+    threat_id: t.id,
+    file,
+    state: 'stored',
+    original_path: t.path,
+    raw_path: t.raw_path,
+    mode: Number(st.mode & 0o7777n),
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    atime_ns: st.atimeNs.toString(),
+    mtime_ns: st.mtimeNs.toString(),
+    dev: st.dev.toString(),
+    ino: st.ino.toString(),
+    size: Number(st.size),
+    sha256: t.sha256!,
+    quarantined_at: Date.now(),
+  };
+}
+
+export function rowIdentity(r: QuarantineRow): Identity {
+  return { dev: BigInt(r.dev), ino: BigInt(r.ino), size: BigInt(r.size), mtimeNs: BigInt(r.mtime_ns) };
+}
+
+export function nsToSeconds(ns: string): number {
+  return Number(BigInt(ns) / 1000n) / 1e6;
+}
+
+export function describeFsError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === 'string' && !(e instanceof WdavError)) return `${err.code}: ${err.message.replace(/^[A-Z]+: /, '')}`;
+  return (e as Error)?.message ?? String(e);
+}
