@@ -1,0 +1,216 @@
+#!/usr/bin/env node
+// bench/scan/run.mjs — the on-demand scan benchmark, one command (as root):
+//   node bench/scan/run.mjs [--dir /var/tmp/wdav-bench-scan] [--repeat 3] [--skip-clamscan]
+// Builds what is missing (TypeScript, native addon), installs Debian's clamav packages when
+// missing, generates the deterministic corpus and ClamAV signatures (corpus.mjs), reads the
+// whole corpus once (hot cache for everyone), then, interleaved per round on the same cache:
+//   wdavdaemon  `mdatp scan custom --path CORPUS --output json` against a daemon started with
+//               --custom-definitions SIGS (real engine, RTP off), timed around the CLI process
+//   clamscan    -r -i --database=SIGS CORPUS (one process, loads the signatures itself)
+//   clamdscan   --multiscan against a private clamd on the same SIGS (started, then stopped)
+// Each run must report exactly the planted set (path → signature name) or the run fails.
+// Prints best and median times, MB/s, ratios and the daemon's peak RSS (VmHWM); writes
+// <dir>/result.json. Benchmarks are not tests: the numbers depend on the machine and its load.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generate, corpusSize, PARAMS } from './corpus.mjs';
+import { ensureClamav, clamscan, PrivateClamd, version as clamVersion } from './clamav.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
+const DIR = path.resolve(opt('--dir', '/var/tmp/wdav-bench-scan'));
+const REPEAT = Math.max(1, Number(opt('--repeat', '3')));
+const log = (s) => process.stderr.write(`[bench] ${s}\n`);
+
+function build() {
+  if (!fs.existsSync(path.join(ROOT, 'build', 'Release', 'wdav.node'))) {
+    log('building the native addon');
+    if (spawnSync('npm', ['run', 'build:native'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error('native build failed');
+  }
+  log('compiling TypeScript');
+  spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'scan', 'job.js'))) throw new Error('dist/ is missing: npx tsc -p tsconfig.json failed');
+}
+
+function warm(dir) {
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) {
+        const fd = fs.openSync(p, 'r');
+        while (fs.readSync(fd, buf) > 0);
+        fs.closeSync(fd);
+      }
+    }
+  };
+  walk(dir);
+}
+
+function apiPost(socket, urlPath, body) {
+  return new Promise((resolve, reject) => {
+    const payload = Buffer.from(JSON.stringify(body));
+    const req = http.request({ socketPath: socket, method: 'POST', path: urlPath, headers: { 'content-type': 'application/json', 'content-length': payload.length } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+class Daemon {
+  constructor(dir, sigDir) {
+    this.dir = dir;
+    this.sigDir = sigDir;
+    this.socket = path.join(dir, 'run', 'mdatp.sock');
+  }
+
+  async start() {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+    fs.mkdirSync(this.dir, { recursive: true });
+    const argv = [path.join(ROOT, 'bin', 'wdavdaemon.js'), '--socket', this.socket, '--state-dir', path.join(this.dir, 'state'), '--managed-config', path.join(this.dir, 'managed.json'),
+      '--custom-definitions', this.sigDir, '--rtp-backend', 'none', '--log-level', 'info'];
+    this.proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.out = '';
+    this.proc.stdout.setEncoding('utf8').on('data', (c) => (this.out += c));
+    this.proc.stderr.setEncoding('utf8').on('data', (c) => (this.out += c));
+    const t0 = Date.now();
+    while (!this.out.includes('wdavdaemon is ready')) {
+      if (this.proc.exitCode !== null) throw new Error(`wdavdaemon exited: ${this.out.slice(-2000)}`);
+      if (Date.now() - t0 > 300_000) throw new Error('wdavdaemon did not become ready');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // Definitions may still be loading after `ready`: wait until a scan is accepted.
+    const probe = path.join(this.dir, 'probe.txt');
+    fs.writeFileSync(probe, 'probe');
+    for (;;) {
+      const r = await apiPost(this.socket, '/v1/scans', { type: 'custom', paths: [probe] });
+      if (r.status === 201) break;
+      if (r.status !== 503) throw new Error(`the daemon refused a scan: ${r.status} ${r.text}`);
+      if (Date.now() - t0 > 300_000) throw new Error(`the scan engine never became ready: ${r.text}`);
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    return Date.now() - t0;
+  }
+
+  scan(target) {
+    return new Promise((resolve, reject) => {
+      const t0 = performance.now();
+      const p = spawn(process.execPath, [path.join(ROOT, 'bin', 'mdatp.js'), '--socket', this.socket, 'scan', 'custom', '--path', target, '--output', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.setEncoding('utf8').on('data', (c) => (stdout += c));
+      p.stderr.setEncoding('utf8').on('data', (c) => (stderr += c));
+      p.on('close', (code) => {
+        const ms = performance.now() - t0;
+        if (code !== 0) return reject(new Error(`mdatp exited ${code}: ${stderr}`));
+        const doc = JSON.parse(stdout);
+        resolve({ ms, daemonMs: doc.durationMs, files: doc.filesScanned, bytes: doc.bytesScanned, errors: doc.errors, found: new Map(doc.threats.map((t) => [t.path, t.name])) });
+      });
+    });
+  }
+
+  peakRssMb() {
+    const s = fs.readFileSync(`/proc/${this.proc.pid}/status`, 'utf8');
+    return Number(/VmHWM:\s+(\d+) kB/.exec(s)[1]) / 1024;
+  }
+
+  async stop() {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    const exited = new Promise((r) => this.proc.once('exit', r));
+    this.proc.kill('SIGTERM');
+    await exited;
+  }
+}
+
+/** The run's detections must be exactly the planted set. */
+function check(tool, found, expected, corpus) {
+  const want = new Map(Object.entries(expected).map(([rel, name]) => [path.join(corpus, rel), name]));
+  const missing = [...want].filter(([p, n]) => found.get(p) !== n).map(([p, n]) => `${p} (${n}; got ${found.get(p) ?? 'nothing'})`);
+  const extra = [...found].filter(([p]) => !want.has(p)).map(([p, n]) => `${p} (${n})`);
+  if (missing.length || extra.length) throw new Error(`${tool} did not report exactly the planted set:\n  missing: ${missing.join('\n    ') || '-'}\n  extra: ${extra.join('\n    ') || '-'}`);
+}
+
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+
+async function main() {
+  if (process.getuid?.() !== 0) throw new Error('run as root (clamd and the daemon read the corpus as root)');
+  build();
+  ensureClamav(log);
+  log(`generating (or reusing) the corpus in ${DIR}`);
+  const expected = generate(DIR, log);
+  const corpus = path.join(DIR, 'corpus');
+  const sigs = path.join(DIR, 'sigs');
+  const size = corpusSize(DIR);
+  log(`corpus ${size.files} files, ${(size.bytes / 1e6).toFixed(0)} MB; warming the page cache`);
+  warm(corpus);
+  warm(sigs);
+
+  const daemon = new Daemon(path.join(DIR, 'wdavdaemon'), sigs);
+  const clamd = new PrivateClamd(path.join(DIR, 'clamd'), sigs);
+  const times = { wdav: [], wdavDaemon: [], clamscan: [], clamdscan: [] };
+  const load = [os.loadavg()[0]];
+  try {
+    const readyMs = await daemon.start();
+    log(`wdavdaemon ready with definitions in ${readyMs} ms`);
+    const clamdMs = await clamd.start();
+    log(`private clamd ready in ${clamdMs} ms`);
+    // One unmeasured round each, so both daemons have touched everything once.
+    check('wdavdaemon', (await daemon.scan(corpus)).found, expected, corpus);
+    check('clamdscan', (await clamd.multiscan(corpus)).found, expected, corpus);
+    for (let r = 0; r < REPEAT; r++) {
+      const w = await daemon.scan(corpus);
+      check('wdavdaemon', w.found, expected, corpus);
+      times.wdav.push(w.ms);
+      times.wdavDaemon.push(w.daemonMs);
+      const c = await clamd.multiscan(corpus);
+      check('clamdscan', c.found, expected, corpus);
+      times.clamdscan.push(c.ms);
+      if (!flag('--skip-clamscan')) {
+        const s = await clamscan(sigs, corpus);
+        check('clamscan', s.found, expected, corpus);
+        times.clamscan.push(s.ms);
+      }
+      load.push(os.loadavg()[0]);
+      log(`round ${r + 1}/${REPEAT}: wdavdaemon ${w.ms.toFixed(0)} ms (in daemon ${w.daemonMs} ms), clamdscan ${c.ms.toFixed(0)} ms${times.clamscan.length ? `, clamscan ${times.clamscan.at(-1).toFixed(0)} ms` : ''}`);
+    }
+  } finally {
+    const rss = daemon.proc && daemon.proc.exitCode === null ? daemon.peakRssMb() : null;
+    await daemon.stop();
+    await clamd.stop();
+    times.rss = rss;
+  }
+
+  const mb = size.bytes / 1e6;
+  const row = (name, a) => (a.length ? `${name.padEnd(34)} ${median(a).toFixed(0).padStart(7)} ${Math.min(...a).toFixed(0).padStart(7)} ${(mb / (Math.min(...a) / 1000)).toFixed(0).padStart(7)}` : null);
+  const lines = [
+    `machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}, node ${process.version}; ${clamVersion()}`,
+    `load average during the run: ${load.map((l) => l.toFixed(1)).join(' → ')}`,
+    `corpus: ${size.files} files, ${mb.toFixed(0)} MB; signatures: ${PARAMS.hashSigs} .hsb SHA256, ${PARAMS.bodySigs + 40} .ndb; planted: ${Object.keys(expected).length} (all three reported exactly these)`,
+    `${'tool'.padEnd(34)} ${'median'.padStart(7)} ${'best'.padStart(7)} ${'MB/s'.padStart(7)}   (ms, ${REPEAT} rounds, hot cache)`,
+    row('wdavdaemon (mdatp scan custom)', times.wdav),
+    row('  of which inside the daemon', times.wdavDaemon),
+    row('clamdscan --multiscan (clamd)', times.clamdscan),
+    row('clamscan', times.clamscan),
+    `ratio clamdscan / wdavdaemon: median ${(median(times.clamdscan) / median(times.wdav)).toFixed(1)}x, best ${(Math.min(...times.clamdscan) / Math.min(...times.wdav)).toFixed(1)}x`,
+    times.clamscan.length ? `ratio clamscan / wdavdaemon: median ${(median(times.clamscan) / median(times.wdav)).toFixed(1)}x` : null,
+    `wdavdaemon peak RSS (VmHWM): ${times.rss?.toFixed(0) ?? '?'} MB`,
+  ].filter(Boolean);
+  console.log(lines.join('\n'));
+  fs.writeFileSync(path.join(DIR, 'result.json'), JSON.stringify({ params: PARAMS, corpus: size, times, load, summary: lines }, null, 1));
+}
+
+main().catch((e) => {
+  console.error(`bench failed: ${e.message}`);
+  process.exit(1);
+});
