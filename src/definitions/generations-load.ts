@@ -29,7 +29,8 @@ export function problemsOf(report: LoadReport, files: readonly string[]): string
   const owned = ownedBy(files);
   const out = report.problems.filter(owned);
   for (const fr of report.files) {
-    if (owned(fr.file) && fr.malformed > 0 && fr.loaded === 0) {
+    const reported = out.some((p) => p.startsWith(`${fr.file}:`));
+    if (owned(fr.file) && !reported && fr.malformed > 0 && fr.loaded === 0) {
       out.push(`${fr.file}: no usable signature (${fr.malformed} malformed${fr.errors[0] ? `; first: ${fr.errors[0]}` : ''})`);
     }
   }

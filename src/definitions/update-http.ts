@@ -65,6 +65,12 @@ export function describeHttpError(e: unknown, s: HttpSettings, total: AbortSigna
   }
 }
 
+/** Stops reading a response; undici reports the abort as an 'error' event nobody else listens to. */
+function hangUp(res: Dispatcher.ResponseData): void {
+  res.body.on('error', () => undefined);
+  res.body.destroy();
+}
+
 export class HttpSource implements UpdateSource {
   readonly kind = 'http' as const;
   readonly uri: string;
@@ -110,7 +116,7 @@ export class HttpSource implements UpdateSource {
   private checkLength(res: Dispatcher.ResponseData, url: string, maxBytes: number): void {
     const len = Number(res.headers['content-length']);
     if (Number.isFinite(len) && len > maxBytes) {
-      res.body.destroy();
+      hangUp(res);
       throw updateFailed(`${url}: ${len} bytes, above the ${maxBytes}-byte limit`);
     }
   }
@@ -129,7 +135,7 @@ export class HttpSource implements UpdateSource {
         parts.push(c as Buffer);
       }
     } catch (e) {
-      res.body.destroy();
+      hangUp(res);
       if (e instanceof WdavError) throw e;
       throw updateFailed(`${url}: ${describeHttpError(e, this.s, signal)}`);
     }
@@ -151,7 +157,7 @@ export class HttpSource implements UpdateSource {
     } catch (e) {
       throw updateFailed(`${this.describe(name)}: ${describeHttpError(e, this.s, signal)}`);
     } finally {
-      res.body.destroy();
+      hangUp(res);
     }
     return Buffer.concat(parts, got).subarray(0, n);
   }
@@ -164,7 +170,7 @@ export class HttpSource implements UpdateSource {
     try {
       return await streamToFile(res.body, dest, maxBytes, url, signal);
     } catch (e) {
-      res.body.destroy();
+      hangUp(res);
       if (e instanceof WdavError) throw e;
       throw updateFailed(`${url}: ${describeHttpError(e, this.s, signal)}`);
     }

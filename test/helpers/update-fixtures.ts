@@ -30,6 +30,8 @@ export interface StaticServer {
   url: string;
   /** `METHOD /path [range]` of every request, in order. */
   log: string[];
+  /** Client port of every request (to tell which came through the proxy). */
+  peers: number[];
   /** Paths that never get a response (headers timeout tests). */
   hang: Set<string>;
   /** Paths whose body stops after the first bytes (body idle timeout tests). */
@@ -37,10 +39,11 @@ export interface StaticServer {
 }
 
 export async function staticServer(t: Teardown, root: string): Promise<StaticServer> {
-  const s: StaticServer = { url: '', log: [], hang: new Set(), stall: new Set() };
+  const s: StaticServer = { url: '', log: [], peers: [], hang: new Set(), stall: new Set() };
   const server = http.createServer((req, res) => {
     const p = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     s.log.push(`${req.method} ${p}${req.headers.range ? ` ${req.headers.range}` : ''}`);
+    s.peers.push(req.socket.remotePort ?? 0);
     if (s.hang.has(p)) return;
     const file = path.join(root, path.normalize(p));
     if (!file.startsWith(root) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
@@ -71,11 +74,13 @@ export interface ForwardProxy {
   url: string;
   /** `GET http://host/path` (absolute-form) or `CONNECT host:port`. */
   log: string[];
+  /** Local ports of the proxy's own connections to the origin. */
+  upstreamPorts: Set<number>;
 }
 
 /** A minimal HTTP forward proxy, enough to prove requests really go through it. */
 export async function forwardProxy(t: Teardown): Promise<ForwardProxy> {
-  const p: ForwardProxy = { url: '', log: [] };
+  const p: ForwardProxy = { url: '', log: [], upstreamPorts: new Set() };
   const server = http.createServer((req, res) => {
     p.log.push(`${req.method} ${req.url}`);
     let target: URL;
@@ -91,6 +96,7 @@ export async function forwardProxy(t: Teardown): Promise<ForwardProxy> {
       res.writeHead(ur.statusCode ?? 502, ur.headers);
       ur.pipe(res);
     });
+    up.on('socket', (sock) => sock.on('connect', () => p.upstreamPorts.add(sock.localPort ?? 0)));
     up.on('error', () => res.writeHead(502).end('bad gateway'));
     req.pipe(up);
   });
@@ -98,6 +104,7 @@ export async function forwardProxy(t: Teardown): Promise<ForwardProxy> {
     p.log.push(`CONNECT ${req.url}`);
     const [host, port] = (req.url ?? '').split(':');
     const up = net.connect(Number(port), host!, () => {
+      p.upstreamPorts.add(up.localPort ?? 0);
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       up.write(head);
       up.pipe(socket);
