@@ -73,8 +73,8 @@ function parseAlternatives(hex: string, i: number, negated: boolean): [ByteAtom,
   const body = hex.slice(i + 1, close);
   if (body === 'B' || body === 'L' || body === 'W') throw new Unsupported('boundary marker');
   const branches = body.split('|').map((br) => {
+    if (/[{}*[\]()!]/.test(br)) throw new Unsupported('jump or group inside alternative');
     if (br.length === 0 || br.length % 2 !== 0) throw new Malformed('bad alternative');
-    if (/[{}*[\]()!]/.test(br)) throw new Unsupported('jump inside alternative');
     const atoms: ByteAtom[] = [];
     for (let k = 0; k < br.length; k += 2) atoms.push(atomAt(br, k));
     return atoms;

@@ -65,17 +65,17 @@ export function memberFile(m: DefinitionMember): DefinitionFile | undefined {
 
 /**
  * Expands inputs in order. A path that cannot be read is returned in `unreadable` (the caller
- * reports it); a directory entry with an unknown extension is ignored; an explicitly named file
- * with an unknown extension is reported as unsupported.
+ * reports it); a directory entry or member with an unknown extension is ignored; an explicitly
+ * named file with an unknown extension is reported as unsupported.
  */
 export async function listDefinitionFiles(inputs: readonly DefinitionInput[]): Promise<{ files: DefinitionFile[]; unreadable: string[] }> {
   const files: DefinitionFile[] = [];
   const unreadable: string[] = [];
   for (const input of inputs) {
     if (typeof input !== 'string') {
+      // Like directory entries: a member that is no signature database (daily.info, .cfg) is ignored.
       const f = memberFile(input);
       if (f) files.push(f);
-      else files.push({ display: input.origin ? `${input.origin}/${input.name}` : input.name, ext: path.extname(input.name).slice(1).toLowerCase() || 'none', format: 'unsupported', data: input.data });
       continue;
     }
     let st;

@@ -55,3 +55,21 @@ export function outcome(r: ScanResult): string {
 }
 
 export const MATCHERS = ['vectorscan', 'yara-x'] as const;
+
+/** Runs `fn` while timing the event loop: the longest gap between 2 ms timer ticks. */
+export async function withLoopGaps<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; maxGap: number }> {
+  let last = performance.now();
+  let maxGap = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxGap = Math.max(maxGap, now - last);
+    last = now;
+  }, 2);
+  const t0 = performance.now();
+  try {
+    const value = await fn();
+    return { value, ms: performance.now() - t0, maxGap };
+  } finally {
+    clearInterval(timer);
+  }
+}

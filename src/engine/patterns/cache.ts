@@ -1,13 +1,14 @@
 // src/engine/patterns/cache.ts — the on-disk cache of compiled Vectorscan databases, so a
 // restart deserializes in milliseconds instead of recompiling (100,000 patterns: ~50 s).
 // File `hs-<key>.db`: "WDAVHS1\n", u32 BE header length, JSON header {key, count, version,
-// rejected}, then hs_serialize_database bytes. The key is a SHA-256 of the Vectorscan version
-// and every expression with its flags and offsets, so any change of patterns misses the cache.
+// rejected, sha256 of the bytes}, then hs_serialize_database bytes. The key is a SHA-256 of
+// the Vectorscan version and every expression with its flags and offsets, so any change of
+// patterns misses the cache; a file whose bytes do not match its sha256 is ignored.
 // Written to a temp file and renamed (a crash never leaves a torn cache); older files pruned.
 // Owns: the cache files in the directory it is given. Must not: compile.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const MAGIC = Buffer.from('WDAVHS1\n');
 const KEEP = 3;
@@ -17,6 +18,8 @@ export interface CacheHeader {
   count: number;
   version: string;
   rejected: { index: number; message: string }[];
+  /** SHA-256 of the database bytes: a damaged file is never handed to hs_deserialize_database. */
+  sha256?: string;
 }
 
 export function cacheFile(dir: string, key: string): string {
@@ -37,8 +40,10 @@ export async function readCache(dir: string, key: string): Promise<{ header: Cac
   if (start + hl > buf.length) return undefined;
   try {
     const header = JSON.parse(buf.toString('utf8', start, start + hl)) as CacheHeader;
+    const bytes = buf.subarray(start + hl);
     if (header.key !== key || !Array.isArray(header.rejected)) return undefined;
-    return { header, bytes: buf.subarray(start + hl) };
+    if (header.sha256 !== createHash('sha256').update(bytes).digest('hex')) return undefined;
+    return { header, bytes };
   } catch {
     return undefined;
   }
@@ -46,7 +51,7 @@ export async function readCache(dir: string, key: string): Promise<{ header: Cac
 
 export async function writeCache(dir: string, header: CacheHeader, bytes: Buffer): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
-  const h = Buffer.from(JSON.stringify(header));
+  const h = Buffer.from(JSON.stringify({ ...header, sha256: createHash('sha256').update(bytes).digest('hex') }));
   const len = Buffer.alloc(4);
   len.writeUInt32BE(h.length);
   const file = cacheFile(dir, header.key);

@@ -22,8 +22,8 @@ let rules = null;
 function describe(e) {
   const text = String(e && e.message || e);
   const m = /--> line:(\d+)(?::(\d+))?/.exec(text);
-  const first = text.split('\n').find((l) => l.trim() && !/^Compilation error/.test(l.trim())) || text.split('\n')[0];
-  return { line: m ? Number(m[1]) : undefined, message: first.replace(/^error\[\w+\]:\s*/, '').trim() };
+  const first = text.split('\n')[0].replace(/^Compilation error \(\w+\):\s*/, '').replace(/^error\[\w+\]:\s*/, '');
+  return { line: m ? Number(m[1]) : undefined, message: first.trim() };
 }
 
 // A perLine unit holds one independent rule per line (translated body signatures): a line that
