@@ -5,7 +5,8 @@ import type { Stage } from './lifecycle.js';
 import { apiStage, configStage, storeStage } from './core-stages.js';
 import { threatsStage } from '../threats/stage.js';
 import { scansStage } from '../scan/stage.js';
+import { definitionsStage, engineStage } from '../definitions/stage.js';
 
 export function daemonStages(): Stage[] {
-  return [configStage, storeStage, threatsStage, apiStage, scansStage];
+  return [configStage, storeStage, definitionsStage, engineStage, threatsStage, apiStage, scansStage];
 }
