@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { WdavError, errorMessage, isWdavError } from '../shared/errors.js';
 import type { NativeBinding } from '../shared/native.js';
-import { bundledTrustedKeysDir } from '../shared/paths.js';
+import { bundledTrustedKeysDir, defaultCustomDefinitionsDir } from '../shared/paths.js';
 import type { DefinitionSet } from './definition-set.js';
 import type { LoadReport } from './load-report.js';
 import { type Generation, GenerationStore, type Pointer } from './generations.js';
@@ -69,7 +69,11 @@ export interface DefinitionsServiceOptions {
   apply?: (set: DefinitionSet) => Promise<void>;
   /** Update settings; trustedKeyDirs defaults to the installed keys/ folder plus extraKeysDir. */
   update?: Partial<UpdateSettings>;
-  /** A second folder of trusted public keys (besides the keys/ folder installed with the daemon). */
+  /**
+   * A second folder of trusted public keys besides the keys/ folder installed with the daemon
+   * (which a reinstall replaces). Default: `keys/` next to the custom definitions directory
+   * (/etc/wdavdaemon/keys as root); null for none.
+   */
   extraKeysDir?: string | null;
   /** SHA-256 of every generation file is checked at start (default true). */
   deepVerifyOnStart?: boolean;
@@ -79,6 +83,11 @@ export interface DefinitionsServiceOptions {
 }
 
 const silent: Logger = { info() {}, warn() {}, error() {} };
+
+/** Administrators' keys live with the configuration, so reinstalling the daemon keeps them. */
+export function defaultExtraKeysDir(): string {
+  return path.join(path.dirname(defaultCustomDefinitionsDir()), 'keys');
+}
 
 export class DefinitionsService extends EventEmitter {
   private readonly store: GenerationStore;
@@ -102,7 +111,8 @@ export class DefinitionsService extends EventEmitter {
     this.store = new GenerationStore(path.join(opts.stateDir, 'definitions'));
     this.load = opts.load ?? defaultLoadSet(opts.native ?? null);
     this.log = opts.logger ?? silent;
-    const keys = [bundledTrustedKeysDir(), ...(opts.extraKeysDir ? [opts.extraKeysDir] : [])];
+    const extra = opts.extraKeysDir === undefined ? defaultExtraKeysDir() : opts.extraKeysDir;
+    const keys = [bundledTrustedKeysDir(), ...(extra ? [extra] : [])];
     this.settings = { ...defaultUpdateSettings(keys), ...opts.update };
   }
 
