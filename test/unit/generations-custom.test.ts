@@ -48,19 +48,3 @@ t.test('a custom hash file of nothing but garbage is reported; a missing custom 
   t.same(none.service.status().issues, []);
   t.equal(none.service.status().definitions_status, 'no_definitions');
 });
-
-t.test('health fields: main fields, issues, --details definitions', async (t) => {
-  const { definitionsHealth } = await import('../../src/definitions/service-health.js');
-  const custom = tmp(t, 'wdav-custom-');
-  fs.writeFileSync(path.join(custom, 'bad.yar'), 'rule x { condition: ( }\n');
-  fs.writeFileSync(path.join(custom, 'ok.hdb'), sample('H').hdb);
-  const h = await harness(t, { customDir: custom, update: { url: '/nonexistent/wdav' } });
-  await h.service.update().catch(() => undefined);
-  const health = definitionsHealth(h.service.status());
-  t.same(health.fields, { definitions_updated: null, definitions_updated_minutes_ago: null, definitions_version: null, definitions_status: 'no_definitions' });
-  t.match(health.issues, [/custom definitions skipped: .*bad\.yar/u]);
-  const d = health.details.definitions;
-  t.match(d, { definitions_update_source_uri: '/nonexistent/wdav', offline_definition_url_configured: true, definitions_update_fail_reason: /directory does not exist/u });
-  t.match(d['definitions_files'], [{ format: 'yar', loaded: 0 }, { format: 'hdb', loaded: 1 }]);
-  t.match(d['body_matcher'], /^(vectorscan|yara-x)$/u);
-});
