@@ -10,6 +10,7 @@ import { registerDiagnostic } from './commands/diagnostic.js';
 import { registerVersion } from './commands/version.js';
 import { registerThreat } from './commands/threat.js';
 import { registerScan } from './commands/scan.js';
+import { registerDefinitions } from './commands/definitions.js';
 
 export function buildProgram(): Command {
   const program = new Command('mdatp')
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerVersion(program);
   registerThreat(program);
   registerScan(program);
+  registerDefinitions(program);
   program.configureHelp({ sortSubcommands: true });
   return program;
 }

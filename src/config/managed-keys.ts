@@ -90,6 +90,16 @@ export const MANAGED_KEYS: ManagedKey[] = [
   { path: 'wdavdaemon.scanQueueCapacity', setting: 'wdavdaemon.scanQueueCapacity', parse: int(16, 1_000_000) },
   { path: 'wdavdaemon.socketMode', setting: 'wdavdaemon.socketMode', parse: octalMode },
   { path: 'wdavdaemon.socketGroup', setting: 'wdavdaemon.socketGroup', parse: str },
+  {
+    path: 'wdavdaemon.definitionsTrustedKeysDir',
+    setting: 'wdavdaemon.definitionsTrustedKeysDir',
+    parse: (v) => {
+      if (v === null) return null;
+      const dir = str(v);
+      if (!dir.startsWith('/')) throw new ParseError(`expected an absolute directory, got ${describe(v)}`);
+      return dir;
+    },
+  },
   { path: 'wdavdaemon.chokidarMaxDirectories', setting: 'wdavdaemon.chokidarMaxDirectories', parse: int(1, 10_000_000) },
 ];
 

@@ -31,6 +31,11 @@ export interface DaemonSettings {
   socketGroup: string;
   /** Maximum directories the chokidar fallback watches before it reports a health issue. */
   chokidarMaxDirectories: number;
+  /**
+   * A folder of trusted public keys for signed definition packages, besides the keys/ folder
+   * installed with the daemon; null = /etc/wdavdaemon/keys (root) or ~/.config/wdavdaemon/keys.
+   */
+  definitionsTrustedKeysDir: string | null;
 }
 
 export interface Settings {
@@ -93,6 +98,7 @@ export function defaultSettings(): Settings {
       socketMode: '0660',
       socketGroup: 'mdatp',
       chokidarMaxDirectories: 10000,
+      definitionsTrustedKeysDir: null,
     },
   };
 }

@@ -11,7 +11,8 @@ import type { SettingId } from '../config/managed-keys.js';
 import type { Settings } from '../config/settings.js';
 import { createEngine, type ScanEngine } from '../engine/engine.js';
 import { errorMessage } from '../shared/errors.js';
-import { DefinitionsService, type DefinitionsChanged } from './service.js';
+import { DefinitionsService, defaultExtraKeysDir, type DefinitionsChanged } from './service.js';
+import { bundledTrustedKeysDir } from '../shared/paths.js';
 import type { UpdateSettings } from './update-types.js';
 import { DEFAULT_HTTP_SETTINGS } from './update-http.js';
 
@@ -31,6 +32,7 @@ const UPDATE_SETTINGS: SettingId[] = [
   'automaticDefinitionUpdateEnabled',
   'definitionUpdatesInterval',
   'proxy',
+  'wdavdaemon.definitionsTrustedKeysDir',
 ];
 
 export const ENGINE_VERSION = '1.0.0';
@@ -39,6 +41,7 @@ function updateSettings(s: Settings): Partial<UpdateSettings> {
   return {
     url: s.offlineDefinitionUpdate ? s.offlineDefinitionUpdateUrl : null,
     verifySignature: s.offlineDefinitionUpdateVerifySig,
+    trustedKeyDirs: [bundledTrustedKeysDir(), s.wdavdaemon.definitionsTrustedKeysDir ?? defaultExtraKeysDir()],
     http: { ...DEFAULT_HTTP_SETTINGS, proxy: s.proxy },
   };
 }

@@ -9,7 +9,8 @@ import { diagnosticRoutes } from './diagnostic.js';
 import { versionRoutes } from './version.js';
 import { threatRoutes } from './threats.js';
 import { scanRoutes } from './scans.js';
+import { definitionsRoutes } from './definitions.js';
 
 export function allRoutes(s: Services): ((app: Api) => void)[] {
-  return [healthRoutes(s), configRoutes(s), exclusionRoutes(s), diagnosticRoutes(s), versionRoutes(s), threatRoutes(s), scanRoutes(s)];
+  return [healthRoutes(s), configRoutes(s), exclusionRoutes(s), diagnosticRoutes(s), versionRoutes(s), threatRoutes(s), scanRoutes(s), definitionsRoutes(s)];
 }
