@@ -57,8 +57,11 @@ export async function openDirNoFollow(dir: string): Promise<FileHandle> {
         next = await fsp.open(inDir(cur, part), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ELOOP') throw new WdavError('WDAV_ERR_RESTORE_DESTINATION_UNSAFE', `refusing ${dir}: ${walked} is a symbolic link`);
-        if (code === 'ENOTDIR') throw new WdavError('WDAV_ERR_RESTORE_DESTINATION_UNSAFE', `refusing ${dir}: ${walked} is not a directory`);
+        if (code === 'ELOOP' || code === 'ENOTDIR') {
+          // Linux answers ENOTDIR for a link opened with O_DIRECTORY | O_NOFOLLOW: say which it is.
+          const link = (await lstatOrNull(inDir(cur, part)))?.isSymbolicLink() ?? false;
+          throw new WdavError('WDAV_ERR_RESTORE_DESTINATION_UNSAFE', `refusing ${dir}: ${walked} is ${link ? 'a symbolic link' : 'not a directory'}`);
+        }
         if (code === 'ENOENT') throw new WdavError('WDAV_ERR_INVALID_PATH', `destination directory does not exist: ${walked}`);
         if (code === 'EACCES') throw new WdavError('WDAV_ERR_INVALID_PATH', `cannot open destination directory ${walked}: permission denied`);
         throw e;

@@ -24,7 +24,7 @@ import { AllowList } from './allow-list.js';
 import { ThreatEvents } from './events.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { decide } from './policy.js';
-import { loadOrCreateKey } from './qfile.js';
+import { KEY_FILE, loadOrCreateKey } from './qfile.js';
 import { Quarantine, describeFsError, type QuarantineDeps } from './quarantine.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { Retention } from './retention.js';
@@ -79,9 +79,12 @@ export class ThreatService implements ThreatHandler {
     const s = new ThreatService(o);
     try {
       prepareDir(s.quarantineDir);
+      const keyExisted = fs.existsSync(path.join(o.stateDir, KEY_FILE));
       const deps: QuarantineDeps = { db: o.db, dir: s.quarantineDir, key: loadOrCreateKey(o.stateDir), rows: s.rows, threats: s.threats, allow: s.allow };
       s.quarantine = new Quarantine(deps);
       s.reconcileReport = await reconcile(deps, s.quarantine);
+      const orphaned = keyExisted ? 0 : s.rows.inStates(['quarantined']).length;
+      if (orphaned > 0) s.reconcileReport.problems.push(`${KEY_FILE} was missing and a new key was made: ${orphaned} quarantined file(s) encrypted with the lost key cannot be restored (they can be removed)`);
     } catch (e) {
       s.quarantine = null;
       s.quarantineError = `quarantine is unavailable: ${describeFsError(e)}`;
@@ -288,7 +291,7 @@ export class ThreatService implements ThreatHandler {
   }
 
   /** `restore threat-path --path ORIGINAL`: the most recently quarantined file that was at ORIGINAL. */
-  restoreByPath(originalPath: string, destDir: string | undefined, actor: Actor): Promise<{ threat: ThreatView; destination: string }> {
+  async restoreByPath(originalPath: string, destDir: string | undefined, actor: Actor): Promise<{ threat: ThreatView; destination: string }> {
     const q = this.rows.byOriginalPath(originalPath)[0];
     if (!q) throw new WdavError('WDAV_ERR_THREAT_NOT_FOUND', `No quarantined file was at ${originalPath}`);
     return this.restore(q.threat_id, destDir, actor);
