@@ -168,8 +168,8 @@ export async function harness(t: Teardown, opts: Partial<DefinitionsServiceOptio
   const changes: string[] = [];
   service.on('changed', (e: { reason: string; version: string | null }) => changes.push(`${e.reason}:${e.version ?? 'none'}`));
   t.teardown(async () => {
-    await service.close();
-    await engine.definitions.close();
+    await service.close().catch(() => undefined);
+    await engine.definitions.close().catch(() => undefined);
   });
   await service.start();
   const files = tmp(t, 'wdav-samples-');
