@@ -103,3 +103,19 @@ export function detection(p: string, over: Partial<DetectionEvent> = {}): Detect
 export function events(logs: Rec[], name: string): Rec[] {
   return logs.filter((r) => r.event === name);
 }
+
+/**
+ * Seeds a daemon's state dir (the daemon must be stopped) by handing detections of real files
+ * to ThreatService.handle, as the scanners do; answers the threat ids in order.
+ */
+export async function seedThreats(stateDir: string, evs: DetectionEvent[], managed?: unknown): Promise<string[]> {
+  const env = await openThreatEnv(null, { stateDir, ...(managed !== undefined ? { managed } : {}) });
+  try {
+    const ids: string[] = [];
+    for (const ev of evs) ids.push((await env.svc.handle(ev)).threatId ?? '');
+    return ids;
+  } finally {
+    await env.close();
+    fs.rmSync(env.dir, { recursive: true, force: true });
+  }
+}
