@@ -7,6 +7,7 @@ import { registerHealth } from './commands/health.js';
 import { registerConfig } from './commands/config.js';
 import { registerExclusion } from './commands/exclusion.js';
 import { registerDiagnostic } from './commands/diagnostic.js';
+import { registerRtpDiagnostic } from './commands/rtp-diagnostic.js';
 import { registerVersion } from './commands/version.js';
 import { registerThreat } from './commands/threat.js';
 import { registerScan } from './commands/scan.js';
@@ -22,7 +23,7 @@ export function buildProgram(): Command {
   registerHealth(program);
   registerConfig(program);
   registerExclusion(program);
-  registerDiagnostic(program);
+  registerRtpDiagnostic(registerDiagnostic(program));
   registerVersion(program);
   registerThreat(program);
   registerScan(program);

@@ -6,7 +6,8 @@ import { apiStage, configStage, storeStage } from './core-stages.js';
 import { threatsStage } from '../threats/stage.js';
 import { scansStage } from '../scan/stage.js';
 import { definitionsStage, engineStage } from '../definitions/stage.js';
+import { rtpStage } from '../rtp/stage.js';
 
 export function daemonStages(): Stage[] {
-  return [configStage, storeStage, definitionsStage, engineStage, threatsStage, apiStage, scansStage];
+  return [configStage, storeStage, definitionsStage, engineStage, threatsStage, apiStage, scansStage, rtpStage];
 }

@@ -10,7 +10,8 @@ import { versionRoutes } from './version.js';
 import { threatRoutes } from './threats.js';
 import { scanRoutes } from './scans.js';
 import { definitionsRoutes } from './definitions.js';
+import { rtpRoutes } from './rtp.js';
 
 export function allRoutes(s: Services): ((app: Api) => void)[] {
-  return [healthRoutes(s), configRoutes(s), exclusionRoutes(s), diagnosticRoutes(s), versionRoutes(s), threatRoutes(s), scanRoutes(s), definitionsRoutes(s)];
+  return [healthRoutes(s), configRoutes(s), exclusionRoutes(s), diagnosticRoutes(s), versionRoutes(s), threatRoutes(s), scanRoutes(s), definitionsRoutes(s), rtpRoutes(s)];
 }
