@@ -1,7 +1,8 @@
 // src/threats/events.ts — the structured log records of the threat lifecycle, one per
 // detection and one per action, with the same stable fields in every record (null when not
-// known) so a SIEM pipeline can rely on them (docs/events.md). Detections are WARNING (journald
-// priority 4), failures ERROR, refusals WARNING, completed actions INFO.
+// known) so a SIEM pipeline can rely on them (docs/events.md). Detections and actions are
+// WARNING (journald priority 4, so `journalctl -p warning` shows all of them, docs/logging.md),
+// failures ERROR; only detections of a type set to `off` are VERBOSE.
 // Owns event names, fields and levels. Must not: decide anything.
 import type { Logger } from '../shared/logger.js';
 import type { ThreatRow } from '../store/threats.js';
@@ -53,7 +54,7 @@ export type EventExtra = Partial<Omit<ThreatEvent, 'event' | 'action' | 'result'
 export class ThreatEvents {
   constructor(private readonly logger: Logger<'verbose'>) {}
 
-  emit(event: ThreatEventName, action: string, result: EventResult, fields: EventExtra, msg: string, level?: 'warn' | 'error' | 'info' | 'verbose'): void {
+  emit(event: ThreatEventName, action: string, result: EventResult, fields: EventExtra, msg: string, level?: 'warn' | 'error' | 'verbose'): void {
     const rec: ThreatEvent & Record<string, unknown> = {
       threatId: null,
       threatName: null,
@@ -70,7 +71,7 @@ export class ThreatEvents {
       action,
       result,
     };
-    const lvl = level ?? (result === 'failure' ? 'error' : result === 'refused' ? 'warn' : 'info');
+    const lvl = level ?? (result === 'failure' ? 'error' : 'warn');
     this.logger[lvl](rec, msg);
   }
 

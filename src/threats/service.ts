@@ -129,7 +129,7 @@ export class ThreatService implements ThreatHandler {
       user: ev.process?.uid ?? null, scanId: ev.scanId ?? null, engine: ev.engine,
     };
     if (!d.record) {
-      this.events.emit('threat_detected', 'ignore', 'success', { ...base, reason: d.reason }, `threat ignored (type off): ${ev.name} in ${ev.path}`, 'verbose');
+      this.events.emit('threat_ignored', 'ignore', 'success', { ...base, reason: d.reason }, `threat ignored (type off): ${ev.name} in ${ev.path}`, 'verbose');
       return { threatId: null, action: 'ignored' };
     }
     const now = Date.now();

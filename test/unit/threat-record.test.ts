@@ -42,7 +42,7 @@ t.test('a detection becomes a threat record with every field, its history and on
   t.match(det[0], { threatId: out.threatId, threatName: 'Trojan:Linux/Test', path: f.path, sha256: sha256(f.data), process: { pid: 4242 }, user: 1000, action: 'quarantine', result: 'success' });
   const q = events(e.logs, 'threat_quarantined');
   t.equal(q.length, 1, 'one action record');
-  t.match(q[0], { threatId: out.threatId, action: 'quarantine', result: 'success', level: 30 });
+  t.match(q[0], { threatId: out.threatId, action: 'quarantine', result: 'success', level: 40 });
   for (const k of ['event', 'threatId', 'threatName', 'threatType', 'path', 'memberPath', 'sha256', 'source', 'process', 'user', 'action', 'result', 'reason']) {
     t.ok(k in det[0]! && k in q[0]!, `stable field ${k} present in every record`);
   }
