@@ -7,12 +7,11 @@
 //     fsync its dir → row 'quarantined' committed.
 //   restore:    row 'restoring' (+ hash allowed) committed → decrypt into a temp file in the
 //     destination + fsync → link to the final name (never overwrites) → fsync dir → row deleted,
-//     status 'restored' committed → <id>.q unlinked.
+//     status 'restored' committed → <id>.q unlinked (src/threats/restore.ts).
 //   remove:     row 'removing' committed → <id>.q unlinked → row deleted, status committed.
 // Half-finished steps are completed or undone by src/threats/reconcile.ts at startup.
 // Callers serialize per threat (src/threats/service.ts). Owns these sequences. Must not: decide
 // whether to quarantine, or log events (the service does both).
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -22,7 +21,8 @@ import type { ThreatRow, ThreatsStore } from '../store/threats.js';
 import { WdavError } from '../shared/errors.js';
 import type { AllowList } from './allow-list.js';
 import { readQuarantineFile, writeQuarantineFile } from './qfile.js';
-import { fsyncDir, identityOf, inDir, lstatOrNull, openDirNoFollow, openParent, sameIdentity, splitPath, toBuffer, writeAll, type FsPath, type Identity } from './safe-fs.js';
+import { restoreItem } from './restore.js';
+import { fsyncDir, identityOf, inDir, lstatOrNull, openParent, sameIdentity, type FsPath, type Identity } from './safe-fs.js';
 
 export interface QuarantineDeps {
   db: Db;
@@ -145,59 +145,9 @@ export class Quarantine {
     })();
   }
 
-  /** Restores into `destDir` under the original name; answers the full destination path. */
-  async restore(threatId: string, destDir: string, actorUid: number | null): Promise<string> {
-    const row = this.d.rows.get(threatId);
-    if (!row || row.state !== 'quarantined') throw new WdavError('WDAV_ERR_NOT_QUARANTINED', `threat ${threatId} is not in quarantine`);
-    const dir = await openDirNoFollow(destDir);
-    const normDir = path.normalize(destDir);
-    const { base } = splitPath(rowFsPath(row));
-    const destFull = Buffer.concat([toBuffer(normDir === '/' ? '' : normDir), Buffer.from('/'), base]).toString('utf8');
-    const temp = `.wdav-restore-${randomBytes(6).toString('hex')}.tmp`;
-    const marker = restoreMarker(threatId);
-    let linked = false;
-    try {
-      if (await lstatOrNull(inDir(dir, base))) throw new WdavError('WDAV_ERR_RESTORE_DESTINATION_EXISTS', `refusing to overwrite ${destFull}: a file with this name exists`);
-      // Allowed before the file appears, so real-time protection does not take it again.
-      this.d.db.transaction(() => {
-        this.d.rows.setState(threatId, 'restoring', { dest: normDir, temp });
-        this.d.allow.add('sha256', row.sha256, marker);
-      })();
-      const out = await fsp.open(inDir(dir, temp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
-      try {
-        await readQuarantineFile(this.file(threatId), this.d.key, (chunk) => writeAll(out, chunk));
-        await out.chown(row.uid, row.gid).catch((e: NodeJS.ErrnoException) => {
-          if (e.code !== 'EPERM' || process.getuid?.() === 0) throw e;
-        });
-        await out.chmod(row.mode);
-        await out.utimes(nsToSeconds(row.atime_ns), nsToSeconds(row.mtime_ns));
-        await out.sync();
-      } finally {
-        await out.close();
-      }
-      const how = await publish(inDir(dir, temp), inDir(dir, base), destFull);
-      linked = true;
-      if (how === 'linked') await fsp.unlink(inDir(dir, temp));
-      await dir.sync();
-      this.d.db.transaction(() => {
-        this.d.rows.delete(threatId);
-        this.d.threats.setStatus(threatId, 'restored', Date.now(), destFull, actorUid);
-      })();
-      await fsp.rm(this.file(threatId), { force: true });
-      await fsyncDir(this.d.dir);
-      return destFull;
-    } catch (e) {
-      if (!linked) {
-        await fsp.rm(inDir(dir, temp), { force: true }).catch(() => undefined);
-        this.d.db.transaction(() => {
-          this.d.rows.setState(threatId, 'quarantined');
-          this.d.allow.removeIfDetail('sha256', row.sha256, marker);
-        })();
-      }
-      throw e;
-    } finally {
-      await dir.close();
-    }
+  /** Restores into `destDir` under the original name (src/threats/restore.ts); answers the full destination path. */
+  restore(threatId: string, destDir: string, actorUid: number | null): Promise<string> {
+    return restoreItem(this.d, this.file(threatId), threatId, destDir, actorUid);
   }
 
   /** Deletes the quarantined copy for good. */
@@ -216,22 +166,6 @@ export class Quarantine {
       this.d.rows.delete(threatId);
       this.d.threats.setStatus(threatId, 'removed', Date.now(), detail, actorUid);
     })();
-  }
-}
-
-/** Makes `temp` appear as `final` atomically and only if `final` does not exist. */
-async function publish(temp: Buffer, final: Buffer, shown: string): Promise<'linked' | 'renamed'> {
-  try {
-    await fsp.link(temp, final);
-    return 'linked';
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new WdavError('WDAV_ERR_RESTORE_DESTINATION_EXISTS', `refusing to overwrite ${shown}: a file with this name exists`);
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EMLINK') throw e;
-    // File systems without hard links (vfat): rename after a last check; a small window remains.
-    if (await lstatOrNull(final)) throw new WdavError('WDAV_ERR_RESTORE_DESTINATION_EXISTS', `refusing to overwrite ${shown}: a file with this name exists`);
-    await fsp.rename(temp, final);
-    return 'renamed';
   }
 }
 
@@ -296,10 +230,6 @@ function rowOf(t: ThreatRow, st: fs.BigIntStats, file: string): Omit<QuarantineR
 
 export function rowIdentity(r: QuarantineRow): Identity {
   return { dev: BigInt(r.dev), ino: BigInt(r.ino), size: BigInt(r.size), mtimeNs: BigInt(r.mtime_ns) };
-}
-
-export function nsToSeconds(ns: string): number {
-  return Number(BigInt(ns) / 1000n) / 1e6;
 }
 
 export function describeFsError(e: unknown): string {
