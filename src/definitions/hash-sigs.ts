@@ -17,6 +17,15 @@ for (let i = 0; i < 6; i++) {
 
 const KIND_BY_HEX_LENGTH: Record<number, HashKind> = { 32: 'md5', 40: 'sha1', 64: 'sha256' };
 
+/** Rough bytes per line (hash, size, name), to turn file sizes into a table capacity. */
+const LINE_BYTES: Record<HashKind, number> = { md5: 60, sha1: 68, sha256: 92 };
+
+function colon(buf: Buffer, from: number, end: number): number {
+  let i = from;
+  while (i < end && buf[i] !== 58) i++;
+  return i;
+}
+
 export type LineOutcome = { ok: true } | { ok: false; skip: string } | { ok: false; malformed: string };
 const OK: LineOutcome = { ok: true };
 
@@ -42,23 +51,24 @@ export class HashSetBuilder {
   private readonly tables = new Map<HashKind, HashTableBuilder>();
   private readonly digest = Buffer.alloc(32);
 
-  constructor(private readonly expected = 1024) {}
+  /** `expectedBytes`: size of the files to load, to size the tables once. */
+  constructor(private readonly expectedBytes = 65536) {}
 
-  /** Parses one line of a hash database into the set. */
+  /** Parses one line of a hash database into the set (bytes in place; no strings). */
   addLine(buf: Buffer, start: number, end: number): LineOutcome {
-    const c1 = buf.indexOf(58, start);
-    if (c1 < 0 || c1 >= end) return { ok: false, malformed: 'expected Hash:Size:Name' };
-    const c2 = buf.indexOf(58, c1 + 1);
-    if (c2 < 0 || c2 >= end) return { ok: false, malformed: 'expected Hash:Size:Name' };
-    let c3 = buf.indexOf(58, c2 + 1);
-    if (c3 < 0 || c3 > end) c3 = end;
+    // Colons found by hand: indexOf would search past the line end on colon-less garbage.
+    const c1 = colon(buf, start, end);
+    const c2 = colon(buf, c1 + 1, end);
+    if (c2 >= end) return { ok: false, malformed: 'expected Hash:Size:Name' };
+    const c3 = colon(buf, c2 + 1, end);
     const kind = KIND_BY_HEX_LENGTH[c1 - start];
     if (!kind) return { ok: false, malformed: `hash of ${c1 - start} hex digits (expected 32, 40 or 64)` };
+    const digest = this.digest;
     for (let i = 0; i < c1 - start; i += 2) {
       const hi = HEX[buf[start + i]!]!;
       const lo = HEX[buf[start + i + 1]!]!;
       if (hi < 0 || lo < 0) return { ok: false, malformed: 'hash is not hexadecimal' };
-      this.digest[i >> 1] = (hi << 4) | lo;
+      digest[i >> 1] = (hi << 4) | lo;
     }
     let size: number;
     if (c2 - c1 === 2 && buf[c1 + 1] === 42) size = ANY_SIZE;
@@ -69,27 +79,26 @@ export class HashSetBuilder {
     }
     if (c3 === c2 + 1) return { ok: false, malformed: 'empty signature name' };
     if (c3 < end) {
-      const c4 = buf.indexOf(58, c3 + 1);
-      const minEnd = c4 < 0 || c4 > end ? end : c4;
-      const min = parseUint(buf, c3 + 1, minEnd);
-      const max = minEnd < end ? parseUint(buf, minEnd + 1, end) : undefined;
+      const c4 = colon(buf, c3 + 1, end);
+      const min = parseUint(buf, c3 + 1, c4);
+      const max = c4 < end ? parseUint(buf, c4 + 1, end) : undefined;
       if (min < 0 || (max !== undefined && max < 0)) return { ok: false, malformed: 'functionality level is not a number' };
       if (!flevelApplies(min, max)) return { ok: false, skip: 'flevel' };
     }
-    const [ref, num] = this.names.encode(buf.toString('utf8', c2 + 1, c3));
+    const ref = this.names.encodeBytes(buf, c2 + 1, c3);
     let table = this.tables.get(kind);
     if (!table) {
-      table = new HashTableBuilder(kind, this.expected);
+      table = new HashTableBuilder(kind, Math.ceil(this.expectedBytes / LINE_BYTES[kind]));
       this.tables.set(kind, table);
     }
-    table.add(this.digest, 0, size, ref, num);
+    table.add(digest, 0, size, ref, this.names.num);
     return OK;
   }
 
   build(): HashSet {
     const built = new Map<HashKind, HashTable>();
     for (const [kind, b] of this.tables) built.set(kind, b.build());
-    return new HashSet(built, this.names);
+    return new HashSet([{ tables: built, names: this.names }]);
   }
 }
 
@@ -98,40 +107,54 @@ export interface HashMatch {
   kind: HashKind;
 }
 
-/** Immutable hash signatures of one role (detection or allow-list). */
+/** Tables built together share one name table. */
+export interface HashPart {
+  tables: ReadonlyMap<HashKind, HashTable>;
+  names: NameTable;
+}
+
+/**
+ * Immutable hash signatures of one role (detection, PUA or allow-list), possibly made of
+ * several parts (one per file range parsed in parallel); a lookup probes each part in order.
+ */
 export class HashSet {
-  constructor(
-    private readonly tables: ReadonlyMap<HashKind, HashTable>,
-    private readonly names: NameTable,
-  ) {}
+  constructor(readonly parts: readonly HashPart[]) {}
+
+  static merge(sets: readonly HashSet[]): HashSet {
+    return new HashSet(sets.flatMap((s) => s.parts.filter((p) => p.tables.size > 0)));
+  }
 
   get count(): number {
     let n = 0;
-    for (const t of this.tables.values()) n += t.count;
+    for (const p of this.parts) for (const t of p.tables.values()) n += t.count;
     return n;
   }
 
   get bytes(): number {
     let n = 0;
-    for (const t of this.tables.values()) n += t.bytes;
+    for (const p of this.parts) for (const t of p.tables.values()) n += t.bytes;
     return n;
   }
 
   kinds(): HashKind[] {
-    return [...this.tables.keys()];
+    const out = new Set<HashKind>();
+    for (const p of this.parts) for (const k of p.tables.keys()) out.add(k);
+    return [...out];
   }
 
   /** Hash kinds a file of `size` bytes must be hashed with (usually none). */
   kindsFor(size: number, into: Set<HashKind>): void {
-    for (const [kind, t] of this.tables) if (t.wants(size)) into.add(kind);
+    for (const p of this.parts) for (const [kind, t] of p.tables) if (t.wants(size)) into.add(kind);
   }
 
   lookup(kind: HashKind, digest: Buffer, size: number): HashMatch | undefined {
-    const t = this.tables.get(kind);
-    const hit = t?.lookup(digest, size);
-    return hit ? { name: this.names.decode(hit.ref, hit.num), kind } : undefined;
+    for (const p of this.parts) {
+      const hit = p.tables.get(kind)?.lookup(digest, size);
+      if (hit) return { name: p.names.decode(hit.ref, hit.num), kind };
+    }
+    return undefined;
   }
 }
 
-export const EMPTY_HASH_SET = new HashSet(new Map(), new NameTable());
+export const EMPTY_HASH_SET = new HashSet([]);
 export { DIGEST_LENGTH };

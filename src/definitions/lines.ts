@@ -33,19 +33,27 @@ function emit(buf: Buffer, start: number, end: number, lineNo: number, onLine: L
 }
 
 /**
- * Streams a file through `onLine` in 4 MiB reads (a database of millions of lines is never
- * held whole). Awaiting each read lets the event loop run between chunks.
+ * Streams a file (or the byte range [start, end) of it, which must begin at a line start)
+ * through `onLine` in 4 MiB reads: a database of millions of lines is never held whole.
  */
-export async function forEachFileLine(file: string, onLine: LineHandler, onTooLong: LongLineHandler, maxLine = DEFAULT_MAX_LINE): Promise<number> {
+export async function forEachFileLine(
+  file: string,
+  onLine: LineHandler,
+  onTooLong: LongLineHandler,
+  maxLine = DEFAULT_MAX_LINE,
+  range: { start: number; end: number } = { start: 0, end: Infinity },
+): Promise<number> {
   const fh = await fs.open(file, 'r');
   try {
     let carry: Buffer = Buffer.alloc(0);
     let skipping = false; // inside a line already reported as too long
     let lineNo = 0;
-    let position = 0;
+    let position = range.start;
     const chunk = Buffer.allocUnsafe(READ_CHUNK);
     for (;;) {
-      const { bytesRead } = await fh.read(chunk, 0, READ_CHUNK, position);
+      const want = Math.min(READ_CHUNK, range.end - position);
+      if (want <= 0) break;
+      const { bytesRead } = await fh.read(chunk, 0, want, position);
       if (bytesRead === 0) break;
       position += bytesRead;
       const data = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
@@ -78,4 +86,26 @@ export async function forEachFileLine(file: string, onLine: LineHandler, onTooLo
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Splits [0, size) of a file into about `parts` ranges that each begin at a line start, for
+ * parsing in parallel. A boundary with no newline within maxLine bytes is dropped.
+ */
+export async function lineRanges(file: string, size: number, parts: number, maxLine = DEFAULT_MAX_LINE): Promise<{ start: number; end: number }[]> {
+  const cuts = [0];
+  const fh = await fs.open(file, 'r');
+  try {
+    const probe = Buffer.allocUnsafe(Math.min(maxLine + 1, 1 << 20));
+    for (let k = 1; k < parts; k++) {
+      const guess = Math.floor((size * k) / parts);
+      if (guess <= cuts[cuts.length - 1]!) continue;
+      const { bytesRead } = await fh.read(probe, 0, probe.length, guess);
+      const nl = probe.subarray(0, bytesRead).indexOf(10);
+      if (nl >= 0 && guess + nl + 1 < size) cuts.push(guess + nl + 1);
+    }
+  } finally {
+    await fh.close();
+  }
+  return cuts.map((start, i) => ({ start, end: cuts[i + 1] ?? size }));
 }

@@ -69,6 +69,14 @@ export class ReportBuilder {
     if (r.errors.length < PER_FILE) r.errors.push(text);
   }
 
+  /** Adds counts gathered elsewhere (hash-tally.ts), line numbers shifted by lineOffset. */
+  merge(r: FileReport, t: { loaded: number; malformed: number; skipReasons: Record<string, number>; errors: { line: number; message: string }[] }, lineOffset: number): void {
+    r.loaded += t.loaded;
+    for (const [reason, n] of Object.entries(t.skipReasons)) this.skip(r, reason, n);
+    for (const e of t.errors) this.bad(r, e.line + lineOffset, e.message);
+    r.malformed += t.malformed - t.errors.length;
+  }
+
   problem(text: string): void {
     this.problems.push(text);
   }

@@ -12,7 +12,9 @@ import { patternsBinding } from '../engine/patterns/binding.js';
 import { buildVectorscan, type VectorscanMatcher } from '../engine/patterns/vectorscan.js';
 import { YaraHost, type YaraUnit } from '../engine/yara/host.js';
 import { DefinitionSet, type BodyMatcherKind } from './definition-set.js';
-import { HashSetBuilder, type LineOutcome } from './hash-sigs.js';
+import { HashSet, HashSetBuilder, type LineOutcome } from './hash-sigs.js';
+import { loadHashFileParallel, PARALLEL_MIN_BYTES } from './hash-parallel.js';
+import { tallyBuffer, tallyFile } from './hash-tally.js';
 import { parseIgnLine } from './ign2.js';
 import { forEachFileLine, forEachLine, type LineHandler } from './lines.js';
 import { ReportBuilder, type FileReport, type LoadReport } from './load-report.js';
@@ -49,14 +51,16 @@ class Loader {
   readonly allow = new HashSetBuilder();
   readonly ignored = new Set<string>();
   readonly sigs: PendingSig[] = [];
+  /** Tables of large hash files parsed on worker threads, by role. */
+  readonly hashParts: Record<'hash' | 'hash-pua' | 'allow', HashSet[]> = { hash: [], 'hash-pua': [], allow: [] };
   readonly yaraUnits: YaraUnit[] = [];
   private readonly yaraReports = new Map<string, FileReport>();
 
   constructor(
     private readonly opts: LoadOptions,
-    expectedHashes: number,
+    hashBytes: number,
   ) {
-    this.hashes = new HashSetBuilder(expectedHashes);
+    this.hashes = new HashSetBuilder(hashBytes);
   }
 
   async load(f: DefinitionFile, depth = 0): Promise<void> {
@@ -65,11 +69,9 @@ class Loader {
       switch (f.format) {
         case 'hash':
         case 'hash-pua':
-        case 'allow': {
-          const b = f.format === 'hash' ? this.hashes : f.format === 'hash-pua' ? this.puaHashes : this.allow;
-          await this.lines(f, r, (buf, s, e) => b.addLine(buf, s, e));
+        case 'allow':
+          await this.hashFile(f, r);
           break;
-        }
         case 'ndb':
         case 'ndb-pua':
           await this.lines(f, r, (buf, s, e, line) => {
@@ -114,6 +116,19 @@ class Loader {
     const tooLong = (line: number): void => this.report.bad(r, line, 'line too long');
     if (f.data) forEachLine(f.data, onLine, tooLong);
     else await forEachFileLine(f.path!, onLine, tooLong);
+  }
+
+  private async hashFile(f: DefinitionFile, r: FileReport): Promise<void> {
+    const role = f.format as 'hash' | 'hash-pua' | 'allow';
+    const size = f.path ? (await fs.stat(f.path)).size : 0;
+    if (f.path && size >= PARALLEL_MIN_BYTES) {
+      const { set, tallies } = await loadHashFileParallel(f.path, size);
+      this.hashParts[role].push(set);
+      for (const t of tallies) this.report.merge(r, t.tally, t.lineOffset);
+      return;
+    }
+    const b = role === 'hash' ? this.hashes : role === 'hash-pua' ? this.puaHashes : this.allow;
+    this.report.merge(r, f.data ? tallyBuffer(b, f.data) : await tallyFile(b, f.path!), 0);
   }
 
   private async yaraFile(f: DefinitionFile, r: FileReport): Promise<void> {
@@ -179,7 +194,7 @@ export async function loadDefinitionSet(inputs: readonly DefinitionInput[], opts
     if (f.format !== 'hash') continue;
     hashBytes += f.data ? f.data.length : ((await fs.stat(f.path!).catch(() => null))?.size ?? 0);
   }
-  const l = new Loader(opts, Math.ceil(hashBytes / 40));
+  const l = new Loader(opts, hashBytes);
   for (const u of unreadable) l.report.problem(u);
   for (const f of files) await l.load(f);
 
@@ -229,9 +244,9 @@ export async function loadDefinitionSet(inputs: readonly DefinitionInput[], opts
       else l.report.problem(`body signatures in YARA-X: ${e.message}`);
     }
   }
-  const hashes = l.hashes.build();
-  const puaHashes = l.puaHashes.build();
-  const allow = l.allow.build();
+  const hashes = HashSet.merge([l.hashes.build(), ...l.hashParts.hash]);
+  const puaHashes = HashSet.merge([l.puaHashes.build(), ...l.hashParts['hash-pua']]);
+  const allow = HashSet.merge([l.allow.build(), ...l.hashParts.allow]);
   const report: LoadReport = {
     files: l.report.files,
     formats: l.report.formats(),
