@@ -12,7 +12,6 @@ import { randomUUID } from 'node:crypto';
 import type { ConfigService } from '../config/service.js';
 import type { Settings } from '../config/settings.js';
 import type { SettingsStore } from '../store/settings.js';
-import { THREAT_TYPES } from '../engine/types.js';
 import type { Db } from '../store/db.js';
 import { AllowedStore } from '../store/allowed.js';
 import { QuarantineStore } from '../store/quarantine.js';
@@ -28,12 +27,12 @@ import { KEY_FILE, loadOrCreateKey } from './qfile.js';
 import { Quarantine, describeFsError, type QuarantineDeps } from './quarantine.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { Retention } from './retention.js';
-import { sha256OfFd, splitPath } from './safe-fs.js';
+import { splitPath } from './safe-fs.js';
+import { hashDetectedFile, validateDetection } from './detection.js';
 import type { DetectionEvent, ThreatHandler, ThreatOutcome } from './types.js';
 import { quarantineView, threatView, type QuarantineView, type ThreatView } from './views.js';
 
 export const QUARANTINE_DIR = 'quarantine';
-const SOURCES = ['real_time', 'on_write', 'on_demand'];
 
 export interface ThreatServiceOptions {
   db: Db;
@@ -118,10 +117,10 @@ export class ThreatService implements ThreatHandler {
 
   async handle(ev: DetectionEvent): Promise<ThreatOutcome> {
     if (this.closing) throw new WdavError('WDAV_ERR_SHUTTING_DOWN', 'the threat service is stopping');
-    validate(ev);
+    validateDetection(ev);
     let sha256 = ev.sha256?.toLowerCase() ?? null;
     let size = ev.size ?? null;
-    if (!sha256) ({ sha256, size } = await this.hashSource(ev.rawPath ?? ev.path, ev.fd, size));
+    if (!sha256) ({ sha256, size } = await hashDetectedFile(ev.rawPath ?? ev.path, ev.fd, size));
     const d = decide(this.settings, ev, this.isAllowed(ev.name, sha256));
     const base = {
       threatName: ev.name, threatType: ev.threatType, path: ev.path, memberPath: ev.memberPath ?? null, sha256, source: ev.source,
@@ -163,21 +162,6 @@ export class ThreatService implements ThreatHandler {
       const r = await this.doQuarantine(t, ev.fd, null);
       return { threatId: id, action: r ? ('quarantined' as const) : ('quarantine_failed' as const) };
     });
-  }
-
-  private async hashSource(p: string | Buffer, fd: number | undefined, size: number | null): Promise<{ sha256: string | null; size: number | null }> {
-    let own: number | undefined;
-    try {
-      if (fd === undefined) own = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
-      const st = fs.fstatSync(fd ?? own!);
-      if (!st.isFile()) return { sha256: null, size };
-      return await sha256OfFd(fd ?? own!);
-    } catch {
-      // The file may be gone already; the record keeps what is known.
-      return { sha256: null, size };
-    } finally {
-      if (own !== undefined) fs.closeSync(own);
-    }
   }
 
   /** Quarantines under the file's path lock and logs the outcome; true on success. Caller holds the threat lock. */
@@ -228,7 +212,7 @@ export class ThreatService implements ThreatHandler {
       if (t.status === 'restored' || t.status === 'removed') throw new WdavError('WDAV_ERR_CONFLICT', `threat ${id} was ${t.status}; its file is no longer at ${t.path}`);
       this.requireQuarantine();
       if (!t.sha256) {
-        const h = await this.hashSource(t.raw_path ?? t.path, undefined, t.size);
+        const h = await hashDetectedFile(t.raw_path ?? t.path, undefined, t.size);
         if (h.sha256) this.threats.setHash(id, h.sha256, h.size ?? 0);
       }
       const ok = await this.doQuarantine(this.need(id), undefined, actor);
@@ -318,14 +302,4 @@ function prepareDir(dir: string): void {
   const st = fs.lstatSync(dir);
   if (!st.isDirectory()) throw new WdavError('WDAV_ERR_QUARANTINE_FAILED', `${dir} is not a directory`);
   if ((st.mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
-}
-
-function validate(ev: DetectionEvent): void {
-  const bad = (m: string) => new WdavError('WDAV_ERR_INVALID_ARGUMENT', `invalid detection event: ${m}`);
-  if (typeof ev.name !== 'string' || ev.name.length === 0 || ev.name.length > 1024) throw bad('name');
-  if (!(THREAT_TYPES as readonly string[]).includes(ev.threatType)) throw bad(`threat type ${JSON.stringify(ev.threatType)}`);
-  if (typeof ev.path !== 'string' || !ev.path.startsWith('/')) throw bad('path must be absolute');
-  if (!SOURCES.includes(ev.source)) throw bad(`source ${JSON.stringify(ev.source)}`);
-  if (ev.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(ev.sha256)) throw bad('sha256');
-  if (ev.fd !== undefined && (!Number.isInteger(ev.fd) || ev.fd < 0)) throw bad('fd');
 }
