@@ -72,7 +72,7 @@ export class ScanManager {
     if (!engine) throw new WdavError('WDAV_ERR_UNAVAILABLE', 'The scan engine is not ready (definitions are not loaded yet)');
     const target = scanTarget(req.type, req.paths ?? []);
     const s = this.d.config.settings;
-    const skip = skippedMounts((this.d.mounts ?? readMountInfo)(), target.localOnly);
+    const skip = skippedMounts((this.d.mounts ?? readMountInfo)(), target.localOnly, target.roots);
     const ignore = req.ignoreExclusions === true;
     const walker = new ScanWalker(this.d.native, {
       roots: target.roots,

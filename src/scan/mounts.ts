@@ -60,14 +60,16 @@ export interface SkippedMounts {
   mountPoints: string[];
 }
 
-export function skippedMounts(mounts: readonly MountEntry[], localOnly: boolean): SkippedMounts {
+/** `mountPoints` lists only the skipped mounts that lie inside `roots` (what the scan misses). */
+export function skippedMounts(mounts: readonly MountEntry[], localOnly: boolean, roots: readonly string[] = ['/']): SkippedMounts {
   const pairs: number[] = [];
   const mountPoints: string[] = [];
+  const inside = (mp: string) => roots.some((r) => r === '/' || mp === r || mp.startsWith(`${r}/`));
   for (const m of mounts) {
     if (m.fsType === 'rootfs') continue;
     if (PSEUDO_FILESYSTEMS.has(m.fsType) || (localOnly && NETWORK_FILESYSTEMS.has(m.fsType))) {
       pairs.push(m.major, m.minor);
-      mountPoints.push(m.mountPoint);
+      if (inside(m.mountPoint) && !mountPoints.includes(m.mountPoint)) mountPoints.push(m.mountPoint);
     }
   }
   return { devices: Uint32Array.from(pairs), mountPoints };

@@ -4,11 +4,8 @@
 // scans and waits until every file they opened is released and the end is recorded.
 // Owns: wiring only. Must not: start scans by itself (the systemd timer runs `mdatp scan quick`).
 import type { Stage } from '../daemon/lifecycle.js';
-import type { Services } from '../daemon/services.js';
-import type { Engine } from '../engine/types.js';
 import type { SettingId } from '../config/managed-keys.js';
 import { ScansStore } from '../store/scans.js';
-import type { ThreatHandler } from '../threats/types.js';
 import { ScanManager } from './manager.js';
 
 declare module '../daemon/services.js' {
@@ -19,11 +16,6 @@ declare module '../daemon/services.js' {
 }
 
 const SETTINGS: SettingId[] = ['maximumOnDemandScanThreads', 'scanHistoryMaximumItems', 'scanResultsRetentionDays'];
-
-/** Components other stages set on Services; read at call time, so a late engine is picked up. */
-function optional<T>(s: Services, key: 'engine' | 'threats'): T | undefined {
-  return (s as unknown as Record<string, T | undefined>)[key];
-}
 
 export const scansStage: Stage = {
   name: 'scans',
@@ -38,8 +30,9 @@ export const scansStage: Stage = {
       config: s.config,
       store,
       logger,
-      engine: () => optional<Engine>(s, 'engine'),
-      threats: () => optional<ThreatHandler>(s, 'threats'),
+      // Read at call time: the engine and the threat service are set by their own stages.
+      engine: () => s.engine,
+      threats: () => s.threats,
     });
     manager.prune();
     s.config.on('change', (changed: SettingId[]) => {

@@ -1,7 +1,7 @@
 // src/api/routes/scans.ts — on-demand scans (mdatp scan quick|full|custom|list|cancel).
 //   POST /v1/scans {type, paths?, ignoreExclusions?, follow?}  admin; 201 {scan}, or with
 //        follow: true the scan's events as NDJSON until its `end` (the CLI's way to run a scan)
-//   GET  /v1/scans?limit=N                 recent scans, newest first (running ones live)
+//   GET  /v1/scans?limit=N                 recent scans, newest first (running ones live), running ids
 //   GET  /v1/scans/:id                     one scan and its threats
 //   GET  /v1/scans/:id/events              follow a scan: NDJSON, or SSE with Accept: text/event-stream
 //   POST /v1/scans/cancel {id?}            admin; cancels one scan or all running ones

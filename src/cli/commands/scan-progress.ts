@@ -15,6 +15,7 @@ export interface ProgressView {
 }
 
 const MB = 1024 * 1024;
+const BAR = 20;
 
 function rate(p: ScanProgress): string {
   return p.durationMs > 0 ? (p.bytesScanned / MB / (p.durationMs / 1000)).toFixed(1) : '0.0';
@@ -31,7 +32,7 @@ export function progressView(stream: NodeJS.WriteStream = process.stderr, now: (
     const bar = new cliProgress.SingleBar(
       {
         format: '{bar} {value}/{total} files | {mb} MB | {rate} MB/s | threats: {threats} | {path}',
-        barsize: 20,
+        barsize: BAR,
         hideCursor: true,
         clearOnComplete: true,
         stream,
@@ -43,14 +44,16 @@ export function progressView(stream: NodeJS.WriteStream = process.stderr, now: (
     return {
       update(p) {
         const done = p.filesScanned + p.skipped + p.errors;
+        const total = Math.max(1, p.filesFound, done);
         const payload = { mb: (p.bytesScanned / MB).toFixed(1), rate: rate(p), threats: p.threatsDetected, path: '' };
-        const fixed = 20 + 80; // bar and the numbers, roughly
-        payload.path = fit(p.currentPath, Math.max(0, (stream.columns ?? 120) - fixed));
+        // The path gets what is left of the line after the bar and the numbers.
+        const used = BAR + ` ${done}/${total} files | ${payload.mb} MB | ${payload.rate} MB/s | threats: ${payload.threats} | `.length;
+        payload.path = fit(p.currentPath, (stream.columns ?? 120) - used - 1);
         if (!started) {
-          bar.start(Math.max(1, p.filesFound), done, payload);
+          bar.start(total, done, payload);
           started = true;
         } else {
-          bar.setTotal(Math.max(1, p.filesFound, done));
+          bar.setTotal(total);
           bar.update(done, payload);
         }
       },
