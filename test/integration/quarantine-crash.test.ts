@@ -123,5 +123,6 @@ async function checkState(t: Tap.Test, round: number, stateDir: string, filesDir
     return report.actions.map((a) => a.outcome);
   } finally {
     await env.close();
+    fs.rmSync(env.dir, { recursive: true, force: true });
   }
 }
