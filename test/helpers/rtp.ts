@@ -37,8 +37,8 @@ export interface RtpDaemonOptions extends TestDaemonOptions {
 
 /** Starts a daemon protecting `paths`, with the marker signature as a custom definition. */
 export async function startRtpDaemon(t: T, o: RtpDaemonOptions): Promise<TestDaemon> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdav-rtp-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'wdav-rtp-'));
+  if (!o.dir) t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const defs = path.join(dir, 'definitions.d');
   fs.mkdirSync(defs, { recursive: true });
   fs.writeFileSync(path.join(defs, 'rtp-test.ndb'), `${MARKER_NAME}:0:*:${Buffer.from(MARKER).toString('hex')}\n`);
@@ -78,7 +78,7 @@ export async function threats(d: TestDaemon): Promise<ThreatRow[]> {
 /** Writes `data` to `file` from a child process running as `uid` (never from the runner). */
 export function writeAs(file: string, data: Buffer | string, uid = 65534): Promise<void> {
   return new Promise((resolve, reject) => {
-    const p = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], Buffer.from(process.argv[2], "base64")); require("fs").chmodSync(process.argv[1], 0o755)', file, Buffer.from(data).toString('base64')], {
+    const p = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], Buffer.from(process.argv[2], "base64"), { mode: 0o755 })', file, Buffer.from(data).toString('base64')], {
       uid, gid: uid, stdio: ['ignore', 'ignore', 'pipe'], timeout: 15000, killSignal: 'SIGKILL',
     });
     let err = '';
@@ -94,4 +94,12 @@ export function buildProgram(out: string, extra = ''): void {
   execFileSync('cc', ['-O1', '-o', out, src]);
   fs.rmSync(src);
   fs.chmodSync(out, 0o755);
+}
+
+/** A plain temp directory (chokidar needs no mount of its own), world-writable; removed in teardown. */
+export function watchedDir(t: T): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdav-watch-'));
+  fs.chmodSync(dir, 0o1777);
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }

@@ -53,9 +53,14 @@ export class ChokidarBackend implements RtpBackend {
 
   private ignored(p: string, stats?: Stats): boolean {
     if (this.o.neverWatch.some((d) => under(p, d))) return true;
-    if (stats?.isDirectory() && !this.dirs.has(p) && this.dirs.size >= this.cap) {
-      this.refuse(p);
-      return true;
+    // chokidar asks here, with stats, before it watches a directory (initial crawl included,
+    // which emits no addDir with ignoreInitial): the place to count and to enforce the cap.
+    if (stats?.isDirectory() && !this.dirs.has(p)) {
+      if (this.dirs.size >= this.cap) {
+        this.refuse(p);
+        return true;
+      }
+      this.dirs.add(p);
     }
     return false;
   }
