@@ -165,7 +165,12 @@ function insert(base, at, payload) {
 export function generate(dir, log = () => {}) {
   const stamp = path.join(dir, 'params.json');
   const want = JSON.stringify(PARAMS);
-  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === want) return JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8'));
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === want) {
+    // Reuse only an intact corpus (a scanner with remediation on may have moved hits away).
+    const expected = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8'));
+    if (Object.keys(expected).every((rel) => fs.existsSync(path.join(dir, 'corpus', rel)))) return expected;
+    log('corpus incomplete: generating it again');
+  }
   fs.rmSync(dir, { recursive: true, force: true });
   const corpus = path.join(dir, 'corpus');
   const sigs = path.join(dir, 'sigs');

@@ -77,6 +77,9 @@ class Daemon {
   async start() {
     fs.rmSync(this.dir, { recursive: true, force: true });
     fs.mkdirSync(this.dir, { recursive: true });
+    // Passive mode: detections are reported, never quarantined, so the corpus stays intact
+    // for the other scanners and the next round (MDE's passive mode scans on demand too).
+    fs.writeFileSync(path.join(this.dir, 'managed.json'), JSON.stringify({ antivirusEngine: { enforcementLevel: 'passive' } }));
     const argv = [path.join(ROOT, 'bin', 'wdavdaemon.js'), '--socket', this.socket, '--state-dir', path.join(this.dir, 'state'), '--managed-config', path.join(this.dir, 'managed.json'),
       '--custom-definitions', this.sigDir, '--rtp-backend', 'none', '--log-level', 'info'];
     this.proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
