@@ -9,6 +9,7 @@
 //   FanotifyGroup (Linux only) -> class, typed in src/rtp/fanotify/native.ts
 #include <napi.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -82,7 +83,9 @@ Napi::Object Features(Napi::Env env) {
 // patternsCompile(exprs, flags, minOffsets, maxOffsets, eofRules) -> Promise<{db, serialized, rejected}>
 // patternsLoad(serialized, eofRules) -> Promise<db>
 // patternsOpen(db, totalSize) -> stream;  patternsScan(stream, buf, len) -> Promise<void>
-// patternsReadScan(stream, fd, buf, len, position) -> Promise<bytesRead>
+// patternsReadScan(stream, fd, buf, len, position[, total, advance]) -> Promise<bytesRead>
+//   reads+scans up to `total` bytes (default len) in chunks of len; `advance` fills buf in
+//   order (whole-file buffer) instead of reusing its first len bytes
 // patternsClose(stream, finalSize) -> Uint32Array of matched ids;  patternsDbSize(db) -> bytes
 // Compile, load and every chunk scan run on the libuv threadpool (AsyncWorker): a 1 MiB chunk
 // takes 0.5-2 ms to scan, too long to spend on the event loop.
@@ -202,14 +205,30 @@ class LoadWorker : public PromiseWorker {
 // second concurrent call on the same stream fail instead of corrupting Hyperscan state.
 class ChunkWorker : public PromiseWorker {
  public:
-  ChunkWorker(Napi::Env env, StreamRef s, Napi::Buffer<char> buf, size_t len, int fd, int64_t pos)
-      : PromiseWorker(env), s_(std::move(s)), buf_(Napi::Persistent(buf)), data_(buf.Data()), len_(len), fd_(fd), pos_(pos) {}
+  ChunkWorker(Napi::Env env, StreamRef s, Napi::Buffer<char> buf, size_t len, int fd, int64_t pos, size_t total, bool advance)
+      : PromiseWorker(env), s_(std::move(s)), buf_(Napi::Persistent(buf)), data_(buf.Data()), cap_(buf.Length()), len_(len), fd_(fd),
+        pos_(pos), total_(total), advance_(advance) {}
   void Execute() override {
     std::string err;
     if (fd_ >= 0) {
-      int rc = s_->ReadAndScan(fd_, data_, len_, pos_, &nread_, &err);
-      if (rc > 0) errno_ = rc;
-      if (rc != 0) SetError(rc > 0 ? "pread failed" : err);
+      // Up to total_ bytes in chunks of len_: one threadpool trip for many chunks when JS does
+      // not need to see each chunk (no hashing), either reusing buf or filling it in order.
+      size_t off = 0;
+      while (nread_ < total_) {
+        size_t want = std::min(len_, total_ - nread_);
+        if (advance_) want = std::min(want, cap_ - off);
+        if (want == 0) break;
+        size_t got = 0;
+        int rc = s_->ReadAndScan(fd_, data_ + off, want, pos_ + static_cast<int64_t>(nread_), &got, &err);
+        if (rc > 0) errno_ = rc;
+        if (rc != 0) {
+          SetError(rc > 0 ? "pread failed" : err);
+          return;
+        }
+        nread_ += got;
+        if (advance_) off += got;
+        if (got < want) break;  // end of file
+      }
     } else if (!s_->Scan(data_, len_, &err)) {
       SetError(err);
     } else {
@@ -229,9 +248,12 @@ class ChunkWorker : public PromiseWorker {
   StreamRef s_;
   Napi::Reference<Napi::Buffer<char>> buf_;
   char* data_;
+  size_t cap_;
   size_t len_;
   int fd_;
   int64_t pos_;
+  size_t total_;
+  bool advance_;
   size_t nread_ = 0;
 };
 
@@ -305,7 +327,7 @@ Napi::Value PatternsScan(const Napi::CallbackInfo& info) {
   auto buf = info[1].As<Napi::Buffer<char>>();
   size_t len = ChunkLength(info, 2, buf);
   StreamRef s = TakeStream(info[0]);
-  auto* w = new ChunkWorker(env, s, buf, len, -1, 0);
+  auto* w = new ChunkWorker(env, s, buf, len, -1, 0, len, false);
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
@@ -314,14 +336,17 @@ Napi::Value PatternsScan(const Napi::CallbackInfo& info) {
 Napi::Value PatternsReadScan(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 5 || !info[1].IsNumber() || !info[2].IsBuffer() || !info[3].IsNumber() || !info[4].IsNumber())
-    throw Napi::TypeError::New(env, "patternsReadScan(stream, fd, buf, len, position)");
+    throw Napi::TypeError::New(env, "patternsReadScan(stream, fd, buf, len, position[, total, advance])");
   auto buf = info[2].As<Napi::Buffer<char>>();
   size_t len = ChunkLength(info, 3, buf);
   int fd = info[1].As<Napi::Number>().Int32Value();
   int64_t pos = info[4].As<Napi::Number>().Int64Value();
   if (fd < 0 || pos < 0) throw Napi::RangeError::New(env, "fd and position must be >= 0");
+  double total = info.Length() > 5 && info[5].IsNumber() ? info[5].As<Napi::Number>().DoubleValue() : static_cast<double>(len);
+  bool advance = info.Length() > 6 && info[6].ToBoolean().Value();
+  if (!(total >= 0) || (advance && total > static_cast<double>(buf.Length()))) throw Napi::RangeError::New(env, "total out of range");
   StreamRef s = TakeStream(info[0]);
-  auto* w = new ChunkWorker(env, s, buf, len, fd, pos);
+  auto* w = new ChunkWorker(env, s, buf, len, fd, pos, static_cast<size_t>(total), advance);
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;

@@ -30,6 +30,7 @@ export interface PassResult {
 }
 
 export class TooLarge extends Error {}
+const BATCH_CHUNKS = 16;
 export class Cancelled extends Error {}
 
 function readFd(fd: number, buf: Buffer, len: number, position: number): Promise<number> {
@@ -68,9 +69,12 @@ class Pass {
     if (this.ctx.maxFileSize > 0 && this.bytes > this.ctx.maxFileSize) throw new TooLarge();
   }
 
-  /** Everything but Vectorscan (which saw the chunk when it was read or is fed by the caller). */
-  take(chunk: Buffer, keepForYara: boolean): void {
-    this.bytes += chunk.length;
+  /**
+   * Everything but Vectorscan (which saw the chunk when it was read or is fed by the caller).
+   * `bytes` may exceed chunk.length when a batch reused the chunk buffer (no hashers then).
+   */
+  take(chunk: Buffer, keepForYara: boolean, bytes = chunk.length): void {
+    this.bytes += bytes;
     for (const h of this.hashers.values()) h.update(chunk);
     if (this.head.length <= EICAR_MAX_SIZE) {
       this.head = Buffer.concat([this.head, chunk.subarray(0, EICAR_MAX_SIZE + 1 - this.head.length)]);
@@ -107,22 +111,42 @@ export async function passFd(set: DefinitionSet, fd: number, size: number, ctx: 
   try {
     // Read straight into the buffer YARA-X will get, when it gets one: no copy.
     const whole = p.yaraParts ? Buffer.allocUnsafeSlow(size) : undefined;
-    const chunk = whole ? undefined : Buffer.allocUnsafe(Math.max(1, Math.min(opts.chunkSize, size)));
+    const chunk = whole ? undefined : takeChunk(Math.max(1, Math.min(opts.chunkSize, size)));
+    // When JS needs no chunk (no hash for this size, no YARA buffer) or the chunks land in the
+    // whole-file buffer anyway, Vectorscan reads up to 16 chunks per threadpool trip.
+    const batch = p.stream && (whole || p.hashers.size === 0) ? BATCH_CHUNKS : 1;
     let pos = 0;
     while (pos < size) {
       p.checkpoint();
       const len = Math.min(opts.chunkSize, size - pos);
-      const target = whole ? whole.subarray(pos, pos + len) : chunk!;
-      const n = p.stream ? await p.stream.readAndScan(fd, target, len, pos) : await readFd(fd, target, len, pos);
+      const total = Math.min(len * batch, size - pos);
+      const target = whole ? whole.subarray(pos, pos + total) : chunk!;
+      const n = p.stream ? await p.stream.readAndScan(fd, target, len, pos, total, whole !== undefined) : await readFd(fd, target, len, pos);
       if (n === 0) break; // the file shrank while we read it: scan what there was
-      p.take(target.subarray(0, n), false);
+      p.take(target.subarray(0, Math.min(n, target.length)), false, n);
       pos += n;
+      if (n < total && p.stream) break;
     }
-    return await p.finish(whole);
+    const out = await p.finish(whole);
+    if (chunk) giveChunk(chunk);
+    return out;
   } catch (e) {
     p.abandon();
     throw e;
   }
+}
+
+// A few full-size chunk buffers are reused: allocating 1 MiB per scan adds external-memory
+// pressure that triggers V8 garbage collections on the event loop. Bounded; a buffer still in
+// a failed native call is simply not returned.
+const freeChunks: Buffer[] = [];
+function takeChunk(size: number): Buffer {
+  const b = freeChunks.pop();
+  if (b && b.length === size) return b;
+  return Buffer.allocUnsafeSlow(size);
+}
+function giveChunk(b: Buffer): void {
+  if (b.length >= 1 << 20 && freeChunks.length < 8) freeChunks.push(b);
 }
 
 /** Scans a stream of chunks (archive members); `size` undefined when not known up front. */

@@ -56,8 +56,12 @@ export function outcome(r: ScanResult): string {
 
 export const MATCHERS = ['vectorscan', 'yara-x'] as const;
 
-/** Runs `fn` while timing the event loop: the longest gap between 2 ms timer ticks. */
-export async function withLoopGaps<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; maxGap: number }> {
+/**
+ * Runs `fn` and reports how busy the event loop was meanwhile: eventLoopUtilization (the
+ * fraction of time spent running JS rather than waiting; ~1 when something blocks it) and the
+ * longest gap between 2 ms timer ticks (informative; inflated when the machine is overloaded).
+ */
+export async function withLoopGaps<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; maxGap: number; elu: number }> {
   let last = performance.now();
   let maxGap = 0;
   const timer = setInterval(() => {
@@ -65,10 +69,11 @@ export async function withLoopGaps<T>(fn: () => Promise<T>): Promise<{ value: T;
     maxGap = Math.max(maxGap, now - last);
     last = now;
   }, 2);
+  const e0 = performance.eventLoopUtilization();
   const t0 = performance.now();
   try {
     const value = await fn();
-    return { value, ms: performance.now() - t0, maxGap };
+    return { value, ms: performance.now() - t0, maxGap, elu: performance.eventLoopUtilization(e0).utilization };
   } finally {
     clearInterval(timer);
   }

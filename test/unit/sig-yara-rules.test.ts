@@ -47,7 +47,7 @@ t.test('a large YARA scan does not block the event loop', async (t) => {
   data.write('NeedleE42D', data.length - 20);
   const file = path.join(tmpDir(t), 'big.bin');
   fs.writeFileSync(file, data);
-  const { value: r, ms, maxGap } = await withLoopGaps(() => engine.scan({ path: file }, CTX));
+  const { value: r, ms, maxGap, elu } = await withLoopGaps(() => engine.scan({ path: file }, CTX));
   t.equal(outcome(r), 'needle');
-  t.ok(maxGap < Math.max(25, ms / 3), `event loop free during a ${ms.toFixed(0)} ms scan (longest gap ${maxGap.toFixed(1)} ms)`);
+  t.ok(elu < 0.5, `event loop busy ${(elu * 100).toFixed(0)}% of a ${ms.toFixed(0)} ms scan (longest timer gap ${maxGap.toFixed(1)} ms)`);
 });

@@ -21,8 +21,12 @@ export interface PatternsBinding {
   /** totalSize -1 = unknown (EOF rules then checked at close against finalSize). */
   patternsOpen(db: PatternDb, totalSize: number): PatternStream;
   patternsScan(stream: PatternStream, buf: Buffer, len: number): Promise<number>;
-  /** pread(fd, buf, len, position) then scan what was read; resolves the bytes read. */
-  patternsReadScan(stream: PatternStream, fd: number, buf: Buffer, len: number, position: number): Promise<number>;
+  /**
+   * pread + scan from `position`, up to `total` bytes (default len) in chunks of len, all in one
+   * threadpool call; `advance` fills buf in order (else reuses its first len bytes). Resolves
+   * the bytes read (less than total only at end of file).
+   */
+  patternsReadScan(stream: PatternStream, fd: number, buf: Buffer, len: number, position: number, total?: number, advance?: boolean): Promise<number>;
   patternsClose(stream: PatternStream, finalSize: number): Uint32Array;
   patternsDbSize(db: PatternDb): number;
 }

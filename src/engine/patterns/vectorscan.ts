@@ -41,9 +41,9 @@ export class VectorscanStream {
     private readonly s: PatternStream,
   ) {}
 
-  /** Reads len bytes at position from fd into buf and scans them (one threadpool trip). */
-  readAndScan(fd: number, buf: Buffer, len: number, position: number): Promise<number> {
-    return this.b.patternsReadScan(this.s, fd, buf, len, position);
+  /** Reads and scans up to `total` bytes at position in chunks of len (one threadpool trip). */
+  readAndScan(fd: number, buf: Buffer, len: number, position: number, total = len, advance = false): Promise<number> {
+    return this.b.patternsReadScan(this.s, fd, buf, len, position, total, advance);
   }
 
   scan(buf: Buffer): Promise<number> {
