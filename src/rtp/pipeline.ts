@@ -34,7 +34,7 @@ export interface PipelineDeps {
   logger: Logger<'verbose'>;
 }
 
-export type Skip = 'excluded_path' | 'excluded_process' | 'too_large';
+export type Skip = 'excluded_path' | 'excluded_process' | 'empty' | 'too_large';
 export type Verdict = ScanResult | CachedVerdict;
 export type Detected = Extract<Verdict, { kind: 'detected' }>;
 
@@ -48,6 +48,7 @@ export class DeadlinePassed extends Error {
 export interface RtpCounters {
   excludedPath: number;
   excludedProcess: number;
+  empty: number;
   tooLarge: number;
   cacheHits: number;
   joined: number;
@@ -76,7 +77,7 @@ export class RtpPipeline {
   readonly hot = new HotSources();
   readonly cache = new VerdictCache();
   readonly counters: RtpCounters = {
-    excludedPath: 0, excludedProcess: 0, tooLarge: 0, cacheHits: 0, joined: 0, scanned: 0, clean: 0, detected: 0,
+    excludedPath: 0, excludedProcess: 0, empty: 0, tooLarge: 0, cacheHits: 0, joined: 0, scanned: 0, clean: 0, detected: 0,
     skipped: 0, errors: 0, queueFull: 0, deadlinePassed: 0, reported: 0, reportFailed: 0,
   };
   private matcher: ExclusionMatcher;
@@ -105,6 +106,11 @@ export class RtpPipeline {
 
   /** Why this event needs no scan, or null. */
   precheck(path: EventPath, proc: ProcessIdentity | null, size: number): Skip | null {
+    return this.excluded(path, proc) ?? this.sizeSkip(size);
+  }
+
+  /** The exclusion (path, folder, extension, process) that covers this event, or null. */
+  excluded(path: EventPath, proc: ProcessIdentity | null): 'excluded_path' | 'excluded_process' | null {
     if (this.matcher.matchFile(path.text)) {
       this.counters.excludedPath++;
       return 'excluded_path';
@@ -112,6 +118,15 @@ export class RtpPipeline {
     if (proc && this.matcher.hasProcessRules && this.matcher.matchProcess(proc.name, proc.exe)) {
       this.counters.excludedProcess++;
       return 'excluded_process';
+    }
+    return null;
+  }
+
+  /** An empty file has nothing to match; one above rtpMaxFileSize is not scanned in real time. */
+  sizeSkip(size: number): 'empty' | 'too_large' | null {
+    if (size === 0) {
+      this.counters.empty++;
+      return 'empty';
     }
     const max = this.settings.wdavdaemon.rtpMaxFileSize;
     if (max > 0 && size > max) {

@@ -27,7 +27,7 @@ export async function scanWritten(p: RtpPipeline, job: WriteJob): Promise<void> 
   const path = eventPath(job.path);
   const proc = job.pid !== null ? p.process(job.pid) : null;
   // Exclusions first: an excluded path is never opened, not even by us.
-  if (p.precheck(path, proc, 0)) return;
+  if (p.excluded(path, proc)) return;
   let own: number | undefined;
   try {
     let fd = job.fd;
@@ -41,11 +41,7 @@ export async function scanWritten(p: RtpPipeline, job: WriteJob): Promise<void> 
     const st = fs.fstatSync(fd, { bigint: true });
     if (!st.isFile()) return;
     const size = Number(st.size);
-    const max = p.settings.wdavdaemon.rtpMaxFileSize;
-    if (max > 0 && size > max) {
-      p.counters.tooLarge++;
-      return;
-    }
+    if (p.sizeSkip(size)) return;
     const id = { dev: st.dev, ino: st.ino, size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
     const v = await p.verdict(id, fd, { lane: 'background', origin: 'on_write', proc });
     if (v.kind !== 'detected') return;

@@ -96,6 +96,21 @@ export function buildProgram(out: string, extra = ''): void {
   fs.chmodSync(out, 0o755);
 }
 
+/** A tmpfs of `sizeMb` under /tmp (for many files), world-writable; unmounted in teardown. */
+export function bigTmpfs(t: T, sizeMb: number): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdav-rtpfs-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMb}m,mode=1777`, 'tmpfs', dir]);
+  t.teardown(() => {
+    try {
+      execFileSync('umount', ['-l', dir]);
+    } catch {
+      // already gone
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
 /** A plain temp directory (chokidar needs no mount of its own), world-writable; removed in teardown. */
 export function watchedDir(t: T): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdav-watch-'));

@@ -8,12 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { health, skipFanotify, startRtpDaemon, tmpfs, NOBODY } from '../helpers/rtp.js';
+import { bigTmpfs, health, skipFanotify, startRtpDaemon, NOBODY } from '../helpers/rtp.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 t.test('queue full → the default response, counted', { skip: skipFanotify }, async (t) => {
-  const dir = tmpfs(t);
+  const dir = bigTmpfs(t, 64);
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'wdav-openmany-'));
   t.teardown(() => fs.rmSync(bin, { recursive: true, force: true }));
   fs.chmodSync(bin, 0o755);
@@ -27,9 +27,9 @@ t.test('queue full → the default response, counted', { skip: skipFanotify }, a
   });
   const capacity = (await health(d)).features.scan_queue.capacity as number;
   const n = capacity + 600;
-  // Empty files: no tmpfs pages, each a distinct inode (no single-flight sharing).
+  // One byte each (empty files need no scan): distinct inodes, so no scan is shared.
   const files = path.join(dir, 'many');
-  execFileSync('sh', ['-c', `mkdir -p ${files} && cd ${files} && i=0; while [ $i -lt ${n} ]; do : > f$i; i=$((i+1)); done; chmod -R a+rX ${files}`]);
+  execFileSync('sh', ['-c', `mkdir -p ${files} && cd ${files} && i=0; while [ $i -lt ${n} ]; do printf x > f$i; i=$((i+1)); done; chmod -R a+rX ${files}`]);
 
   d.proc.kill('SIGUSR2');
   await d.waitForLog((r) => /test hook: stalling/.test(r.msg));

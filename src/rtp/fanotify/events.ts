@@ -79,8 +79,9 @@ export class FanotifyEventHandler {
       const skip = this.p.precheck(path, proc, e.size);
       if (skip) {
         // Exclusions are per path or process, not per inode: no mark, or a hard link or
-        // another process would ride on it. The size limit is a property of the inode.
-        this.answer(group, e, true, skip === 'too_large' ? { epoch: group.epoch } : null);
+        // another process would ride on it. Size is a property of the inode (a write that
+        // changes it clears the mark).
+        this.answer(group, e, true, skip === 'too_large' || skip === 'empty' ? { epoch: group.epoch } : null);
         return;
       }
       const epoch = group.epoch;
