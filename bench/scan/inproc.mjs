@@ -31,7 +31,7 @@ const { ScanJob } = await dist('scan/job.js');
 const native = loadNative();
 let t0 = performance.now();
 const set = await loadDefinitionSet([path.join(dir, 'sigs')], { native, cacheDir: path.join(dir, 'cache-inproc') });
-console.log(`definitions loaded in ${(performance.now() - t0).toFixed(0)} ms`);
+console.log(`definitions loaded in ${(performance.now() - t0).toFixed(0)} ms; rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
 const engine = createEngine({ definitions: set });
 const queue = new ScanQueue(4096, 4);
 const limiter = new Limiter(threads);
@@ -50,6 +50,8 @@ for (let r = 0; r < repeat; r++) {
   const cpu = process.cpuUsage(cpu0);
   console.log(`run ${r}: ${s.state} ${s.filesScanned} files ${(s.bytesScanned / 1e6).toFixed(0)} MB in ${ms.toFixed(0)} ms = ${(s.bytesScanned / 1e6 / (ms / 1000)).toFixed(0)} MB/s; threats ${s.threatsDetected}; skipped ${s.skipped}; errors ${s.errors}; cpu user ${(cpu.user / 1000).toFixed(0)} ms sys ${(cpu.system / 1000).toFixed(0)} ms`, JSON.stringify(s.details.errorsBy));
 }
+const mu = process.memoryUsage();
+console.log(`memory now: rss ${(mu.rss / 2 ** 20).toFixed(0)} MB, heap used ${(mu.heapUsed / 2 ** 20).toFixed(0)} / total ${(mu.heapTotal / 2 ** 20).toFixed(0)} MB, external ${(mu.external / 2 ** 20).toFixed(0)} MB, arrayBuffers ${(mu.arrayBuffers / 2 ** 20).toFixed(0)} MB`);
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 await set.close?.();
 process.exit(0);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // bench/scan/run.mjs — the on-demand scan benchmark, one command (as root):
-//   node bench/scan/run.mjs [--dir /var/tmp/wdav-bench-scan] [--repeat 3] [--skip-clamscan]
+//   node bench/scan/run.mjs [--dir /var/tmp/wdav-bench-scan] [--repeat 3] [--skip-clamscan] [--wait-quiet S]
 // Builds what is missing (TypeScript, native addon), installs Debian's clamav packages when
 // missing, generates the deterministic corpus and ClamAV signatures (corpus.mjs), reads the
 // whole corpus once (hot cache for everyone), then, interleaved per round on the same cache:
@@ -144,6 +144,39 @@ function check(tool, found, expected, corpus) {
   if (missing.length || extra.length) throw new Error(`${tool} did not report exactly the planted set:\n  missing: ${missing.join('\n    ') || '-'}\n  extra: ${extra.join('\n    ') || '-'}`);
 }
 
+/** utime+stime of a live process, or cutime+cstime of this process's waited-for children, in ms. */
+function cpuMs(pid, children = false) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields after the command: state is f[0]; utime=f[11], stime=f[12], cutime=f[13], cstime=f[14].
+  const ticks = children ? Number(f[13]) + Number(f[14]) : Number(f[11]) + Number(f[12]);
+  return (ticks * 1000) / 100;
+}
+
+function cpuTotals() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { idle: f[3] + f[4], all: f.reduce((a, b) => a + b, 0) };
+}
+
+/** Share of the machine's CPU busy (with others' work: ours is idle here) over `ms`. */
+async function busyShare(ms) {
+  const a = cpuTotals();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = cpuTotals();
+  return 1 - (b.idle - a.idle) / Math.max(1, b.all - a.all);
+}
+
+/** Waits (up to maxMs) until other work on the machine is below 20% of its CPU. */
+async function waitQuiet(maxMs) {
+  const t0 = Date.now();
+  let busy = await busyShare(2000);
+  while (busy > 0.2 && Date.now() - t0 < maxMs) {
+    log(`machine busy (${(busy * 100).toFixed(0)}% CPU used by other processes): waiting`);
+    busy = await busyShare(5000);
+  }
+  return busy;
+}
+
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 async function main() {
@@ -162,7 +195,8 @@ async function main() {
   const daemon = new Daemon(path.join(DIR, 'wdavdaemon'), sigs);
   const clamd = new PrivateClamd(path.join(DIR, 'clamd'), sigs);
   const times = { wdav: [], wdavDaemon: [], clamscan: [], clamdscan: [] };
-  const load = [os.loadavg()[0]];
+  const cpu = { wdav: [], clamscan: [], clamdscan: [] };
+  const load = [];
   try {
     const readyMs = await daemon.start();
     log(`wdavdaemon ready with definitions in ${readyMs} ms`);
@@ -172,19 +206,25 @@ async function main() {
     check('wdavdaemon', (await daemon.scan(corpus)).found, expected, corpus);
     check('clamdscan', (await clamd.multiscan(corpus)).found, expected, corpus);
     for (let r = 0; r < REPEAT; r++) {
+      load.push(await waitQuiet(Number(opt('--wait-quiet', '300')) * 1000));
+      let c0 = cpuMs(daemon.proc.pid);
       const w = await daemon.scan(corpus);
+      cpu.wdav.push(cpuMs(daemon.proc.pid) - c0);
       check('wdavdaemon', w.found, expected, corpus);
       times.wdav.push(w.ms);
       times.wdavDaemon.push(w.daemonMs);
+      c0 = cpuMs(clamd.proc.pid);
       const c = await clamd.multiscan(corpus);
+      cpu.clamdscan.push(cpuMs(clamd.proc.pid) - c0);
       check('clamdscan', c.found, expected, corpus);
       times.clamdscan.push(c.ms);
       if (!flag('--skip-clamscan')) {
+        c0 = cpuMs(process.pid, true);
         const s = await clamscan(sigs, corpus);
+        cpu.clamscan.push(cpuMs(process.pid, true) - c0);
         check('clamscan', s.found, expected, corpus);
         times.clamscan.push(s.ms);
       }
-      load.push(os.loadavg()[0]);
       log(`round ${r + 1}/${REPEAT}: wdavdaemon ${w.ms.toFixed(0)} ms (in daemon ${w.daemonMs} ms), clamdscan ${c.ms.toFixed(0)} ms${times.clamscan.length ? `, clamscan ${times.clamscan.at(-1).toFixed(0)} ms` : ''}`);
     }
   } finally {
@@ -195,22 +235,24 @@ async function main() {
   }
 
   const mb = size.bytes / 1e6;
-  const row = (name, a) => (a.length ? `${name.padEnd(34)} ${median(a).toFixed(0).padStart(7)} ${Math.min(...a).toFixed(0).padStart(7)} ${(mb / (Math.min(...a) / 1000)).toFixed(0).padStart(7)}` : null);
+  const row = (name, a, c) =>
+    a.length ? `${name.padEnd(34)} ${median(a).toFixed(0).padStart(7)} ${Math.min(...a).toFixed(0).padStart(7)} ${(mb / (Math.min(...a) / 1000)).toFixed(0).padStart(7)} ${c ? median(c).toFixed(0).padStart(9) : ''.padStart(9)}` : null;
   const lines = [
     `machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}, node ${process.version}; ${clamVersion()}`,
-    `load average during the run: ${load.map((l) => l.toFixed(1)).join(' → ')}`,
+    `CPU used by other processes just before each round: ${load.map((l) => `${(l * 100).toFixed(0)}%`).join(', ')} (the machine is shared; rounds wait up to --wait-quiet s for < 20%)`,
     `corpus: ${size.files} files, ${mb.toFixed(0)} MB; signatures: ${PARAMS.hashSigs} .hsb SHA256, ${PARAMS.bodySigs + 40} .ndb; planted: ${Object.keys(expected).length} (all three reported exactly these)`,
-    `${'tool'.padEnd(34)} ${'median'.padStart(7)} ${'best'.padStart(7)} ${'MB/s'.padStart(7)}   (ms, ${REPEAT} rounds, hot cache)`,
-    row('wdavdaemon (mdatp scan custom)', times.wdav),
+    `${'tool'.padEnd(34)} ${'median'.padStart(7)} ${'best'.padStart(7)} ${'MB/s'.padStart(7)} ${'CPU ms'.padStart(9)}   (wall ms, ${REPEAT} rounds, hot cache; CPU = scanner process, median)`,
+    row('wdavdaemon (mdatp scan custom)', times.wdav, cpu.wdav),
     row('  of which inside the daemon', times.wdavDaemon),
-    row('clamdscan --multiscan (clamd)', times.clamdscan),
-    row('clamscan', times.clamscan),
+    row('clamdscan --multiscan (clamd)', times.clamdscan, cpu.clamdscan),
+    row('clamscan', times.clamscan, cpu.clamscan),
     `ratio clamdscan / wdavdaemon: median ${(median(times.clamdscan) / median(times.wdav)).toFixed(1)}x, best ${(Math.min(...times.clamdscan) / Math.min(...times.wdav)).toFixed(1)}x`,
     times.clamscan.length ? `ratio clamscan / wdavdaemon: median ${(median(times.clamscan) / median(times.wdav)).toFixed(1)}x` : null,
+    `CPU time ratio clamd / wdavdaemon: ${(median(cpu.clamdscan) / median(cpu.wdav)).toFixed(1)}x`,
     `wdavdaemon peak RSS (VmHWM): ${times.rss?.toFixed(0) ?? '?'} MB`,
   ].filter(Boolean);
   console.log(lines.join('\n'));
-  fs.writeFileSync(path.join(DIR, 'result.json'), JSON.stringify({ params: PARAMS, corpus: size, times, load, summary: lines }, null, 1));
+  fs.writeFileSync(path.join(DIR, 'result.json'), JSON.stringify({ params: PARAMS, corpus: size, times, cpu, load, summary: lines }, null, 1));
 }
 
 main().catch((e) => {
