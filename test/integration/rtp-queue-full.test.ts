@@ -8,13 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { bigTmpfs, health, skipFanotify, startRtpDaemon, NOBODY } from '../helpers/rtp.js';
+import { bigTmpfs, health, skipFanotify, startRtpDaemon, until, NOBODY } from '../helpers/rtp.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 t.test('queue full → the default response, counted', { skip: skipFanotify }, async (t) => {
   const dir = bigTmpfs(t, 64);
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'wdav-openmany-'));
+  const release = path.join(bin, 'release');
   t.teardown(() => fs.rmSync(bin, { recursive: true, force: true }));
   fs.chmodSync(bin, 0o755);
   const prog = path.join(bin, 'open-many');
@@ -23,7 +24,7 @@ t.test('queue full → the default response, counted', { skip: skipFanotify }, a
     backend: 'fanotify',
     paths: [dir],
     managed: { wdavdaemon: { rtpTimeoutMs: 60000, rtpDefaultResponse: 'deny' } },
-    env: { WDAV_TEST_HOOKS: '1', WDAV_TEST_STALL_MS: '8000' },
+    env: { WDAV_TEST_HOOKS: '1', WDAV_TEST_STALL_MS: '60000', WDAV_TEST_STALL_RELEASE: release },
   });
   const capacity = (await health(d)).features.scan_queue.capacity as number;
   const n = capacity + 600;
@@ -37,6 +38,16 @@ t.test('queue full → the default response, counted', { skip: skipFanotify }, a
   t.teardown(() => p.kill('SIGKILL'));
   let out = '';
   p.stdout!.on('data', (c) => (out += c));
+  // Release the daemon only once every thread waits in the kernel for its verdict.
+  const waiting = () => fs.readdirSync(`/proc/${p.pid}/task`).filter((tid) => {
+    try {
+      return fs.readFileSync(`/proc/${p.pid}/task/${tid}/wchan`, 'utf8').trim() === 'fanotify_handle_event';
+    } catch {
+      return false;
+    }
+  }).length;
+  t.ok(await until(() => out.includes('started') && waiting() === n, 50000), 'all threads wait for a verdict');
+  fs.writeFileSync(release, '');
   const code = await new Promise<number | null>((resolve) => p.on('close', resolve));
   t.equal(code, 0, 'every thread finished its open');
   const m = /ok=(\d+) eperm=(\d+) other=(\d+)/.exec(out);

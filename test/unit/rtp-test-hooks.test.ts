@@ -26,3 +26,21 @@ t.test('enabled: SIGUSR2 stalls the thread for the configured time', async (t) =
   t.equal(stallMs({ WDAV_TEST_STALL_MS: '999999' }), 60000, 'bounded');
   t.equal(stallMs({ WDAV_TEST_STALL_MS: 'x' }), 3000);
 });
+
+t.test('a release file ends the stall early', async (t) => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdav-hook-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const release = path.join(dir, 'go');
+  fs.writeFileSync(release, '');
+  const off = installTestHooks(logger, { WDAV_TEST_HOOKS: '1', WDAV_TEST_STALL_MS: '5000', WDAV_TEST_STALL_RELEASE: release });
+  t.teardown(() => off?.());
+  const t0 = Date.now();
+  let timerAt = 0;
+  const timer = new Promise<void>((r) => setTimeout(() => ((timerAt = Date.now()), r()), 10));
+  process.kill(process.pid, 'SIGUSR2');
+  await timer;
+  t.ok(timerAt - t0 < 1000, `released at once (${timerAt - t0} ms), not after 5 s`);
+});
