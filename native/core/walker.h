@@ -2,8 +2,10 @@
 // openat()/fdopendir() relative to open directory fds, so paths longer than PATH_MAX work and no
 // path is ever resolved twice. Owns: which entries are opened and how (never follows symlinks
 // below a root; never opens FIFOs, sockets or devices: d_type or fstatat first, regular files
-// opened O_NONBLOCK|O_NOFOLLOW and checked with fstat), loop safety (dev+ino of every directory
-// entered), skipping mounts of pseudo filesystems, and the counts of what it skipped and why.
+// opened O_NONBLOCK|O_NOFOLLOW and checked with fstat), loop safety (a directory whose dev+ino
+// is one of its own ancestors is not entered, as fts does: memory stays O(depth) on trees of
+// millions of directories), skipping mounts of pseudo filesystems, and the counts of what it
+// skipped and why. Helpers (escaping, errno names, pseudo-filesystem magic) are in walk_util.*.
 // The file fds it returns belong to the caller (who closes them); directory fds stay here.
 // Must not: decide exclusions (the caller approves candidates), scan, or know about N-API.
 // Not thread-safe: one Step() at a time (the N-API side serializes calls).
@@ -20,6 +22,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/walk_util.h"
+
 namespace wdav {
 namespace walk {
 
@@ -32,7 +36,7 @@ enum Count : int {
   kVanished,       // ENOENT/ENOTDIR/ESTALE between listing and opening
   kDenied,         // EACCES/EPERM
   kErrors,         // any other failure (EIO, EMFILE, too deep, ...)
-  kLoops,          // directory already visited (bind-mount loop or the same tree twice)
+  kLoops,          // directory that is its own ancestor (a bind-mount loop): not entered
   kMountsSkipped,  // mounts of pseudo filesystems or of devices the caller excluded
   kLongPaths,      // entries whose path is longer than PATH_MAX (handled, only counted)
   kCountMax
@@ -80,18 +84,8 @@ struct StepResult {
   bool done = false;
 };
 
-// `display` form of raw bytes: valid UTF-8 is kept, every other byte (and C0 controls, DEL)
-// becomes the four characters \xHH. Returns true when anything was escaped.
-bool Escape(const char* p, size_t n, std::string* out);
-
-// st_dev of a major:minor pair as /proc/self/mountinfo shows it.
-uint64_t MakeDev(uint32_t major, uint32_t minor);
-
 // Closes file fds a caller could not hand on.
 void CloseFiles(std::vector<OpenedFile>* files);
-
-// Filesystems that are never scanned, whatever the scan: kernel pseudo filesystems.
-bool IsPseudoFsMagic(int64_t magic);
 
 class Walker {
  public:
@@ -110,6 +104,7 @@ class Walker {
     DIR* dir = nullptr;
     int fd = -1;
     uint64_t dev = 0;
+    uint64_t ino = 0;
     std::string raw;
     std::string display;
     bool escaped = false;
@@ -120,7 +115,7 @@ class Walker {
 
   void StartRoot(const std::string& root, StepResult* out);
   void EnterDir(Frame& parent, const std::string& name, StepResult* out);
-  bool AdmitDir(int fd, uint64_t parent_dev, const std::string& display, StepResult* out, uint64_t* dev);
+  bool AdmitDir(int fd, uint64_t parent_dev, const std::string& display, StepResult* out, uint64_t* dev, uint64_t* ino);
   void OpenFile(int dirfd, const std::string& name, const Frame* parent, const std::string& raw_root, StepResult* out);
   void ReadEntries(Frame& f, StepResult* out);
   void Fail(StepResult* out, int count, const std::string& display, const std::string& code);
@@ -132,14 +127,6 @@ class Walker {
   std::vector<Frame> stack_;
   std::vector<Candidate> pending_;
   std::unordered_set<uint64_t> skip_devs_;
-  struct DevIno {
-    uint64_t dev, ino;
-    bool operator==(const DevIno& o) const { return dev == o.dev && ino == o.ino; }
-  };
-  struct DevInoHash {
-    size_t operator()(const DevIno& k) const { return std::hash<uint64_t>()(k.ino * 1000003ULL ^ k.dev); }
-  };
-  std::unordered_set<DevIno, DevInoHash> visited_;
   bool closed_ = false;
 };
 

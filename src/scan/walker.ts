@@ -70,6 +70,27 @@ export function closeQuietly(fd: number): void {
   }
 }
 
+/**
+ * Roots that another root already covers (the same directory, one inside it, or a link to
+ * either: /lib -> usr/lib next to /usr) are dropped, so nothing is scanned twice. The native
+ * walker's loop check only sees a directory's ancestors, not other roots.
+ */
+export function coveredOnce(roots: readonly string[]): string[] {
+  const real = roots.map((r) => {
+    try {
+      return fs.realpathSync(r);
+    } catch {
+      return null; // the walker reports what is wrong with it
+    }
+  });
+  const inside = (p: string, dir: string) => dir === '/' || p === dir || p.startsWith(`${dir}/`);
+  return roots.filter((_, i) => {
+    const p = real[i];
+    if (p === null) return true;
+    return !real.some((q, j) => j !== i && q !== null && inside(p, q) && (p !== q || j < i));
+  });
+}
+
 function blockPath(b: PathBlock, i: number): string {
   return b.text.toString('utf8', b.offsets[i]!, b.offsets[i + 1]!);
 }
@@ -90,7 +111,7 @@ export class ScanWalker {
     this.matcher = pathRules.length > 0 ? new ExclusionMatcher(pathRules) : null;
     this.maxEvents = opts.maxEvents ?? 200;
     const roots: Buffer[] = [];
-    for (const r of opts.roots) {
+    for (const r of coveredOnce(opts.roots)) {
       if (this.matcher && this.rootExcluded(r)) this.counts.excluded++;
       else roots.push(Buffer.from(r));
     }
