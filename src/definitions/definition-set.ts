@@ -128,7 +128,7 @@ export function emptyReport(bodyMatcher: BodyMatcherKind, reason: string): LoadR
     problems: [],
     bodyMatcher,
     bodyMatcherReason: reason,
-    counts: { hashSignatures: 0, allowList: 0, bodySignatures: 0, yaraRuleFiles: 0, ignoredNames: 0 },
+    counts: { hashSignatures: 0, allowList: 0, bodySignatures: 0, yaraRuleFiles: 0, ignoredNames: 0, hashTableBytes: 0 },
     loadMs: 0,
   };
 }

@@ -15,7 +15,13 @@ for (let i = 0; i < 6; i++) {
   HEX[97 + i] = 10 + i;
 }
 
-const KIND_BY_HEX_LENGTH: Record<number, HashKind> = { 32: 'md5', 40: 'sha1', 64: 'sha256' };
+/** Value of two hex digits (c1 << 8 | c2), -1 when either is not one: one lookup per byte. */
+const HEX_PAIR = new Int16Array(65536).fill(-1);
+for (let a = 0; a < 256; a++) for (let b = 0; b < 256; b++) if (HEX[a]! >= 0 && HEX[b]! >= 0) HEX_PAIR[(a << 8) | b] = (HEX[a]! << 4) | HEX[b]!;
+
+function kindOf(hexLength: number): HashKind | undefined {
+  return hexLength === 32 ? 'md5' : hexLength === 64 ? 'sha256' : hexLength === 40 ? 'sha1' : undefined;
+}
 
 /** Rough bytes per line (hash, size, name), to turn file sizes into a table capacity. */
 const LINE_BYTES: Record<HashKind, number> = { md5: 60, sha1: 68, sha256: 92 };
@@ -50,33 +56,51 @@ export class HashSetBuilder {
   readonly names = new NameTable();
   private readonly tables = new Map<HashKind, HashTableBuilder>();
   private readonly digest = Buffer.alloc(32);
+  private last: HashTableBuilder | undefined;
 
   /** `expectedBytes`: size of the files to load, to size the tables once. */
   constructor(private readonly expectedBytes = 65536) {}
 
   /** Parses one line of a hash database into the set (bytes in place; no strings). */
   addLine(buf: Buffer, start: number, end: number): LineOutcome {
-    // Colons found by hand: indexOf would search past the line end on colon-less garbage.
-    const c1 = colon(buf, start, end);
-    const c2 = colon(buf, c1 + 1, end);
-    if (c2 >= end) return { ok: false, malformed: 'expected Hash:Size:Name' };
-    const c3 = colon(buf, c2 + 1, end);
-    const kind = KIND_BY_HEX_LENGTH[c1 - start];
+    // The first colon is where a valid hash ends: look there first (hex digits are never
+    // colons), else scan. Colons are found by hand: indexOf would search past the line end.
+    const len = end - start;
+    const c1 = len > 33 && buf[start + 32] === 58 ? start + 32 : len > 65 && buf[start + 64] === 58 ? start + 64 : colon(buf, start, end);
+    if (c1 >= end) return { ok: false, malformed: 'expected Hash:Size:Name' };
+    const kind = kindOf(c1 - start);
     if (!kind) return { ok: false, malformed: `hash of ${c1 - start} hex digits (expected 32, 40 or 64)` };
     const digest = this.digest;
-    for (let i = 0; i < c1 - start; i += 2) {
-      const hi = HEX[buf[start + i]!]!;
-      const lo = HEX[buf[start + i + 1]!]!;
-      if (hi < 0 || lo < 0) return { ok: false, malformed: 'hash is not hexadecimal' };
-      digest[i >> 1] = (hi << 4) | lo;
+    for (let i = start, k = 0; i < c1; i += 2, k++) {
+      const v = HEX_PAIR[(buf[i]! << 8) | buf[i + 1]!]!;
+      if (v < 0) {
+        // Possibly an earlier colon that the fast path jumped over: name the real length.
+        const real = colon(buf, start, end) - start;
+        return { ok: false, malformed: kindOf(real) ? 'hash is not hexadecimal' : `hash of ${real} hex digits (expected 32, 40 or 64)` };
+      }
+      digest[k] = v;
     }
-    let size: number;
-    if (c2 - c1 === 2 && buf[c1 + 1] === 42) size = ANY_SIZE;
-    else {
-      size = parseUint(buf, c1 + 1, c2);
-      if (size < 0) return { ok: false, malformed: 'size is not a number or *' };
+    // Size: digits (or `*`) up to the next colon, in one pass.
+    let i = c1 + 1;
+    let size = 0;
+    if (buf[i] === 42) {
+      size = ANY_SIZE;
+      i++;
+    } else {
+      while (i < end && i - c1 <= 15) {
+        const d = buf[i]! - 48;
+        if (d < 0 || d > 9) break;
+        size = size * 10 + d;
+        i++;
+      }
+      if (i === c1 + 1 || (i < end && buf[i] !== 58) || i - c1 > 15) {
+        return colon(buf, c1 + 1, end) >= end ? { ok: false, malformed: 'expected Hash:Size:Name' } : { ok: false, malformed: 'size is not a number or *' };
+      }
       if (size >= ANY_SIZE) return { ok: false, malformed: 'size above 4294967294 (ClamAV sizes are 32-bit)' };
     }
+    const c2 = i;
+    if (c2 >= end || buf[c2] !== 58) return { ok: false, malformed: 'expected Hash:Size:Name' };
+    const c3 = colon(buf, c2 + 1, end);
     if (c3 === c2 + 1) return { ok: false, malformed: 'empty signature name' };
     if (c3 < end) {
       const c4 = colon(buf, c3 + 1, end);
@@ -86,11 +110,12 @@ export class HashSetBuilder {
       if (!flevelApplies(min, max)) return { ok: false, skip: 'flevel' };
     }
     const ref = this.names.encodeBytes(buf, c2 + 1, c3);
-    let table = this.tables.get(kind);
+    let table = this.last?.kind === kind ? this.last : this.tables.get(kind);
     if (!table) {
       table = new HashTableBuilder(kind, Math.ceil(this.expectedBytes / LINE_BYTES[kind]));
       this.tables.set(kind, table);
     }
+    this.last = table;
     table.add(digest, 0, size, ref, this.names.num);
     return OK;
   }

@@ -31,7 +31,7 @@ export interface LoadReport {
   bodyMatcher: 'vectorscan' | 'yara-x';
   bodyMatcherReason: string;
   patternDb?: { cached: boolean; ms: number; bytes: number; rejected: number; cacheFile?: string; cacheError?: string };
-  counts: { hashSignatures: number; allowList: number; bodySignatures: number; yaraRuleFiles: number; ignoredNames: number };
+  counts: { hashSignatures: number; allowList: number; bodySignatures: number; yaraRuleFiles: number; ignoredNames: number; hashTableBytes: number };
   loadMs: number;
 }
 

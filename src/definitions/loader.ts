@@ -258,9 +258,10 @@ export async function loadDefinitionSet(inputs: readonly DefinitionInput[], opts
     counts: {
       hashSignatures: hashes.count + puaHashes.count,
       allowList: allow.count,
-      bodySignatures: sigs.length - (vectorscan?.rejected.length ?? 0),
+      bodySignatures: Object.entries(l.report.formats()).reduce((n, [ext, c]) => (ext === 'ndb' || ext === 'ndu' ? n + c.loaded : n), 0),
       yaraRuleFiles: l.yaraUnits.length,
       ignoredNames: l.ignored.size,
+      hashTableBytes: hashes.bytes + puaHashes.bytes + allow.bytes,
     },
     loadMs: Math.round(performance.now() - t0),
   };

@@ -22,7 +22,8 @@ export interface HsExpression {
   eof?: [number, number, number, number];
 }
 
-const hex2 = (v: number): string => `\\x${v.toString(16).padStart(2, '0')}`;
+const ESC = Array.from({ length: 256 }, (_, v) => `\\x${v.toString(16).padStart(2, '0')}`);
+const hex2 = (v: number): string => ESC[v]!;
 
 /** The 256-entry membership table of the bytes one atom position accepts. */
 export function byteSet(a: Exclude<ByteAtom, { t: 'alt' }>): Uint8Array {
@@ -67,6 +68,11 @@ function atom(a: ByteAtom): string {
 }
 
 function node(n: Node): string {
+  if (n.t === 'lit') {
+    let out = '';
+    for (const b of n.bytes) out += ESC[b];
+    return out;
+  }
   if (n.t !== 'jump') return atom(n);
   if (n.max === Infinity) return n.min === 0 ? '.*' : `.{${n.min},}`;
   if (n.max === 0) return '';

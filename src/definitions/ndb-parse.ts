@@ -16,7 +16,8 @@ export type ByteAtom =
   | { t: 'low'; v: number } // `?a`: low nibble fixed
   | { t: 'alt'; branches: ByteAtom[][]; negated: boolean };
 
-export type Node = ByteAtom | { t: 'jump'; min: number; max: number }; // max Infinity = unbounded
+/** A run of literal bytes is one node (a signature is mostly such runs). */
+export type Node = ByteAtom | { t: 'lit'; bytes: Uint8Array } | { t: 'jump'; min: number; max: number }; // max Infinity = unbounded
 
 export type Offset =
   | { kind: 'any' }
@@ -40,7 +41,9 @@ export const MAX_JUMP = 32767;
 class Unsupported extends Error {}
 class Malformed extends Error {}
 
-const isHex = (c: string | undefined): boolean => c !== undefined && /^[0-9a-fA-F]$/.test(c);
+const HEX_DIGIT = /[0-9a-fA-F]/;
+const isHex = (c: string | undefined): boolean => c !== undefined && c.length === 1 && HEX_DIGIT.test(c);
+const HEX_RUN = /[0-9a-fA-F]+/y;
 
 function parseNumber(s: string, what: string): number {
   if (!/^\d{1,15}$/.test(s)) throw new Malformed(`${what} is not a number`);
@@ -129,8 +132,17 @@ export function parseHex(hex: string): Node[] {
       nodes.push(atom);
       i = next;
     } else {
-      nodes.push(atomAt(hex, i));
-      i += 2;
+      // A run of whole hex bytes becomes one literal; an odd last digit belongs to the next
+      // atom (`4?`) or is malformed, which atomAt reports.
+      HEX_RUN.lastIndex = i;
+      const run = (HEX_RUN.exec(hex)?.[0].length ?? 0) & ~1;
+      if (run >= 2) {
+        nodes.push({ t: 'lit', bytes: Buffer.from(hex.slice(i, i + run), 'hex') });
+        i += run;
+      } else {
+        nodes.push(atomAt(hex, i));
+        i += 2;
+      }
     }
   }
   if (nodes.length === 0) throw new Malformed('empty hex signature');
@@ -138,7 +150,7 @@ export function parseHex(hex: string): Node[] {
   let run = 0;
   let best = 0;
   for (const n of nodes) {
-    run = n.t === 'byte' ? run + 1 : 0;
+    run = n.t === 'lit' ? run + n.bytes.length : 0;
     best = Math.max(best, run);
   }
   // Without two fixed bytes in a row a signature matches nearly everything (ClamAV also
@@ -157,7 +169,7 @@ export function nodeLengths(nodes: Node[]): [number, number] {
   let min = 0;
   let max = 0;
   for (const n of nodes) {
-    const [a, b] = n.t === 'jump' ? [n.min, n.max] : atomLengths(n);
+    const [a, b] = n.t === 'jump' ? [n.min, n.max] : n.t === 'lit' ? [n.bytes.length, n.bytes.length] : atomLengths(n);
     min += a;
     max += b;
   }

@@ -52,6 +52,7 @@ function atom(a: ByteAtom): string {
 }
 
 function node(n: Node): string {
+  if (n.t === 'lit') return Array.from(n.bytes, hex).join(' ');
   if (n.t !== 'jump') return atom(n);
   if (n.max === Infinity) return n.min === 0 ? '[-]' : `[${n.min}-]`;
   if (n.max === 0) return '';

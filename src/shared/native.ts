@@ -8,6 +8,8 @@ import { packageRoot } from './paths.js';
 export interface NativeFeatures {
   fanotify: boolean;
   vectorscan: boolean;
+  /** hs_version() when built with libhs. */
+  vectorscanVersion?: string;
 }
 
 export interface PeerCredentials {

@@ -69,7 +69,7 @@ function instantiateAtom(a: ByteAtom): number[] {
 }
 
 function instantiate(nodes: Node[]): number[] {
-  return nodes.flatMap((n) => (n.t === 'jump' ? Array.from({ length: n.min + rnd(Math.min(n.max, n.min + 6) - n.min + 1) }, lit) : instantiateAtom(n)));
+  return nodes.flatMap((n) => (n.t === 'lit' ? [...n.bytes] : n.t === 'jump' ? Array.from({ length: n.min + rnd(Math.min(n.max, n.min + 6) - n.min + 1) }, lit) : instantiateAtom(n)));
 }
 
 function plant(sig: BodySig, size: number): Buffer {
