@@ -4,6 +4,10 @@
 // that cannot be read, a YARA file that does not compile or a signature a matcher refuses is
 // left out and reported. Body signatures go to Vectorscan (compiled off the event loop, cached
 // in opts.cacheDir) or, without libhs or with WDAV_BODY_MATCHER=yara, to YARA-X.
+// Public API:
+//   loadDefinitionSet(inputs: (string | { name, data: Buffer, origin? })[], opts?: LoadOptions)
+//     → Promise<DefinitionSet>  (never rejects for bad content: see set.report)
+//   DefinitionSet: report (LoadReport), bodyMatcher, close(); queried by the engine.
 // Owns: the load sequence and the report. Must not: switch generations (generations.ts does).
 import fs from 'node:fs/promises';
 import { errorMessage } from '../shared/errors.js';
@@ -235,7 +239,9 @@ export async function loadDefinitionSet(inputs: readonly DefinitionInput[], opts
   let yara: YaraHost | undefined;
   if (units.length) {
     const started = await YaraHost.start(units);
-    yara = started.host;
+    // A worker with nothing compiled would only cost a copy of every file.
+    if (started.loaded > 0) yara = started.host;
+    else await started.host.close();
     l.yaraErrors(started.errors);
     for (const e of started.errors) {
       if (e.file !== BODY_UNIT) continue;
