@@ -11,7 +11,13 @@ export type HotKind = 'files' | 'executables';
 interface Count {
   auth: number;
   notify: number;
-  pids: Set<number>;
+  /** The first pid; a Set only once a second one shows up (most paths see one process). */
+  pid: number;
+  pids?: Set<number>;
+}
+
+function pidsOf(c: Count): Set<number> {
+  return c.pids ?? new Set([c.pid]);
 }
 
 interface Bucket {
@@ -46,7 +52,7 @@ export class HotSources {
   private readonly buckets: Bucket[] = [];
 
   constructor(
-    private readonly perBucket = 2048,
+    private readonly perBucket = 1024,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -66,12 +72,13 @@ export class HotSources {
         b.untracked[kind]++;
         return;
       }
-      c = { auth: 0, notify: 0, pids: new Set() };
+      c = { auth: 0, notify: 0, pid };
       m.set(key, c);
     }
     if (auth) c.auth++;
     else c.notify++;
-    if (c.pids.size < PIDS_PER_PATH) c.pids.add(pid);
+    if (pid !== c.pid && !c.pids) c.pids = new Set([c.pid]);
+    if (c.pids && c.pids.size < PIDS_PER_PATH) c.pids.add(pid);
   }
 
   private current(): Bucket {
@@ -105,17 +112,17 @@ export class HotSources {
       untracked += b.untracked[kind];
       for (const [k, c] of b.maps[kind]) {
         const m = merged.get(k);
-        if (!m) merged.set(k, { auth: c.auth, notify: c.notify, pids: new Set(c.pids) });
+        if (!m) merged.set(k, { auth: c.auth, notify: c.notify, pid: c.pid, pids: new Set(pidsOf(c)) });
         else {
           m.auth += c.auth;
           m.notify += c.notify;
-          for (const p of c.pids) if (m.pids.size < PIDS_PER_PATH) m.pids.add(p);
+          for (const p of pidsOf(c)) if (m.pids!.size < PIDS_PER_PATH) m.pids!.add(p);
         }
       }
     }
     const start = Math.max(first, from);
     const eventSource = [...merged]
-      .map(([path, c]) => ({ path, authCount: c.auth, notifyCount: c.notify, pidCount: c.pids.size }))
+      .map(([path, c]) => ({ path, authCount: c.auth, notifyCount: c.notify, pidCount: pidsOf(c).size }))
       .sort((a, b) => b.authCount + b.notifyCount - (a.authCount + a.notifyCount) || (a.path < b.path ? -1 : 1))
       .slice(0, top);
     return { kind, startTime: start * 1000, endTime: end * 1000, seconds: Math.max(0, (end - start) / 1000), totalEvent: total, untracked, eventSource };

@@ -20,6 +20,13 @@ const FLUSH_ON: SettingId[] = ['exclusions', 'threatTypeSettings', 'allowedThrea
 const RECONFIGURE_ON: SettingId[] = ['unmonitoredFilesystems', 'nonExecMountPolicy', 'wdavdaemon.rtpTimeoutMs', 'wdavdaemon.rtpDefaultResponse'];
 export const CONFLICT_CHECK_MS = 30_000;
 
+/** The daemon's memory in MiB (RTP's caches are bounded; this shows what the whole process holds). */
+function memoryMb(): Record<string, number> {
+  const m = process.memoryUsage();
+  const mb = (n: number) => Math.round((n / 1048576) * 10) / 10;
+  return { rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers) };
+}
+
 export class RtpRuntime {
   private conflicts: ConflictingApp[] = [];
   private conflictTimer: NodeJS.Timeout | null = null;
@@ -123,6 +130,7 @@ export class RtpRuntime {
           real_time_protection_process_cache: { entries: p.processes.size },
           real_time_protection_statistics_processes: p.stats.size,
           scan_queue: { ...this.queue.stats() } as unknown as Record<string, unknown>,
+          daemon_memory_mb: memoryMb(),
           conflicting_applications: describeApps(this.conflicts),
         },
       },

@@ -37,9 +37,11 @@ export function identityKey(f: FileIdentity, generation: number): string {
   return `${f.dev}:${f.ino}:${f.size}:${f.mtimeNs}:${f.ctimeNs}:${generation}`;
 }
 
+const CLEAN: CachedVerdict = Object.freeze({ kind: 'clean' });
+
 /** What of a scan result may be cached: clean and detected verdicts only. */
 export function cacheable(r: ScanResult): CachedVerdict | null {
-  if (r.kind === 'clean') return { kind: 'clean' };
+  if (r.kind === 'clean') return CLEAN;
   if (r.kind === 'detected') return { kind: 'detected', name: r.name, threatType: r.threatType, engine: r.engine, ...(r.sha256 ? { sha256: r.sha256 } : {}) };
   return null;
 }
@@ -50,7 +52,9 @@ export class VerdictCache {
   private epoch = 0;
   private counts = { hits: 0, misses: 0, joined: 0, flushes: 0 };
 
-  constructor(capacity = 32768) {
+  // Kernel ignore marks are the main clean cache; this one covers the rest (after-write → first
+  // open, detections, filesystems without marks). About 330 bytes per entry.
+  constructor(capacity = 16384) {
     this.lru = new Lru(capacity);
   }
 
