@@ -17,6 +17,7 @@
 
 #include "core/sys.h"
 #include "core/patterns.h"
+#include "core/patterns_hashdb.h"
 #include "core/walker.h"
 #ifdef WDAV_HAVE_FANOTIFY
 #include <cerrno>
@@ -79,6 +80,122 @@ Napi::Object Features(Napi::Env env) {
   return f;
 }
 
+// ---- shared by the patterns and hashdb sections: promise-returning AsyncWorker ----
+Napi::Error PatternsError(Napi::Env env, const std::string& msg) {
+  Napi::Error e = Napi::Error::New(env, msg);
+  e.Set("code", Napi::String::New(env, "WDAV_ERR_DEFINITIONS_INVALID"));
+  return e;
+}
+
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  explicit PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void OnError(const Napi::Error& e) override {
+    Napi::Error err = errno_ ? ErrnoError(Env(), errno_, "pread") : PatternsError(Env(), e.Message());
+    deferred_.Reject(err.Value());
+  }
+  Napi::Promise::Deferred deferred_;
+  int errno_ = 0;
+};
+
+// ---- hashdb section (hash database parser; typed in src/definitions/hashdb-native.ts) ----
+// hashdbParse(path, start, end) | hashdbParse(buffer) -> Promise<{ tables, prefixes, tally }>
+//   tables: [{ kind, records: Buffer, buckets: Uint32Array, sizes: Uint32Array, anySize }]
+// Runs on the threadpool; the tables' memory is handed to JS without a copy.
+namespace hdb = wdav::hashdb;
+
+template <typename T>
+Napi::Value OwnedTyped(Napi::Env env, std::vector<T>&& v) {
+  auto* holder = new std::vector<T>(std::move(v));
+  if (holder->empty()) holder->resize(1);  // a zero-length external buffer is not allowed everywhere
+  return Napi::ArrayBuffer::New(env, holder->data(), holder->size() * sizeof(T), [](Napi::Env, void*, std::vector<T>* h) { delete h; }, holder);
+}
+
+class HashdbWorker : public PromiseWorker {
+ public:
+  HashdbWorker(Napi::Env env, std::string path, int64_t start, int64_t end) : PromiseWorker(env), path_(std::move(path)), start_(start), end_(end) {}
+  HashdbWorker(Napi::Env env, Napi::Buffer<uint8_t> buf)
+      : PromiseWorker(env), buf_(Napi::Persistent(buf)), data_(buf.Data()), len_(buf.Length()), from_buffer_(true) {}
+  void Execute() override {
+    if (from_buffer_) {
+      hdb::ParseBuffer(data_, len_, &r_);
+      return;
+    }
+    int e = hdb::ParseFile(path_, start_, end_, &r_);
+    if (e != 0) {
+      errno_ = e;
+      SetError("read failed");
+    }
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    static const char* kKinds[3] = {"md5", "sha1", "sha256"};
+    Napi::Array tables = Napi::Array::New(env, r_.tables.size());
+    for (size_t i = 0; i < r_.tables.size(); i++) {
+      hdb::Table& t = r_.tables[i];
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("kind", kKinds[t.digest_len == 16 ? 0 : t.digest_len == 20 ? 1 : 2]);
+      size_t n_sizes = t.sizes.size();
+      auto* rec = new std::vector<uint8_t>(std::move(t.records));
+      o.Set("records", Napi::Buffer<uint8_t>::New(env, rec->data(), rec->size(), [](Napi::Env, uint8_t*, std::vector<uint8_t>* h) { delete h; }, rec));
+      o.Set("buckets", Napi::Uint32Array::New(env, 65537, OwnedTyped(env, std::move(t.buckets)).As<Napi::ArrayBuffer>(), 0));
+      o.Set("sizes", Napi::Uint32Array::New(env, n_sizes, OwnedTyped(env, std::move(t.sizes)).As<Napi::ArrayBuffer>(), 0));
+      o.Set("anySize", t.any_size);
+      tables.Set(i, o);
+    }
+    Napi::Array prefixes = Napi::Array::New(env, r_.prefixes.size());
+    for (size_t i = 0; i < r_.prefixes.size(); i++) prefixes.Set(i, Napi::String::New(env, r_.prefixes[i]));
+    Napi::Object tally = Napi::Object::New(env);
+    tally.Set("lines", static_cast<double>(r_.tally.lines));
+    tally.Set("loaded", static_cast<double>(r_.tally.loaded));
+    tally.Set("malformed", static_cast<double>(r_.tally.malformed));
+    Napi::Object reasons = Napi::Object::New(env);
+    for (auto& kv : r_.tally.skip_reasons) reasons.Set(kv.first, static_cast<double>(kv.second));
+    tally.Set("skipReasons", reasons);
+    Napi::Array errors = Napi::Array::New(env, r_.tally.errors.size());
+    for (size_t i = 0; i < r_.tally.errors.size(); i++) {
+      Napi::Object e = Napi::Object::New(env);
+      e.Set("line", static_cast<double>(r_.tally.errors[i].first));
+      e.Set("message", r_.tally.errors[i].second);
+      errors.Set(i, e);
+    }
+    tally.Set("errors", errors);
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("tables", tables);
+    out.Set("prefixes", prefixes);
+    out.Set("tally", tally);
+    deferred_.Resolve(out);
+  }
+
+ private:
+  std::string path_;
+  int64_t start_ = 0, end_ = -1;
+  Napi::Reference<Napi::Buffer<uint8_t>> buf_;
+  const uint8_t* data_ = nullptr;
+  size_t len_ = 0;
+  bool from_buffer_ = false;
+  hdb::Result r_;
+};
+
+Napi::Value HashdbParse(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  HashdbWorker* w;
+  if (info.Length() >= 1 && info[0].IsBuffer()) {
+    w = new HashdbWorker(env, info[0].As<Napi::Buffer<uint8_t>>());
+  } else if (info.Length() >= 3 && info[0].IsString() && info[1].IsNumber() && info[2].IsNumber()) {
+    w = new HashdbWorker(env, info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int64Value(), info[2].As<Napi::Number>().Int64Value());
+  } else {
+    throw Napi::TypeError::New(env, "hashdbParse(path, start, end) or hashdbParse(buffer)");
+  }
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+// ---- end hashdb section ----
+
 // ---- patterns section (Vectorscan body matcher; typed in src/engine/patterns/binding.ts) ----
 // patternsCompile(exprs, flags, minOffsets, maxOffsets, eofRules) -> Promise<{db, serialized, rejected}>
 // patternsLoad(serialized, eofRules) -> Promise<db>
@@ -111,11 +228,6 @@ T* Unwrap(const Napi::Value& v, const napi_type_tag* tag, const char* what) {
   return v.As<Napi::External<T>>().Data();
 }
 
-Napi::Error PatternsError(Napi::Env env, const std::string& msg) {
-  Napi::Error e = Napi::Error::New(env, msg);
-  e.Set("code", Napi::String::New(env, "WDAV_ERR_DEFINITIONS_INVALID"));
-  return e;
-}
 
 std::vector<pat::EofRule> EofRules(const Napi::Value& v, size_t count) {
   std::vector<pat::EofRule> out(count);
@@ -135,19 +247,6 @@ std::vector<pat::EofRule> EofRules(const Napi::Value& v, size_t count) {
   return out;
 }
 
-class PromiseWorker : public Napi::AsyncWorker {
- public:
-  explicit PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
- protected:
-  void OnError(const Napi::Error& e) override {
-    Napi::Error err = errno_ ? ErrnoError(Env(), errno_, "pread") : PatternsError(Env(), e.Message());
-    deferred_.Reject(err.Value());
-  }
-  Napi::Promise::Deferred deferred_;
-  int errno_ = 0;
-};
 
 class CompileWorker : public PromiseWorker {
  public:
@@ -885,6 +984,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("peerCred", Napi::Function::New(env, PeerCred, "peerCred"));
   exports.Set("sdNotify", Napi::Function::New(env, SdNotify, "sdNotify"));
   InitPatterns(env, exports);
+  exports.Set("hashdbParse", Napi::Function::New(env, HashdbParse, "hashdbParse"));
   walkbind::InitWalker(env, exports);
 #ifdef WDAV_HAVE_FANOTIFY
   fanbind::InitFanotify(env, exports);

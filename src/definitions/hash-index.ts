@@ -1,9 +1,11 @@
 // src/definitions/hash-index.ts — compact storage of millions of hash signatures.
 // Per hash type one Buffer of fixed-width records (digest, size u32, name ref u32, name
-// number u32) grouped by the first two digest bytes (a 65,536-entry bucket index; small buckets
-// are scanned, large ones sorted and binary-searched), plus a sorted Uint32Array of the distinct sizes so "does any signature
-// of this size exist?" is one binary search. Names are split into a deduplicated prefix and a packed numeric
-// suffix (`Win.Trojan.Agent` + `-6340573-0`), so 4 M names cost ~8 bytes each, not 4 M strings.
+// number u32) grouped by the first two digest bytes (a 65,536-entry bucket index; small
+// buckets are scanned, large ones sorted and binary-searched), plus a sorted Uint32Array of
+// the distinct sizes, so "does any signature of this size exist?" is one binary search. Names
+// are split into a deduplicated prefix and a packed numeric suffix (`Win.Trojan.Agent` +
+// `-6340573-0`): 4 M names cost 8 bytes each, not 4 M strings. The native parser
+// (native/core/patterns_hashdb.cc) builds the same layout.
 // Owns: building and querying the tables. Must not: parse files (hash-sigs.ts does).
 
 export type HashKind = 'md5' | 'sha1' | 'sha256';
@@ -14,7 +16,8 @@ export const ANY_SIZE = 0xffffffff;
 
 /**
  * Deduplicated name prefixes; a name is (ref, num) with num 0 = no numeric suffix, else
- * N*10+R+1 for a `-N-R` suffix (N up to 9 digits without a leading zero, R one digit).
+ * N*10+R+1 for a `-N-R` suffix (N up to 9 digits without a leading zero, R one digit, the
+ * packed value within 32 bits: it is stored as a u32).
  * Works on bytes so that loading millions of lines creates no per-line strings.
  */
 export class NameTable {
@@ -47,9 +50,10 @@ export class NameTable {
       }
       const digits = e - 3 - j;
       const lead = buf[j + 1];
-      if (digits > 0 && j > s && buf[j] === 45 && (digits === 1 || lead !== 48) && buf[j - 1] !== 32 && buf[j - 1] !== 9) {
+      const packed = n * 10 + r + 1;
+      if (digits > 0 && j > s && buf[j] === 45 && (digits === 1 || lead !== 48) && buf[j - 1] !== 32 && buf[j - 1] !== 9 && packed <= 0xffffffff) {
         end = j;
-        this.num = n * 10 + r + 1;
+        this.num = packed;
       }
     }
     return this.intern(buf, s, end);

@@ -63,10 +63,10 @@ export class HashSetBuilder {
 
   /** Parses one line of a hash database into the set (bytes in place; no strings). */
   addLine(buf: Buffer, start: number, end: number): LineOutcome {
-    // The first colon is where a valid hash ends: look there first (hex digits are never
-    // colons), else scan. Colons are found by hand: indexOf would search past the line end.
-    const len = end - start;
-    const c1 = len > 33 && buf[start + 32] === 58 ? start + 32 : len > 65 && buf[start + 64] === 58 ? start + 64 : colon(buf, start, end);
+    // A valid MD5 line has its first colon at 32, and a valid SHA1/SHA256 line a hex digit
+    // there: try that before scanning (a malformed line that fools it fails the hex check and
+    // is re-examined below). Colons are found by hand: indexOf would search past the line end.
+    const c1 = end - start > 33 && buf[start + 32] === 58 ? start + 32 : colon(buf, start, end);
     if (c1 >= end) return { ok: false, malformed: 'expected Hash:Size:Name' };
     const kind = kindOf(c1 - start);
     if (!kind) return { ok: false, malformed: `hash of ${c1 - start} hex digits (expected 32, 40 or 64)` };
@@ -74,7 +74,7 @@ export class HashSetBuilder {
     for (let i = start, k = 0; i < c1; i += 2, k++) {
       const v = HEX_PAIR[(buf[i]! << 8) | buf[i + 1]!]!;
       if (v < 0) {
-        // Possibly an earlier colon that the fast path jumped over: name the real length.
+        // Possibly an earlier colon than the one at 32: name the real length.
         const real = colon(buf, start, end) - start;
         return { ok: false, malformed: kindOf(real) ? 'hash is not hexadecimal' : `hash of ${real} hex digits (expected 32, 40 or 64)` };
       }

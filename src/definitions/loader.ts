@@ -18,6 +18,7 @@ import { YaraHost, type YaraUnit } from '../engine/yara/host.js';
 import { DefinitionSet, type BodyMatcherKind } from './definition-set.js';
 import { HashSet, HashSetBuilder, type LineOutcome } from './hash-sigs.js';
 import { loadHashFileParallel, PARALLEL_MIN_BYTES } from './hash-parallel.js';
+import { nativeHashdb, partFromRaw } from './hashdb-native.js';
 import { tallyBuffer, tallyFile } from './hash-tally.js';
 import { parseIgnLine } from './ign2.js';
 import { forEachFileLine, forEachLine, type LineHandler } from './lines.js';
@@ -122,11 +123,23 @@ class Loader {
     else await forEachFileLine(f.path!, onLine, tooLong);
   }
 
+  /**
+   * Hash databases are parsed off the event loop when possible: by the native parser (on the
+   * threadpool; large files in several ranges at once), else large files on worker threads;
+   * small ones without the addon inline.
+   */
   private async hashFile(f: DefinitionFile, r: FileReport): Promise<void> {
     const role = f.format as 'hash' | 'hash-pua' | 'allow';
+    const native = nativeHashdb(this.opts.native);
+    if (native && f.data) {
+      const raw = await native(f.data);
+      this.hashParts[role].push(partFromRaw(raw));
+      this.report.merge(r, raw.tally, 0);
+      return;
+    }
     const size = f.path ? (await fs.stat(f.path)).size : 0;
-    if (f.path && size >= PARALLEL_MIN_BYTES) {
-      const { set, tallies } = await loadHashFileParallel(f.path, size);
+    if (f.path && (native || size >= PARALLEL_MIN_BYTES)) {
+      const { set, tallies } = await loadHashFileParallel(f.path, size, native ? (file, s, e) => native(file, s, e) : undefined);
       this.hashParts[role].push(set);
       for (const t of tallies) this.report.merge(r, t.tally, t.lineOffset);
       return;

@@ -1,5 +1,6 @@
-// A large hash database is parsed on worker threads in line-aligned ranges: every signature
-// is found, counts add up, and malformed lines are reported with their line in the whole file.
+// A large hash database is parsed in line-aligned ranges in parallel (native parser on the
+// threadpool, or the JS parser on worker threads): every signature is found, counts add up,
+// and malformed lines are reported with their line in the whole file.
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { PARALLEL_MIN_BYTES } from '../../src/definitions/hash-parallel.js';
 import { createEngine } from '../../src/engine/engine.js';
 import { loadSet, outcome, scanData, tmpDir } from '../helpers/engine-fixtures.js';
 
-t.test('a 20 MB .hdb split across threads', async (t) => {
+for (const parser of ['native', 'js'] as const) t.test(`${parser}: a 20 MB .hdb split across threads`, async (t) => {
   const dir = tmpDir(t);
   const lines: string[] = [];
   const n = 320_000;
@@ -18,7 +19,7 @@ t.test('a 20 MB .hdb split across threads', async (t) => {
   }
   fs.writeFileSync(path.join(dir, 'big.hdb'), lines.join('\n') + '\n');
   t.ok(fs.statSync(path.join(dir, 'big.hdb')).size >= PARALLEL_MIN_BYTES, 'large enough for the parallel path');
-  const set = await loadSet(t, [dir]);
+  const set = await loadSet(t, [dir], parser === 'js' ? { native: null } : {});
   const f = set.report.files[0]!;
   t.same([f.loaded, f.malformed], [n - 1, 1]);
   t.match(f.errors[0], /big\.hdb:250001: /);
