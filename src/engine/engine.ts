@@ -31,7 +31,7 @@ import type { Engine, ScanContext, ScanResult, ScanSource } from './types.js';
 
 export interface EngineOptions {
   definitions?: DefinitionSet;
-  /** Read size per chunk (default 1 MiB). */
+  /** Read size per chunk (default 256 KiB). */
   chunkSize?: number;
   /** Largest file handed whole to YARA-X (YARA rules; body signatures in fallback mode). Default 32 MiB. */
   yaraMaxFileSize?: number;
@@ -72,7 +72,7 @@ class ScanEngineImpl implements ScanEngine {
 
   constructor(private readonly opts: EngineOptions) {
     this.current = opts.definitions ?? builtinDefinitionSet();
-    this.pass = { chunkSize: opts.chunkSize ?? MiB, yaraMaxFileSize: opts.yaraMaxFileSize ?? 32 * MiB };
+    this.pass = { chunkSize: opts.chunkSize ?? 256 * 1024, yaraMaxFileSize: opts.yaraMaxFileSize ?? 32 * MiB };
     this.scanMember = (member, signal) => this.memberVerdict(member.buffer ? [member.buffer] : member.chunks(), member.size, signal);
   }
 

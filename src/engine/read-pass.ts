@@ -3,7 +3,9 @@
 // the hashes the definition set needs for this size, the EICAR head and, for files up to
 // yaraMaxFileSize when YARA-X has work (YARA rules, or body signatures in fallback mode), a
 // whole-file buffer that is read into directly and then moved to the YARA-X worker.
-// Files are read in chunks (default 1 MiB) and never held whole beyond that YARA buffer.
+// Files are read in chunks (default 256 KiB: a chunk read by pread is still in the CPU cache
+// when Vectorscan scans it; measured 10-25% faster per core than 1 MiB) and never held whole
+// beyond that YARA buffer.
 // Owns: reading and feeding. Must not: decide verdicts (engine.ts) or open/close files.
 import fs from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
@@ -30,7 +32,8 @@ export interface PassResult {
 }
 
 export class TooLarge extends Error {}
-const BATCH_CHUNKS = 16;
+/** Bytes read and scanned per threadpool trip when JS needs no chunk (see passFd). */
+const BATCH_BYTES = 16 << 20;
 export class Cancelled extends Error {}
 
 function readFd(fd: number, buf: Buffer, len: number, position: number): Promise<number> {
@@ -113,8 +116,8 @@ export async function passFd(set: DefinitionSet, fd: number, size: number, ctx: 
     const whole = p.yaraParts ? Buffer.allocUnsafeSlow(size) : undefined;
     const chunk = whole ? undefined : takeChunk(Math.max(1, Math.min(opts.chunkSize, size)));
     // When JS needs no chunk (no hash for this size, no YARA buffer) or the chunks land in the
-    // whole-file buffer anyway, Vectorscan reads up to 16 chunks per threadpool trip.
-    const batch = p.stream && (whole || p.hashers.size === 0) ? BATCH_CHUNKS : 1;
+    // whole-file buffer anyway, Vectorscan reads up to 16 MiB of chunks per threadpool trip.
+    const batch = p.stream && (whole || p.hashers.size === 0) ? Math.max(1, Math.floor(BATCH_BYTES / opts.chunkSize)) : 1;
     let pos = 0;
     while (pos < size) {
       p.checkpoint();
@@ -136,7 +139,7 @@ export async function passFd(set: DefinitionSet, fd: number, size: number, ctx: 
   }
 }
 
-// A few full-size chunk buffers are reused: allocating 1 MiB per scan adds external-memory
+// A few full-size chunk buffers are reused: allocating one per scan adds external-memory
 // pressure that triggers V8 garbage collections on the event loop. Bounded; a buffer still in
 // a failed native call is simply not returned.
 const freeChunks: Buffer[] = [];
@@ -146,7 +149,7 @@ function takeChunk(size: number): Buffer {
   return Buffer.allocUnsafeSlow(size);
 }
 function giveChunk(b: Buffer): void {
-  if (b.length >= 1 << 20 && freeChunks.length < 8) freeChunks.push(b);
+  if (b.length >= 64 << 10 && freeChunks.length < 8) freeChunks.push(b);
 }
 
 /** Scans a stream of chunks (archive members); `size` undefined when not known up front. */

@@ -18,7 +18,13 @@ function straddling(size: number, at: number): Buffer {
 
 for (const m of MATCHERS) {
   t.test(`${m}: a signature across the 1 MiB boundary matches (path and fd)`, async (t) => {
-    const engine = await engineFor(t, { 's.ndb': `Test.Straddle-1-0:0:*:${SIG.toString('hex')}\n` }, { bodyMatcher: m });
+    // A hash signature of the straddling files' size makes the engine hash them, which takes
+    // the chunk-by-chunk path; the clean file (another size) takes the batched native path.
+    const engine = await engineFor(
+      t,
+      { 's.ndb': `Test.Straddle-1-0:0:*:${SIG.toString('hex')}\n`, 'h.hdb': `${'0'.repeat(32)}:${3 * MiB + 100}:Unrelated.Hash-1-0\n` },
+      { bodyMatcher: m },
+    );
     const dir = tmpDir(t);
     for (const at of [MiB - 10, 2 * MiB - 1, 3 * MiB - SIG.length + 1]) {
       const file = path.join(dir, `f${at}`);
@@ -34,6 +40,9 @@ for (const m of MATCHERS) {
     c[MiB] = 0x2e; // break the signature right at the boundary
     fs.writeFileSync(clean, c);
     t.equal(outcome(await engine.scan({ path: clean }, CTX)), 'clean');
+    const batched = path.join(dir, 'batched');
+    fs.writeFileSync(batched, straddling(3 * MiB, 2 * MiB - 7));
+    t.equal(outcome(await engine.scan({ path: batched }, CTX)), 'Test.Straddle-1-0', 'batched native reads');
   });
 }
 
