@@ -3,7 +3,8 @@
 // SHA1 40, SHA256 64), Size decimal or `*` (any size, accepted whatever its flevel, as
 // ClamAV does). Parses bytes in place (no per-line strings except the name).
 // Owns: line syntax → HashSetBuilder. Must not: read files (lines.ts) or decide verdicts.
-import { ANY_SIZE, DIGEST_LENGTH, HashTableBuilder, NameTable, type HashKind, type HashTable } from './hash-index.js';
+import { ANY_SIZE, DIGEST_LENGTH, NameTable, type HashKind, type HashTable } from './hash-index.js';
+import { HashTableBuilder } from './hash-build.js';
 
 /** The ClamAV functionality level we implement (ClamAV 1.4.3 reports 213). */
 export const ENGINE_FLEVEL = 213;
