@@ -53,7 +53,7 @@ export interface EngineStats {
 export interface ScanEngine extends Engine {
   readonly definitions: DefinitionSet;
   readonly bodyMatcher: DefinitionSet['bodyMatcher'];
-  scanStream(chunks: AsyncIterable<Uint8Array> | NodeJS.ReadableStream, size: number | undefined, ctx: ScanContext): Promise<ScanResult>;
+  scanStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | NodeJS.ReadableStream, size: number | undefined, ctx: ScanContext): Promise<ScanResult>;
   readonly scanMember: ScanMember;
   setDefinitions(set: DefinitionSet, opts?: { closePrevious?: boolean }): Promise<void>;
   stats(): EngineStats;
