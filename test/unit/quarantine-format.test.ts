@@ -3,11 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openThreatEnv, makeFile, detection, sha256 } from '../helpers/threats.js';
 import { KEY_FILE, readHeader, readQuarantineFile } from '../../src/threats/qfile.js';
+import { eicarBytes } from '../../src/definitions/eicar.js';
 
 t.test('quarantined files are private, neutralised, self-describing and verified', async (t) => {
   const e = await openThreatEnv(t);
   // Executable, with a recognisable marker that must not survive in the stored bytes.
-  const marker = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
+  // EICAR is assembled at run time, never committed as one string.
+  const marker = eicarBytes().toString('latin1');
   const f = makeFile(e.files, 'bin/tool', `#!/bin/sh\n# ${marker}\n${'A'.repeat(100_000)}\n`, 0o755);
   const out = await e.svc.handle(detection(f.path));
   t.equal(out.action, 'quarantined');
