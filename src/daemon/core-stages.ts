@@ -18,9 +18,11 @@ export const configStage: Stage = {
   start(s) {
     s.config.load();
     s.logs.setLevel(s.options.logLevel ?? s.config.settings.logLevel);
+    s.queue.setCapacity(s.config.settings.wdavdaemon.scanQueueCapacity);
     s.config.on('change', (changed: SettingId[]) => {
       s.logs.child('config').info({ changed }, 'effective configuration changed');
       if (changed.includes('logLevel')) s.logs.setLevel(s.config.settings.logLevel);
+      if (changed.includes('wdavdaemon.scanQueueCapacity')) s.queue.setCapacity(s.config.settings.wdavdaemon.scanQueueCapacity);
     });
   },
   stop(s) {

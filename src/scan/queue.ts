@@ -45,12 +45,22 @@ export class ScanQueue {
   private roomWaiters: (() => void)[] = [];
 
   constructor(
-    readonly capacity: number,
+    private cap: number,
     concurrency: number,
   ) {
     this.q = new PQueue({ concurrency });
     // 'next' fires after p-queue has counted a finished task, so depth is already lower.
     this.q.on('next', () => this.wakeWaiters());
+  }
+
+  get capacity(): number {
+    return this.cap;
+  }
+
+  /** Applies wdavdaemon.scanQueueCapacity; work already queued beyond a smaller capacity stays. */
+  setCapacity(n: number): void {
+    this.cap = n;
+    this.wakeWaiters();
   }
 
   get depth(): number {

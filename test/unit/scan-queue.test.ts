@@ -39,3 +39,17 @@ t.test('an aborted on-demand add stops waiting', async (t) => {
   await a;
   await t.rejects(b);
 });
+
+t.test('capacity follows the setting', async (t) => {
+  const q = new ScanQueue(2, 1);
+  const g = gate();
+  const a = q.tryAdd(async () => g.p);
+  const b = q.tryAdd(async () => g.p);
+  await t.rejects(q.tryAdd(async () => {}), { name: 'QueueFullError' });
+  q.setCapacity(3);
+  t.equal(q.capacity, 3);
+  const c = q.tryAdd(async () => {});
+  g.open();
+  await Promise.all([a, b, c]);
+  t.equal(q.stats().capacity, 3);
+});
