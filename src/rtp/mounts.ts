@@ -4,21 +4,14 @@
 // fuse only when removed from `unmonitoredFilesystems` (any type listed there is skipped);
 // `nonExecMountPolicy: mute` skips noexec mounts. With RTP paths, only the mounts that contain
 // a path or lie below one are candidates (the native scope prefix answers the rest of each mount).
-// Owns: parsing with options and the selection. Must not: mark anything (the backend does).
-import fs from 'node:fs';
+// Owns: the selection (src/shared/mountinfo.ts parses). Must not: mark anything (the backend does).
+import type { MountInfoEntry } from '../shared/mountinfo.js';
 
 export const MONITORED_FILESYSTEMS: ReadonlySet<string> = new Set([
   'btrfs', 'ecryptfs', 'ext2', 'ext3', 'ext4', 'fuseblk', 'jfs', 'overlay', 'ramfs', 'reiserfs', 'tmpfs', 'vfat', 'xfs',
 ]);
 
-export interface MountInfoEntry {
-  mountId: number;
-  mountPoint: string;
-  fsType: string;
-  source: string;
-  /** Per-mount options (rw, noexec, nosuid, ...). */
-  options: string[];
-}
+export type { MountInfoEntry };
 
 export interface MonitoredMount {
   mountId: number;
@@ -41,29 +34,6 @@ export interface MountSelection {
 export interface MountPolicy {
   unmonitoredFilesystems: readonly string[];
   nonExecMountPolicy: 'unmute' | 'mute';
-}
-
-function unescape(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
-
-export function parseMountInfoWithOptions(text: string): MountInfoEntry[] {
-  const out: MountInfoEntry[] = [];
-  for (const line of text.split('\n')) {
-    const f = line.split(' ');
-    const sep = f.indexOf('-', 6);
-    if (sep < 0 || f.length < sep + 3 || !/^\d+$/.test(f[0] ?? '')) continue;
-    out.push({ mountId: Number(f[0]), mountPoint: unescape(f[4]!), options: (f[5] ?? '').split(','), fsType: f[sep + 1]!, source: unescape(f[sep + 2]!) });
-  }
-  return out;
-}
-
-export function readMountInfoWithOptions(file = '/proc/self/mountinfo'): MountInfoEntry[] {
-  try {
-    return parseMountInfoWithOptions(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return [];
-  }
 }
 
 /** The family a type belongs to for `unmonitoredFilesystems` (nfs4 → nfs, fuse.sshfs → fuse). */

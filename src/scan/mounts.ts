@@ -3,16 +3,12 @@
 // scan also stays off network filesystems (MDE: "local supported filesystems only"). The native
 // walker additionally refuses pseudo filesystems by statfs magic, but devtmpfs looks like tmpfs
 // there, so the device list from mountinfo is the primary rule. `unmonitoredFilesystems` is a
-// real-time setting and does not apply here (as in MDE). Owns: parsing and the two fs lists.
+// real-time setting and does not apply here (as in MDE). Owns: the two fs lists (src/shared/mountinfo.ts parses).
 // Must not: walk or mark anything.
-import fs from 'node:fs';
+import { readMountInfo, type MountInfoEntry } from '../shared/mountinfo.js';
 
-export interface MountEntry {
-  major: number;
-  minor: number;
-  mountPoint: string;
-  fsType: string;
-}
+export { readMountInfo };
+export type MountEntry = Pick<MountInfoEntry, 'major' | 'minor' | 'mountPoint' | 'fsType'>;
 
 /** Kernel pseudo filesystems: their files are not files on a disk. */
 export const PSEUDO_FILESYSTEMS: ReadonlySet<string> = new Set([
@@ -26,33 +22,6 @@ export const NETWORK_FILESYSTEMS: ReadonlySet<string> = new Set([
   'nfs', 'nfs4', 'cifs', 'smb3', 'smbfs', 'ncpfs', 'afs', 'ceph', 'glusterfs', 'fuse.glusterfs',
   'fuse.sshfs', 'fuse.s3fs', 'fuse.rclone', 'fuse.gcsfuse', 'fuse.davfs2', '9p', 'lustre', 'gpfs', 'ocfs2',
 ]);
-
-function unescapeOctal(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
-
-/** Parses mountinfo text; malformed lines are ignored (the kernel writes it, but be safe). */
-export function parseMountInfo(text: string): MountEntry[] {
-  const out: MountEntry[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    const f = line.split(' ');
-    const sep = f.indexOf('-', 6);
-    const dev = /^(\d+):(\d+)$/.exec(f[2] ?? '');
-    if (sep < 0 || !dev || f[4] === undefined || f[sep + 1] === undefined) continue;
-    out.push({ major: Number(dev[1]), minor: Number(dev[2]), mountPoint: unescapeOctal(f[4]), fsType: f[sep + 1]! });
-  }
-  return out;
-}
-
-export function readMountInfo(file = '/proc/self/mountinfo'): MountEntry[] {
-  try {
-    return parseMountInfo(fs.readFileSync(file, 'utf8'));
-  } catch {
-    // Not Linux or no /proc: the native statfs check still refuses pseudo filesystems.
-    return [];
-  }
-}
 
 export interface SkippedMounts {
   /** [major, minor] pairs, as the native walker takes them. */

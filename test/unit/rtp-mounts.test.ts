@@ -2,7 +2,8 @@
 // unmonitoredFilesystems (and any listed type skipped), noexec muted on request, RTP paths
 // narrowing to the mounts that contain or lie below them, stacked mounts resolved to the top.
 import t from 'tap';
-import { parseMountInfoWithOptions, selectMounts } from '../../src/rtp/mounts.js';
+import { selectMounts } from '../../src/rtp/mounts.js';
+import { parseMountInfo } from '../../src/shared/mountinfo.js';
 
 const INFO = [
   '22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw',
@@ -18,7 +19,7 @@ const INFO = [
   'garbage line',
 ].join('\n');
 
-const entries = parseMountInfoWithOptions(INFO);
+const entries = parseMountInfo(INFO);
 const DEFAULT = { unmonitoredFilesystems: ['nfs', 'fuse'], nonExecMountPolicy: 'unmute' as const };
 const points = (s: ReturnType<typeof selectMounts>) => s.monitored.map((m) => m.mountPoint);
 

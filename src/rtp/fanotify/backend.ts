@@ -9,7 +9,8 @@
 import { errorMessage } from '../../shared/errors.js';
 import type { NativeBinding } from '../../shared/native.js';
 import { AfterWriteScheduler } from '../after-write.js';
-import { readMountInfoWithOptions, selectMounts, type MonitoredMount, type MountSelection } from '../mounts.js';
+import { readMountInfo } from '../../shared/mountinfo.js';
+import { selectMounts, type MonitoredMount, type MountSelection } from '../mounts.js';
 import type { RtpPipeline } from '../pipeline.js';
 import type { RtpBackend, RtpBackendStatus } from '../types.js';
 import { scanWritten } from '../write-scan.js';
@@ -122,7 +123,7 @@ export class FanotifyBackend implements RtpBackend {
     const g = this.group;
     if (!g) return;
     const s = this.p.settings;
-    this.selection = selectMounts(readMountInfoWithOptions(this.o.mountInfoFile), s, this.o.paths.length ? this.o.paths : null);
+    this.selection = selectMounts(readMountInfo(this.o.mountInfoFile), s, this.o.paths.length ? this.o.paths : null);
     const want = new Map(this.selection.monitored.map((m) => [m.mountId, m]));
     const errors: string[] = [];
     for (const [id, m] of this.marked) {
