@@ -136,3 +136,24 @@ t.test('daemon not running: one line naming the socket, non-zero exit', async (t
   const unknown = await runMdatp(['frobnicate']);
   t.equal(unknown.code, 2, 'usage errors exit 2');
 });
+
+t.test('--output json on every command of this group is one JSON document', async (t) => {
+  const d = await TestDaemon.start(t);
+  const runs: string[][] = [
+    ['health'],
+    ['health', '--details', 'definitions'],
+    ['health', '--details', 'features'],
+    ['config', 'scan-archives', '--value', 'enabled'],
+    ['log', 'level', 'set', '--level', 'info'],
+    ['exclusion', 'folder', 'add', '--path', '/srv/json'],
+    ['exclusion', 'list'],
+    ['exclusion', 'folder', 'remove', '--path', '/srv/json'],
+    ['diagnostic', 'create'],
+    ['version'],
+  ];
+  for (const args of runs) {
+    const r = await d.mdatp([...args, '--output', 'json']);
+    t.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    t.doesNotThrow(() => JSON.parse(r.stdout), `${args.join(' ')} prints JSON`);
+  }
+});
