@@ -18,6 +18,7 @@
 #include "core/sys.h"
 #include "core/patterns.h"
 #include "core/patterns_hashdb.h"
+#include "core/scanbatch.h"
 #include "core/walker.h"
 #ifdef WDAV_HAVE_FANOTIFY
 #include <cerrno>
@@ -200,6 +201,7 @@ Napi::Value HashdbParse(const Napi::CallbackInfo& info) {
 // patternsCompile(exprs, flags, minOffsets, maxOffsets, eofRules) -> Promise<{db, serialized, rejected}>
 // patternsLoad(serialized, eofRules) -> Promise<db>
 // patternsOpen(db, totalSize) -> stream;  patternsScan(stream, buf, len) -> Promise<void>
+// patternsScanSync(stream, buf, len) -> len (on the calling thread: small chunks only)
 // patternsReadScan(stream, fd, buf, len, position[, total, advance]) -> Promise<bytesRead>
 //   reads+scans up to `total` bytes (default len) in chunks of len; `advance` fills buf in
 //   order (whole-file buffer) instead of reusing its first len bytes
@@ -420,16 +422,35 @@ size_t ChunkLength(const Napi::CallbackInfo& info, size_t idx, const Napi::Buffe
   return static_cast<size_t>(len);
 }
 
-Napi::Value PatternsScan(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[1].IsBuffer() || !info[2].IsNumber()) throw Napi::TypeError::New(env, "patternsScan(stream, buf, len)");
+// The (stream, buf, len) arguments of patternsScan and patternsScanSync.
+Napi::Buffer<char> ChunkArgs(const Napi::CallbackInfo& info, const char* usage, size_t* len) {
+  if (info.Length() < 3 || !info[1].IsBuffer() || !info[2].IsNumber()) throw Napi::TypeError::New(info.Env(), usage);
   auto buf = info[1].As<Napi::Buffer<char>>();
-  size_t len = ChunkLength(info, 2, buf);
+  *len = ChunkLength(info, 2, buf);
+  return buf;
+}
+
+Napi::Value PatternsScan(const Napi::CallbackInfo& info) {
+  size_t len = 0;
+  auto buf = ChunkArgs(info, "patternsScan(stream, buf, len)", &len);
   StreamRef s = TakeStream(info[0]);
-  auto* w = new ChunkWorker(env, s, buf, len, -1, 0, len, false);
+  auto* w = new ChunkWorker(info.Env(), s, buf, len, -1, 0, len, false);
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
+}
+
+// The same scan on the JS thread, for small chunks (archive members): a threadpool round trip
+// costs more than scanning a few KiB.
+Napi::Value PatternsScanSync(const Napi::CallbackInfo& info) {
+  size_t len = 0;
+  auto buf = ChunkArgs(info, "patternsScanSync(stream, buf, len)", &len);
+  StreamRef s = TakeStream(info[0]);
+  std::string err;
+  bool ok = s->Scan(buf.Data(), len, &err);
+  s->busy = false;
+  if (!ok) throw PatternsError(info.Env(), err);
+  return Napi::Number::New(info.Env(), static_cast<double>(len));
 }
 
 Napi::Value PatternsReadScan(const Napi::CallbackInfo& info) {
@@ -471,6 +492,7 @@ void InitPatterns(Napi::Env env, Napi::Object exports) {
   exports.Set("patternsLoad", Napi::Function::New(env, PatternsLoad, "patternsLoad"));
   exports.Set("patternsOpen", Napi::Function::New(env, PatternsOpen, "patternsOpen"));
   exports.Set("patternsScan", Napi::Function::New(env, PatternsScan, "patternsScan"));
+  exports.Set("patternsScanSync", Napi::Function::New(env, PatternsScanSync, "patternsScanSync"));
   exports.Set("patternsReadScan", Napi::Function::New(env, PatternsReadScan, "patternsReadScan"));
   exports.Set("patternsClose", Napi::Function::New(env, PatternsClose, "patternsClose"));
   exports.Set("patternsDbSize", Napi::Function::New(env, PatternsDbSize, "patternsDbSize"));
@@ -480,6 +502,139 @@ void InitPatterns(Napi::Env env, Napi::Object exports) {
 void InitPatterns(Napi::Env env, Napi::Object exports) {}
 #endif
 // ---- end patterns section ----
+
+// ---- scanbatch section (on-demand batch scans; native/core/scanbatch.h, typed in src/engine/batch-native.ts) ----
+// scanPlan({ db, bodyCount, chunkSize, md5, sha1, sha256 }) -> plan (External)
+//   db: a pattern database or null; each kind: { sizes: Uint32Array[] (sorted), any: boolean }
+// scanBatch(plan, fds: Int32Array, records: Buffer, maxFileSize, flags, cancel: Int32Array|null[, spill: Buffer])
+//   -> Promise<void>: ScanFiles on the libuv threadpool; flags 1 = SHA256 of every file,
+//   2 = leave archive candidates open (or copy them into `spill` while it has room). Argument errors throw before anything is taken; once
+//   the promise exists it owns the fds (closed unless their record says kLeftOpen) and it
+//   always resolves: per-file failures are in the records.
+namespace batchbind {
+
+namespace sb = wdav::scanbatch;
+
+const napi_type_tag kPlanTag = {0x77646176a1b2c3d4ULL, 0x5363616e506c616eULL};
+using PlanRef = std::shared_ptr<const sb::Plan>;
+
+void AddSizes(Napi::Env env, Napi::Object o, const char* key, sb::SizeSet* set) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return;
+  if (!v.IsObject()) throw Napi::TypeError::New(env, std::string("scanPlan: ") + key + " must be { sizes, any }");
+  Napi::Object k = v.As<Napi::Object>();
+  set->any = k.Get("any").ToBoolean();
+  Napi::Value sv = k.Get("sizes");
+  if (!sv.IsArray()) throw Napi::TypeError::New(env, std::string("scanPlan: ") + key + ".sizes must be an array of Uint32Array");
+  Napi::Array a = sv.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value e = a.Get(i);
+    if (!e.IsTypedArray() || e.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
+      throw Napi::TypeError::New(env, std::string("scanPlan: ") + key + ".sizes must be an array of Uint32Array");
+    auto u = e.As<Napi::Uint32Array>();
+    set->Add(u.Data(), u.ElementLength());
+  }
+  set->Seal();
+}
+
+Napi::Value ScanPlan(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "scanPlan(options)");
+  Napi::Object o = info[0].As<Napi::Object>();
+  auto plan = std::make_shared<sb::Plan>();
+  Napi::Value db = o.Get("db");
+  if (!db.IsUndefined() && !db.IsNull()) {
+#ifdef WDAV_HAVE_HS
+    plan->db = *Unwrap<DbRef>(db, &kDbTag, "pattern database");
+#else
+    throw Napi::TypeError::New(env, "scanPlan: built without Vectorscan, db must be null");
+#endif
+  }
+  if (o.Get("bodyCount").IsNumber()) plan->body_count = o.Get("bodyCount").As<Napi::Number>().Uint32Value();
+  if (o.Get("chunkSize").IsNumber()) {
+    int64_t c = o.Get("chunkSize").As<Napi::Number>().Int64Value();
+    if (c < 4096 || c > (64 << 20)) throw Napi::RangeError::New(env, "scanPlan: chunkSize must be 4 KiB..64 MiB");
+    plan->chunk = static_cast<size_t>(c);
+  }
+  AddSizes(env, o, "md5", &plan->hashes[sb::kMd5]);
+  AddSizes(env, o, "sha1", &plan->hashes[sb::kSha1]);
+  AddSizes(env, o, "sha256", &plan->hashes[sb::kSha256]);
+  auto ext = Napi::External<PlanRef>::New(env, new PlanRef(std::move(plan)), [](Napi::Env, PlanRef* p) { delete p; });
+  ext.TypeTag(&kPlanTag);
+  return ext;
+}
+
+class BatchWorker : public Napi::AsyncWorker {
+ public:
+  BatchWorker(Napi::Env env, PlanRef plan, std::vector<int32_t> fds, Napi::Buffer<uint8_t> records, sb::Options o,
+              Napi::Value cancel, Napi::Value spill)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), plan_(std::move(plan)), fds_(std::move(fds)),
+        records_ref_(Napi::Persistent(records)), records_(records.Data()), o_(o) {
+    if (cancel.IsTypedArray()) {
+      auto c = cancel.As<Napi::Int32Array>();
+      cancel_ref_ = Napi::Persistent(c);
+      cancel_ = c.Data();
+    }
+    if (spill.IsBuffer()) {
+      auto b = spill.As<Napi::Buffer<uint8_t>>();
+      spill_ref_ = Napi::Persistent(b);
+      o_.spill = b.Data();
+      o_.spill_cap = b.Length();
+    }
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override { sb::ScanFiles(*plan_, fds_.data(), fds_.size(), o_, cancel_, records_); }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  PlanRef plan_;
+  std::vector<int32_t> fds_;
+  Napi::Reference<Napi::Buffer<uint8_t>> records_ref_;
+  uint8_t* records_;
+  sb::Options o_;
+  Napi::Reference<Napi::Int32Array> cancel_ref_;
+  const int32_t* cancel_ = nullptr;
+  Napi::Reference<Napi::Buffer<uint8_t>> spill_ref_;
+};
+
+Napi::Value ScanBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* usage = "scanBatch(plan, fds: Int32Array, records: Buffer, maxFileSize, flags, cancel: Int32Array|null)";
+  if (info.Length() < 6 || !info[1].IsTypedArray() || !info[2].IsBuffer() || !info[3].IsNumber() || !info[4].IsNumber())
+    throw Napi::TypeError::New(env, usage);
+  if (!info[0].IsExternal() || !info[0].As<Napi::External<PlanRef>>().CheckTypeTag(&kPlanTag))
+    throw Napi::TypeError::New(env, "scanBatch: scan plan expected");
+  PlanRef plan = *info[0].As<Napi::External<PlanRef>>().Data();
+  if (info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) throw Napi::TypeError::New(env, usage);
+  auto fa = info[1].As<Napi::Int32Array>();
+  auto records = info[2].As<Napi::Buffer<uint8_t>>();
+  if (records.Length() < fa.ElementLength() * sb::kRecordSize) throw Napi::RangeError::New(env, "scanBatch: records buffer too small");
+  Napi::Value cancel = info[5];
+  if (!cancel.IsNull() && !cancel.IsUndefined() &&
+      !(cancel.IsTypedArray() && cancel.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array && cancel.As<Napi::Int32Array>().ElementLength() >= 1))
+    throw Napi::TypeError::New(env, "scanBatch: cancel must be an Int32Array or null");
+  sb::Options o;
+  o.max_file_size = std::max<int64_t>(0, info[3].As<Napi::Number>().Int64Value());
+  uint32_t flags = info[4].As<Napi::Number>().Uint32Value();
+  o.sha256_always = (flags & 1) != 0;
+  o.keep_archives_open = (flags & 2) != 0;
+  std::vector<int32_t> fds(fa.Data(), fa.Data() + fa.ElementLength());
+  Napi::Value spill = info.Length() > 6 ? info[6] : env.Undefined();
+  if (!spill.IsUndefined() && !spill.IsNull() && !spill.IsBuffer()) throw Napi::TypeError::New(env, "scanBatch: spill must be a Buffer");
+  auto* w = new BatchWorker(env, std::move(plan), std::move(fds), records, o, cancel, spill);
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+void InitScanBatch(Napi::Env env, Napi::Object exports) {
+  exports.Set("scanPlan", Napi::Function::New(env, ScanPlan, "scanPlan"));
+  exports.Set("scanBatch", Napi::Function::New(env, ScanBatch, "scanBatch"));
+}
+
+}  // namespace batchbind
+// ---- end scanbatch section ----
 
 // ---- fanotify section (real-time protection core; native/core/fanotify_group.h) ----
 // FanotifyGroup JS class over wdav::fan::Group. Events reach JS through one
@@ -986,6 +1141,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitPatterns(env, exports);
   exports.Set("hashdbParse", Napi::Function::New(env, HashdbParse, "hashdbParse"));
   walkbind::InitWalker(env, exports);
+  batchbind::InitScanBatch(env, exports);
 #ifdef WDAV_HAVE_FANOTIFY
   fanbind::InitFanotify(env, exports);
 #endif

@@ -296,6 +296,19 @@ std::vector<uint32_t> Stream::Close(int64_t final_size) {
     db_->ReleaseScratch(scratch_);
     scratch_ = nullptr;
   }
+  Settle(final_size);
+  return matched_;
+}
+
+const std::vector<uint32_t>& Stream::Finish(int64_t final_size) {
+  if (closed_) return matched_;
+  // hs_reset_stream raises the end-of-data matches like hs_close_stream, then reuses the state.
+  if (stream_) hs_reset_stream(stream_, 0, scratch_, OnMatch, this);
+  Settle(final_size);
+  return matched_;
+}
+
+void Stream::Settle(int64_t final_size) {
   if (final_size >= 0) {
     for (const auto& c : eof_candidates_) {
       const EofRule* r = db_->eof_rule(c.first);
@@ -304,7 +317,12 @@ std::vector<uint32_t> Stream::Close(int64_t final_size) {
   }
   eof_candidates_.clear();
   std::sort(matched_.begin(), matched_.end());
-  return matched_;
+}
+
+void Stream::Restart(int64_t total_size) {
+  matched_.clear();
+  eof_candidates_.clear();
+  total_size_ = total_size;
 }
 
 std::string Version() { return hs_version(); }

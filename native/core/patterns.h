@@ -93,6 +93,12 @@ class Stream {
   int ReadAndScan(int fd, char* buf, size_t cap, int64_t pos, size_t* nread, std::string* error);
   // Flushes end-anchored matches, releases the scratch. Returns matched ids, sorted, unique.
   std::vector<uint32_t> Close(int64_t final_size);
+  // Batch scanning (native/core/scanbatch.*): ends the current file like Close() — matched ids
+  // sorted and unique, valid until the next Restart — but keeps the scratch and the Hyperscan
+  // stream (hs_reset_stream) so one thread scans many files without allocating per file.
+  const std::vector<uint32_t>& Finish(int64_t final_size);
+  // Starts the next file on a stream that Finish() ended.
+  void Restart(int64_t total_size);
 
   std::atomic<bool> busy{false};
 
@@ -100,6 +106,8 @@ class Stream {
   static int OnMatch(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void* ctx);
   void Record(uint32_t id, uint64_t end);
   bool EofOk(const EofRule& r, uint64_t end, uint64_t size) const;
+  // After the end-of-data matches: the EOF rules decided with the final size, ids sorted.
+  void Settle(int64_t final_size);
 
   std::shared_ptr<Database> db_;
   int64_t total_size_;

@@ -68,6 +68,30 @@ export class DefinitionSet {
     return out;
   }
 
+  /**
+   * For the native batch read pass (src/engine/batch.ts): per hash kind, the sorted size lists
+   * of every table (detections, PUA, allow-list) and whether a `*` signature exists — the same
+   * facts hashKindsFor answers from, so both paths hash exactly the same files.
+   */
+  hashSizes(): Record<HashKind, { sizes: Uint32Array[]; any: boolean }> {
+    const out = { md5: { sizes: [] as Uint32Array[], any: false }, sha1: { sizes: [] as Uint32Array[], any: false }, sha256: { sizes: [] as Uint32Array[], any: false } };
+    for (const set of [this.p.hashes, this.p.puaHashes, this.p.allow]) {
+      for (const part of set.parts) {
+        for (const [kind, t] of part.tables) {
+          const x = t.exportParts();
+          out[kind].sizes.push(x.sizes);
+          out[kind].any ||= x.anySize;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Body signature ids are 0..bodyCount-1; a matcher id at or above it is not one. */
+  get bodyCount(): number {
+    return this.p.bodyNames.length;
+  }
+
   allowListed(digests: ReadonlyMap<HashKind, Buffer>, size: number): boolean {
     for (const [kind, d] of digests) if (this.p.allow.lookup(kind, d, size)) return true;
     return false;

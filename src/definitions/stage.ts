@@ -156,7 +156,7 @@ export const engineStage: Stage = {
   name: 'engine',
   start(s) {
     const svc = s.definitions;
-    const engine = createEngine({ definitions: svc?.current() });
+    const engine = createEngine({ definitions: svc?.current(), native: s.native });
     s.engine = engine;
     s.logs.child('engine').info({ bodyMatcher: engine.bodyMatcher, generation: engine.generation }, 'engine ready');
   },

@@ -1,7 +1,7 @@
 // src/engine/engine.ts — the scanning engine: createEngine() → ScanEngine.
 //
 // Public API (what the daemon, src/scan/ and the archive walker call):
-//   createEngine({ definitions?, chunkSize?, yaraMaxFileSize?, archiveLimits?, tmpDir? }) → ScanEngine
+//   createEngine({ definitions?, native?, chunkSize?, yaraMaxFileSize?, archiveLimits?, tmpDir? }) → ScanEngine
 //   engine.scan(source, ctx)            source = { fd } (read with pread from offset 0; never
 //                                       closed, never reopened) or { path } (opened O_RDONLY |
 //                                       O_NOFOLLOW | O_NONBLOCK [| O_NOATIME]; non-regular → skipped)
@@ -9,6 +9,11 @@
 //                                       size = total bytes or undefined; chunks must not be reused
 //                                       by the producer after being yielded. Used per archive member.
 //   engine.scanMember                   the archive walker's ScanMember callback (wraps scanStream)
+//   engine.scanBatch({ fds, path? }, ctx) on-demand batches (batch.ts): one native read pass over
+//                                       the files, verdicts from the same verdict() below; owns
+//                                       and closes every fd; resolves { clean, cleanBytes, others }
+//                                       (per-file scan() when the set has YARA-X work or there is
+//                                       no native binding)
 //   engine.setDefinitions(set)          atomic switch: new scans use `set` at once; resolves when
 //                                       scans still running on the previous set finished and it
 //                                       was closed (pass { closePrevious: false } to keep it)
@@ -25,12 +30,18 @@ import { EICAR_NAME, isEicar } from '../definitions/eicar.js';
 import { walkArchive } from './archives/walker.js';
 import type { ArchiveLimits } from './archives/limits.js';
 import type { MemberVerdict, ScanMember } from './archives/types.js';
+import type { ByteSource } from './archives/source.js';
 import { classifyFailure, closeFd, fstat, openForScan } from './open-file.js';
 import { Cancelled, passChunks, passFd, TooLarge, type PassOptions, type PassResult } from './read-pass.js';
 import type { Engine, ScanContext, ScanResult, ScanSource } from './types.js';
+import type { NativeBinding } from '../shared/native.js';
+import { BatchScanner, type BatchFiles, type BatchOutcome } from './batch.js';
+import { scanBatchBinding } from './batch-native.js';
 
 export interface EngineOptions {
   definitions?: DefinitionSet;
+  /** The addon, for scanBatch's native read pass (else taken from the set's Vectorscan matcher). */
+  native?: NativeBinding | null;
   /** Read size per chunk (default 256 KiB). */
   chunkSize?: number;
   /** Largest file handed whole to YARA-X (YARA rules; body signatures in fallback mode). Default 32 MiB. */
@@ -56,6 +67,7 @@ export interface ScanEngine extends Engine {
   scanStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | NodeJS.ReadableStream, size: number | undefined, ctx: ScanContext): Promise<ScanResult>;
   readonly scanMember: ScanMember;
   setDefinitions(set: DefinitionSet, opts?: { closePrevious?: boolean }): Promise<void>;
+  scanBatch(files: BatchFiles, ctx: ScanContext): Promise<BatchOutcome>;
   stats(): EngineStats;
 }
 
@@ -69,6 +81,7 @@ class ScanEngineImpl implements ScanEngine {
   private readonly pass: PassOptions;
   private readonly counters = { scans: 0, bytes: 0, detected: 0, skipped: 0, errors: 0, yaraSkippedLarge: 0 };
   readonly scanMember: ScanMember;
+  private batches: BatchScanner | undefined;
 
   constructor(private readonly opts: EngineOptions) {
     this.current = opts.definitions ?? builtinDefinitionSet();
@@ -104,24 +117,24 @@ class ScanEngineImpl implements ScanEngine {
 
   /** Runs `fn` on the current set, counted so a switch can wait for it. */
   private async onSet(fn: (set: DefinitionSet, gen: number) => Promise<ScanResult>): Promise<ScanResult> {
+    const r = await this.holding((set, gen) => fn(set, gen).catch((e: unknown) => this.failure(e, gen)));
+    this.count(r);
+    return r;
+  }
+
+  private async holding<T>(fn: (set: DefinitionSet, gen: number) => Promise<T>): Promise<T> {
     const set = this.current;
-    const gen = this.gen;
     let f = this.inFlight.get(set);
     if (!f) this.inFlight.set(set, (f = { n: 0 }));
     f.n++;
-    let r: ScanResult;
     try {
-      r = await fn(set, gen);
-    } catch (e) {
-      r = this.failure(e, gen);
+      return await fn(set, this.gen);
     } finally {
       if (--f.n === 0) {
         this.inFlight.delete(set);
         f.idle?.();
       }
     }
-    this.count(r);
-    return r;
   }
 
   private count(r: ScanResult): void {
@@ -141,22 +154,49 @@ class ScanEngineImpl implements ScanEngine {
   }
 
   scan(source: ScanSource, ctx: ScanContext): Promise<ScanResult> {
-    return this.onSet(async (set, gen) => {
-      const owned = 'fd' in source ? undefined : await openForScan(source.path);
-      const fd = owned ?? (source as { fd: number }).fd;
-      try {
-        const st = await fstat(fd);
-        if (!st.isFile()) return { kind: 'skipped', reason: 'not_regular_file', generation: gen };
-        if (ctx.maxFileSize > 0 && st.size > ctx.maxFileSize) return { kind: 'skipped', reason: 'too_large', generation: gen };
-        if (ctx.signal?.aborted) throw new Cancelled();
-        const pass = await passFd(set, fd, st.size, ctx, this.pass);
-        const r = this.verdict(set, pass, ctx, gen);
-        if (r.kind !== 'clean' || !ctx.scanArchives) return r;
-        return await this.walk(set, fd, source, ctx, r);
-      } finally {
-        if (owned !== undefined) await closeFd(owned);
+    return this.onSet((set, gen) => this.scanOn(set, gen, source, ctx));
+  }
+
+  /** One file on `set`; rejects on failure (callers turn that into a result with failure()). */
+  private async scanOn(set: DefinitionSet, gen: number, source: ScanSource, ctx: ScanContext): Promise<ScanResult> {
+    const owned = 'fd' in source ? undefined : await openForScan(source.path);
+    const fd = owned ?? (source as { fd: number }).fd;
+    try {
+      const st = await fstat(fd);
+      if (!st.isFile()) return { kind: 'skipped', reason: 'not_regular_file', generation: gen };
+      if (ctx.maxFileSize > 0 && st.size > ctx.maxFileSize) return { kind: 'skipped', reason: 'too_large', generation: gen };
+      if (ctx.signal?.aborted) throw new Cancelled();
+      const pass = await passFd(set, fd, st.size, ctx, this.pass);
+      const r = this.verdict(set, pass, ctx, gen);
+      if (r.kind !== 'clean' || !ctx.scanArchives) return r;
+      return await this.walk(set, fd, source, ctx, r);
+    } finally {
+      if (owned !== undefined) await closeFd(owned);
+    }
+  }
+
+  async scanBatch(files: BatchFiles, ctx: ScanContext): Promise<BatchOutcome> {
+    const out = await this.holding((set, gen) => this.batchScanner(set).run(set, gen, files, ctx));
+    this.counters.scans += out.clean;
+    this.counters.bytes += out.cleanBytes;
+    for (const o of out.others) this.count(o.result);
+    return out;
+  }
+
+  private batchScanner(set: DefinitionSet): BatchScanner {
+    if (!this.batches?.native) {
+      // The binding comes with the engine, or with the first set whose matcher is native.
+      const b = scanBatchBinding(this.opts.native ?? (set.vectorscan?.binding as unknown as NativeBinding | undefined));
+      if (!this.batches || b) {
+        const hooks = {
+          verdict: (s: DefinitionSet, p: PassResult, ctx: ScanContext, g: number) => this.verdict(s, p, ctx, g),
+          walk: (s: DefinitionSet, from: number | ByteSource, src: ScanSource, ctx: ScanContext, clean: ScanResult & { kind: 'clean' }) => this.walk(s, from, src, ctx, clean),
+          scanOn: (s: DefinitionSet, g: number, src: ScanSource, ctx: ScanContext) => this.scanOn(s, g, src, ctx).catch((e: unknown) => this.failure(e, g)),
+        };
+        this.batches = new BatchScanner(b, hooks, this.pass.chunkSize);
       }
-    });
+    }
+    return this.batches!;
   }
 
   scanStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | NodeJS.ReadableStream, size: number | undefined, ctx: ScanContext): Promise<ScanResult> {
@@ -175,10 +215,11 @@ class ScanEngineImpl implements ScanEngine {
     return { kind: 'clean' };
   }
 
-  private async walk(set: DefinitionSet, fd: number, source: ScanSource, ctx: ScanContext, clean: ScanResult & { kind: 'clean' }): Promise<ScanResult> {
+  /** Walks the file (its fd, or its bytes already in memory) as an archive; `source` names it. */
+  private async walk(set: DefinitionSet, from: number | ByteSource, source: ScanSource, ctx: ScanContext, clean: ScanResult & { kind: 'clean' }): Promise<ScanResult> {
     const p = 'path' in source && source.path !== undefined ? String(source.path) : undefined;
     const w = await walkArchive(
-      { fd },
+      typeof from === 'number' ? { fd: from } : from,
       {
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         ...(this.opts.archiveLimits ? { limits: this.opts.archiveLimits } : {}),

@@ -160,7 +160,10 @@ export async function passChunks(set: DefinitionSet, chunks: AsyncIterable<Uint8
       if (typeof c === 'string') throw new TypeError('scanStream needs binary chunks, not strings');
       const buf = Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
       if (buf.length === 0) continue;
-      if (p.stream) await p.stream.scan(buf);
+      if (p.stream) {
+        const scanned = p.stream.scan(buf);
+        if (typeof scanned !== 'number') await scanned;
+      }
       p.take(buf, true);
       p.checkpoint();
     }

@@ -1,5 +1,6 @@
 // src/engine/types.ts — the engine's contract with its callers (real-time protection,
 // on-demand scans, threats). Owns only types. The engine knows nothing of queues or RTP.
+import type { BatchFiles, BatchOutcome } from './batch.js';
 
 /** Threat types (issue 6); `threatTypeSettings` can act per type. */
 export const THREAT_TYPES = ['virus', 'trojan', 'potentially_unwanted_application', 'archive_bomb', 'test'] as const;
@@ -36,6 +37,11 @@ export type ScanResult =
 
 export interface Engine {
   scan(source: ScanSource, ctx: ScanContext): Promise<ScanResult>;
+  /**
+   * On-demand batches (engine.ts / batch.ts): takes ownership of every fd and closes it; never
+   * rejects. Optional: an engine (or a test wrapper) without it is driven file by file.
+   */
+  scanBatch?(files: BatchFiles, ctx: ScanContext): Promise<BatchOutcome>;
   /** The definitions generation new scans start on; changes on every (re)load. */
   readonly generation: number;
 }

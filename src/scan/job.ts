@@ -1,12 +1,16 @@
 // src/scan/job.ts — one on-demand scan: takes batches of opened files from the walker, scans
 // them through the shared bounded queue (on-demand lane, below real-time work) with at most
 // maximumOnDemandScanThreads files at once (the shared Limiter), and keeps the counts.
-// Small files travel in groups (one queue task, one slot, several files in a row) so the
-// per-file cost in JS is one engine call and one close. One file's failure never fails the
-// scan: engine errors and exceptions are counted per code. Cancelling (AbortSignal) stops
-// admitting files; running engine calls see the same signal.
-// Ownership: every fd taken from the walker is closed here exactly once (after its scan, or
-// unscanned when the scan is cancelled). Must not: touch the store or the API (the manager does).
+// Files travel in groups (one queue task, one slot, several files in a row). With an engine
+// that has scanBatch (the real one), a group is ONE native call that reads and scans its files
+// on one threadpool thread, so a slot is a scanning thread and maximumOnDemandScanThreads is
+// the number of threads scanning at once (docs/scans.md); engines without it (test wrappers)
+// get one engine.scan per file. One file's failure never fails the scan: engine errors and
+// exceptions are counted per code. Cancelling (AbortSignal) stops admitting files; running
+// engine calls see the same signal (the native pass checks it between chunks).
+// Ownership: every fd taken from the walker is closed exactly once: by scanBatch (which owns a
+// group's fds from the call on), else here after its scan, or unscanned when the scan is
+// cancelled. Must not: touch the store or the API (the manager does).
 import { randomUUID } from 'node:crypto';
 import type { Engine, ScanContext, ScanResult } from '../engine/types.js';
 import { errorMessage } from '../shared/errors.js';
@@ -16,9 +20,15 @@ import type { ScanType } from './targets.js';
 import type { ScanDetails, ScanProgress, ScanState, ScanSummary, ScanThreat } from './types.js';
 import { closeQuietly, type FileBatch, type ScanWalker } from './walker.js';
 
-/** A group ends at this many files or bytes, whichever comes first. */
+/** A group ends at this many files or bytes, whichever comes first (per-file engines). */
 export const GROUP_FILES = 16;
 export const GROUP_BYTES = 1 << 20;
+/**
+ * The same for native batches: large enough that the JS round trip between two batches (tens of
+ * microseconds) is small next to the batch, small enough that two threads finish together.
+ */
+export const BATCH_GROUP_FILES = 64;
+export const BATCH_GROUP_BYTES = 4 << 20;
 const MAX_EVENTS = 200;
 
 export interface Detected {
@@ -115,12 +125,13 @@ export class ScanJob {
   private async dispatch(b: FileBatch): Promise<void> {
     const signal = this.abort.signal;
     const n = b.length;
+    const [maxFiles, maxBytes] = this.o.engine.scanBatch ? [BATCH_GROUP_FILES, BATCH_GROUP_BYTES] : [GROUP_FILES, GROUP_BYTES];
     let i = 0;
     while (i < n) {
       if (signal.aborted) return b.closeFrom(i);
       let j = i;
       let bytes = 0;
-      while (j < n && j - i < GROUP_FILES && bytes < GROUP_BYTES) bytes += b.sizes[j++]!;
+      while (j < n && j - i < maxFiles && bytes < maxBytes) bytes += b.sizes[j++]!;
       if (!this.o.limiter.tryAcquire()) {
         try {
           await this.o.limiter.acquire(signal);
@@ -156,6 +167,7 @@ export class ScanJob {
 
   private async scanGroup(g: Group): Promise<void> {
     g.started = true;
+    if (this.o.engine.scanBatch) return this.scanBatch(g);
     const { b } = g;
     const max = this.o.maxFileSize;
     for (let k = g.from; k < g.to; k++) {
@@ -175,6 +187,27 @@ export class ScanJob {
         this.fail(b.path(k), (e as { code?: string }).code ?? 'WDAV_ERR_INTERNAL', errorMessage(e));
       } finally {
         closeQuietly(fd);
+      }
+    }
+  }
+
+  private async scanBatch(g: Group): Promise<void> {
+    const { b, from, to } = g;
+    if (this.abort.signal.aborted) {
+      for (let k = from; k < to; k++) closeQuietly(b.fds[k]!);
+      return;
+    }
+    this.cur = b;
+    this.curIdx = from;
+    // From this call on the engine owns the fds (it closes every one, and never rejects).
+    const out = await this.o.engine.scanBatch!({ fds: b.fds.subarray(from, to), path: (i) => b.path(from + i) }, this.ctx);
+    this.filesScanned += out.clean;
+    this.bytesScanned += out.cleanBytes;
+    for (const { index, result } of out.others) {
+      try {
+        await this.record(result, b, from + index);
+      } catch (e) {
+        if (!this.abort.signal.aborted) this.fail(b.path(from + index), (e as { code?: string }).code ?? 'WDAV_ERR_INTERNAL', errorMessage(e));
       }
     }
   }

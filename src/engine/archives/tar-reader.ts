@@ -53,13 +53,33 @@ export function isTarHeader(block: Buffer): boolean {
   return block[0] !== 0 && checksumOk(block);
 }
 
-function checksumOk(block: Buffer): boolean {
-  let stored: number;
-  try {
-    stored = parseNumber(block, 148, 8, 'checksum');
-  } catch {
-    return false;
+/** The octal or base-256 number parseNumber reads, or -1 where it would throw (no exception:
+ * every member of every archive is sniffed with this, and most are not tar). */
+function numberOrInvalid(buf: Buffer, start: number, len: number): number {
+  if (buf[start]! & 0x80) {
+    let v = buf[start]! & 0x7f;
+    for (let i = start + 1; i < start + len; i++) {
+      v = v * 256 + buf[i]!;
+      if (v > Number.MAX_SAFE_INTEGER) return -1;
+    }
+    return v;
   }
+  let e = start + len;
+  while (e > start && (buf[e - 1] === 0 || buf[e - 1] === 0x20)) e--;
+  let s = start;
+  while (s < e && buf[s] === 0x20) s++;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const d = buf[i]! - 0x30;
+    if (d < 0 || d > 7) return -1;
+    v = v * 8 + d;
+  }
+  return Number.isSafeInteger(v) ? v : -1;
+}
+
+function checksumOk(block: Buffer): boolean {
+  const stored = numberOrInvalid(block, 148, 8);
+  if (stored < 0) return false;
   let unsigned = 0;
   let signed = 0;
   for (let i = 0; i < BLOCK; i++) {

@@ -7,12 +7,12 @@
 // (nested archives above limits.spoolInMemory are spooled to an unlinked temp file).
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { Readable, pipeline } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Detection, ScanSource } from '../types.js';
 import { ByteReader } from './byte-reader.js';
 import { readTar } from './tar-reader.js';
 import { openZip, findOverlap } from './zip.js';
-import { type ByteSource, openSource, spool } from './source.js';
+import { type ByteSource, BufferSource, openSource, spool } from './source.js';
 import { detectArchiveFormat, gzipName, gunzippedName } from './formats.js';
 import {
   type ArchiveFormat,
@@ -35,6 +35,20 @@ import {
 import { errorMessage, isWdavError } from '../../shared/errors.js';
 
 class Cancelled extends Error {}
+
+/** Largest output of a gzip inflated in one synchronous call (see walkGzip). */
+const GUNZIP_AT_ONCE = 256 * 1024;
+
+function gunzipAtOnce(buf: Buffer, max: number): Buffer | null {
+  try {
+    return zlib.gunzipSync(buf, { maxOutputLength: max });
+  } catch {
+    return null; // too large or malformed: the streaming path handles it
+  }
+}
+
+/** The reason of the scanner's signal at the walk's deadline (made once: no stack per walk). */
+const DEADLINE = new Error('the archive walk reached maxScanTimeMs');
 
 const MAX_NOTES = 20;
 
@@ -163,10 +177,31 @@ class Walk {
   }
 
   private async walkGzip(src: ByteSource, prefix: string, depth: number, name: string): Promise<Detection | null> {
+    // A small gzip held in memory is inflated in one bounded synchronous call when its whole
+    // output fits in GUNZIP_AT_ONCE (below ratioMinSize, so no ratio limit could fire): the same
+    // walk as below without a zlib stream and its threadpool round trips. Larger or corrupt
+    // ones take the streaming path from the start, so their limits and notes are unchanged.
+    const whole = src.buffer ? gunzipAtOnce(src.buffer, Math.min(this.limits.ratioMinSize, GUNZIP_AT_ONCE)) : null;
+    if (whole) {
+      this.check(prefix ? prefix.slice(0, -2) : '');
+      return this.walkInflated(new ByteReader(new BufferSource(whole).chunks()), src, prefix, depth, name);
+    }
     const gunzip = zlib.createGunzip();
-    pipeline(Readable.from(src.chunks()), gunzip, () => undefined); // errors surface on gunzip's iterator
+    // pipe, not stream.pipeline: pipeline aborts an internal AbortController (a DOMException
+    // with a stack trace) at the end of every stream. Errors surface on gunzip's iterator.
+    const input = Readable.from(src.chunks());
+    input.on('error', (e) => gunzip.destroy(e));
+    input.pipe(gunzip);
     const here = prefix ? prefix.slice(0, -2) : '';
-    const reader = new ByteReader(this.ratioMeter(gunzip, () => gunzip.bytesWritten, here));
+    try {
+      return await this.walkInflated(new ByteReader(this.ratioMeter(gunzip, () => gunzip.bytesWritten, here)), src, prefix, depth, name);
+    } finally {
+      input.destroy();
+      gunzip.destroy();
+    }
+  }
+
+  private async walkInflated(reader: ByteReader, src: ByteSource, prefix: string, depth: number, name: string): Promise<Detection | null> {
     try {
       const head = await reader.peek(512);
       // A tarball's own name stands for its members: `b.tar.gz->x.bin`, not `b.tar.gz->b.tar->x.bin`.
@@ -175,13 +210,14 @@ class Walk {
       return await this.member(prefix + inner, undefined, depth, async () => reader.rest());
     } finally {
       await reader.close();
-      gunzip.destroy();
     }
   }
 
-  private async *ratioMeter(out: AsyncIterable<Buffer>, consumed: () => number, at: string): AsyncGenerator<Buffer> {
+  private async *ratioMeter(out: Readable, consumed: () => number, at: string): AsyncGenerator<Buffer> {
     let n = 0;
-    for await (const c of out) {
+    // destroyOnReturn false: the caller destroys the stream; the default destroys it with an
+    // AbortError (an exception with a stack trace) whenever the walk stops before its end.
+    for await (const c of out.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       this.check(at);
       n += c.length;
       if (n > this.limits.ratioMinSize && n / Math.max(1, consumed()) > this.limits.maxRatio) {
@@ -269,17 +305,21 @@ class Walk {
  */
 export async function walkArchive(source: ScanSource | ByteSource, ctx: ArchiveWalkContext, scanMember: ScanMember): Promise<ArchiveWalkResult> {
   let opened: { src: ByteSource; name: string } | null = null;
+  // One controller for the scanner's signal: aborted by the caller's signal or at the deadline.
+  // (Not AbortSignal.any, and never aborted without a reason: both build DOMExceptions.)
   const timer = new AbortController();
+  const forward = () => timer.abort(ctx.signal!.reason);
   let stats: WalkStats | undefined;
   try {
     const limits = resolveArchiveLimits(ctx.limits);
     opened = 'chunks' in source ? { src: source, name: ctx.name ?? '' } : await openSource(source);
     const format = detectArchiveFormat(await opened.src.head(512));
     if (!format) return { kind: 'not_archive' };
-    const signal = ctx.signal ? AbortSignal.any([ctx.signal, timer.signal]) : timer.signal;
-    const walk = new Walk(limits, scanMember, signal, ctx.signal, ctx.tmpDir);
+    if (ctx.signal?.aborted) timer.abort(ctx.signal.reason);
+    else ctx.signal?.addEventListener('abort', forward, { once: true });
+    const walk = new Walk(limits, scanMember, timer.signal, ctx.signal, ctx.tmpDir);
     stats = { format, members: 0, bytes: 0, notes: walk.notes };
-    const deadline = setTimeout(() => timer.abort(), limits.maxScanTimeMs);
+    const deadline = setTimeout(() => timer.abort(DEADLINE), limits.maxScanTimeMs);
     try {
       const det = await walk.walk(opened.src, format, '', 1, ctx.name ?? opened.name);
       Object.assign(stats, { members: walk.members, bytes: walk.bytes });
@@ -302,7 +342,7 @@ export async function walkArchive(source: ScanSource | ByteSource, ctx: ArchiveW
     const code = isWdavError(e) ? e.code : (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'WDAV_ERR_NOT_FOUND' : 'WDAV_ERR_INTERNAL';
     return { kind: 'error', code, message: errorMessage(e), ...stats };
   } finally {
-    timer.abort();
+    ctx.signal?.removeEventListener('abort', forward);
     if (opened && !('chunks' in source)) await opened.src.close().catch(() => undefined);
   }
 }

@@ -21,6 +21,8 @@ export interface PatternsBinding {
   /** totalSize -1 = unknown (EOF rules then checked at close against finalSize). */
   patternsOpen(db: PatternDb, totalSize: number): PatternStream;
   patternsScan(stream: PatternStream, buf: Buffer, len: number): Promise<number>;
+  /** The same scan on the calling thread (small chunks only). Absent from older addons. */
+  patternsScanSync?(stream: PatternStream, buf: Buffer, len: number): number;
   /**
    * pread + scan from `position`, up to `total` bytes (default len) in chunks of len, all in one
    * threadpool call; `advance` fills buf in order (else reuses its first len bytes). Resolves

@@ -28,10 +28,23 @@ export class VectorscanMatcher {
     readonly rejected: readonly PatternRejection[],
   ) {}
 
+  /** The addon this matcher runs on. */
+  get binding(): PatternsBinding {
+    return this.b;
+  }
+
+  /** The native database handle (the batch scanner streams files through it natively). */
+  get database(): PatternDb {
+    return this.db;
+  }
+
   open(totalSize: number): VectorscanStream {
     return new VectorscanStream(this.b, this.b.patternsOpen(this.db, totalSize));
   }
 }
+
+/** See VectorscanStream.scan. */
+export const SYNC_SCAN_BYTES = 64 * 1024;
 
 export class VectorscanStream {
   private closed = false;
@@ -46,7 +59,13 @@ export class VectorscanStream {
     return this.b.patternsReadScan(this.s, fd, buf, len, position, total, advance);
   }
 
-  scan(buf: Buffer): Promise<number> {
+  /**
+   * Scans the next chunk of a stream fed from memory (archive members). Chunks up to
+   * SYNC_SCAN_BYTES are scanned on the calling thread (returns the count, not a promise): a
+   * threadpool round trip costs more than scanning them, and they block the loop < ~50 µs.
+   */
+  scan(buf: Buffer): Promise<number> | number {
+    if (buf.length <= SYNC_SCAN_BYTES && this.b.patternsScanSync) return this.b.patternsScanSync(this.s, buf, buf.length);
     return this.b.patternsScan(this.s, buf, buf.length);
   }
 

@@ -1,0 +1,329 @@
+// native/core/scanbatch.cc — see scanbatch.h. Digests use the OpenSSL that Node itself links
+// (headers under Node's include dir, symbols resolved from the node binary at load time): the
+// same implementations node:crypto uses, SHA-NI included, without a second copy.
+#include "core/scanbatch.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+// The one-shot-context API is deprecated in OpenSSL 3 in favour of EVP, whose per-file context
+// creation and provider lookup cost more than hashing a small file; it stays available.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/md5.h>
+#include <openssl/sha.h>
+
+namespace wdav {
+namespace scanbatch {
+
+void SizeSet::Seal() {
+  std::sort(sizes.begin(), sizes.end());
+  sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+  sizes.shrink_to_fit();
+}
+
+bool SizeSet::Wants(uint64_t size) const {
+  if (any) return true;
+  // Signature sizes are uint32 (ClamAV's too); 0xffffffff is the `*` marker, never a size.
+  if (size >= 0xffffffffULL) return false;
+  return std::binary_search(sizes.begin(), sizes.end(), static_cast<uint32_t>(size));
+}
+
+namespace {
+
+// archives/formats.ts detectArchiveFormat + tar-reader.ts isTarHeader, byte for byte: a file
+// flagged here is walked by the archive walker, which checks again; one not flagged is not.
+bool TarNumber(const uint8_t* f, size_t len, uint64_t* out) {
+  if (f[0] & 0x80) {
+    uint64_t v = f[0] & 0x7f;
+    for (size_t i = 1; i < len; i++) {
+      v = v * 256 + f[i];
+      if (v > (1ULL << 53)) return false;
+    }
+    *out = v;
+    return true;
+  }
+  size_t s = 0, e = len;
+  while (e > 0 && (f[e - 1] == 0 || f[e - 1] == ' ')) e--;
+  while (s < e && f[s] == ' ') s++;
+  uint64_t v = 0;
+  for (size_t i = s; i < e; i++) {
+    if (f[i] < '0' || f[i] > '7') return false;
+    v = v * 8 + (f[i] - '0');
+    if (v > (1ULL << 53)) return false;
+  }
+  *out = v;
+  return true;
+}
+
+bool TarHeader(const uint8_t* b) {
+  bool ustar = std::memcmp(b + 257, "ustar", 5) == 0;
+  if (!ustar && b[0] == 0) return false;
+  uint64_t stored = 0;
+  if (!TarNumber(b + 148, 8, &stored)) return false;
+  int64_t unsigned_sum = 0, signed_sum = 0;
+  for (size_t i = 0; i < 512; i++) {
+    uint8_t c = (i >= 148 && i < 156) ? 0x20 : b[i];
+    unsigned_sum += c;
+    signed_sum += static_cast<int8_t>(c);
+  }
+  return static_cast<int64_t>(stored) == unsigned_sum || static_cast<int64_t>(stored) == signed_sum;
+}
+
+bool LooksLikeArchive(const uint8_t* h, size_t n) {
+  if (n >= 4 && h[0] == 0x50 && h[1] == 0x4b) {
+    if ((h[2] == 3 && h[3] == 4) || (h[2] == 5 && h[3] == 6) || (h[2] == 0x30 && h[3] == 0x30)) return true;
+  }
+  if (n >= 3 && h[0] == 0x1f && h[1] == 0x8b && h[2] == 8) return true;
+  return n >= 512 && TarHeader(h);
+}
+
+struct Digests {
+  bool want[kKinds] = {false, false, false};
+  MD5_CTX md5;
+  SHA_CTX sha1;
+  SHA256_CTX sha256;
+  void Init() {
+    if (want[kMd5]) MD5_Init(&md5);
+    if (want[kSha1]) SHA1_Init(&sha1);
+    if (want[kSha256]) SHA256_Init(&sha256);
+  }
+  void Update(const char* p, size_t n) {
+    if (want[kMd5]) MD5_Update(&md5, p, n);
+    if (want[kSha1]) SHA1_Update(&sha1, p, n);
+    if (want[kSha256]) SHA256_Update(&sha256, p, n);
+  }
+  uint32_t Final(uint8_t* rec) {
+    uint32_t flags = 0;
+    if (want[kMd5]) MD5_Final(rec + kOffMd5, &md5), flags |= kHasMd5;
+    if (want[kSha1]) SHA1_Final(rec + kOffSha1, &sha1), flags |= kHasSha1;
+    if (want[kSha256]) SHA256_Final(rec + kOffSha256, &sha256), flags |= kHasSha256;
+    return flags;
+  }
+};
+
+// One read buffer per thread (libuv threadpool threads), reused for every batch: memory stays
+// bounded by threads x chunk size whatever the number of files or scans.
+char* ThreadBuffer(size_t cap) {
+  thread_local std::unique_ptr<char[]> buf;
+  thread_local size_t size = 0;
+  if (size < cap) {
+    buf.reset(new char[cap]);
+    size = cap;
+  }
+  return buf.get();
+}
+
+bool Cancelled(const int32_t* cancel) { return cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0; }
+
+void Put32(uint8_t* rec, size_t off, uint32_t v) { std::memcpy(rec + off, &v, 4); }
+void PutI32(uint8_t* rec, size_t off, int32_t v) { std::memcpy(rec + off, &v, 4); }
+void PutF64(uint8_t* rec, size_t off, double v) { std::memcpy(rec + off, &v, 8); }
+
+// pread until `want` bytes or end of file, retrying EINTR. Returns 0 or an errno.
+int ReadFull(int fd, char* buf, size_t want, int64_t pos, size_t* got) {
+  size_t n = 0;
+  while (n < want) {
+    ssize_t r = pread(fd, buf + n, want - n, static_cast<off_t>(pos + static_cast<int64_t>(n)));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (r == 0) break;
+    n += static_cast<size_t>(r);
+  }
+  *got = n;
+  return 0;
+}
+
+class FileScanner {
+ public:
+  FileScanner(const Plan& plan, const Options& o, const int32_t* cancel) : plan_(plan), o_(o), cancel_(cancel) {
+#ifdef WDAV_HAVE_HS
+    if (plan_.db) {
+      stream_.reset(new patterns::Stream(plan_.db, -1));
+      if (!stream_->Open(&open_error_)) stream_.reset();
+      else open_error_.clear();
+      if (!stream_ && open_error_.empty()) open_error_ = "cannot open a Vectorscan stream";
+    }
+#endif
+    chunk_ = std::max<size_t>(plan_.chunk, 4096);
+    buf_ = ThreadBuffer(chunk_);
+  }
+
+  ~FileScanner() {
+#ifdef WDAV_HAVE_HS
+    if (stream_) stream_->Close(-1);
+#endif
+  }
+
+  // Returns true when the fd was left open (kLeftOpen).
+  bool Scan(int fd, uint8_t* rec) {
+    std::memset(rec, 0, kOffHead);
+    PutI32(rec, kOffBody, -1);
+    if (Cancelled(cancel_)) return Set(rec, kCancelled);
+    struct stat st;
+    if (fstat(fd, &st) != 0) return Set(rec, errno);
+    if (!S_ISREG(st.st_mode)) return Set(rec, kNotRegular);
+    const int64_t size = st.st_size;
+    if (o_.max_file_size > 0 && size > o_.max_file_size) return Set(rec, kTooLarge);
+#ifdef WDAV_HAVE_HS
+    if (plan_.db && !stream_) {
+      PutI32(rec, kOffDetail, 0);
+      return Set(rec, kScanError);
+    }
+#endif
+    // Every byte is read even when no signature needs it (no body signatures, no hash of this
+    // size): the scan's byte count means bytes read, as for engine.scan.
+    Digests d;
+    for (int k = 0; k < kKinds; k++) d.want[k] = plan_.hashes[k].Wants(static_cast<uint64_t>(size)) || (k == kSha256 && o_.sha256_always);
+    bool body = false;
+#ifdef WDAV_HAVE_HS
+    body = stream_ != nullptr;
+#endif
+    d.Init();
+#ifdef WDAV_HAVE_HS
+    if (body) stream_->Restart(size);
+#endif
+    Pass p{rec, &d, body, size};
+    int err = ReadPass(fd, &p);
+    int32_t best = -1;
+#ifdef WDAV_HAVE_HS
+    if (body && stream_) {
+      // Always finished, also after a failure: the stream is reset for the next file.
+      const std::vector<uint32_t>& ids = stream_->Finish(p.pos);
+      for (uint32_t id : ids) {
+        if (id < plan_.body_count) {
+          best = static_cast<int32_t>(id);  // ids are sorted: the first one wins
+          break;
+        }
+      }
+    }
+#endif
+    if (p.cancelled) return Set(rec, kCancelled);
+    if (err != 0) return Set(rec, err);
+    if (p.scan_error) {
+      PutI32(rec, kOffDetail, p.scan_error);
+      return Set(rec, kScanError);
+    }
+    if (p.spilling) p.flags |= Spilled(rec, static_cast<size_t>(p.pos));
+    uint32_t dflags = d.Final(rec);
+    PutI32(rec, kOffBody, best);
+    PutF64(rec, kOffBytes, static_cast<double>(p.pos));
+    return Done(fd, rec, p.flags | dflags);
+  }
+
+ private:
+  // One file's read pass.
+  struct Pass {
+    uint8_t* rec;
+    Digests* d;
+    bool body;
+    int64_t size;
+    int64_t pos = 0;
+    uint32_t flags = 0;
+    bool spilling = false;
+    bool cancelled = false;
+    int32_t scan_error = 0;
+  };
+
+  // Everything a chunk goes through, in order. False stops the pass (cancel, matcher failure).
+  bool Consume(Pass* p, const char* data, size_t n) {
+    if (Cancelled(cancel_)) {
+      p->cancelled = true;
+      return false;
+    }
+    if (p->pos == 0) {
+      p->flags |= Head(p->rec, data, n, p->size);
+      p->spilling = (p->flags & kArchive) && SpillFits(p->size);
+    }
+    if (p->spilling) std::memcpy(o_.spill + spill_used_ + p->pos, data, n);
+    p->d->Update(data, n);
+#ifdef WDAV_HAVE_HS
+    if (p->body && !stream_->Scan(data, n, &scan_msg_)) {
+      p->scan_error = 1;
+      return false;
+    }
+#endif
+    p->pos += static_cast<int64_t>(n);
+    return true;
+  }
+
+  // pread chunks into the thread's buffer. Returns 0 or the errno of a failed read.
+  int ReadPass(int fd, Pass* p) {
+    while (p->pos < p->size) {
+      size_t want = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(chunk_), p->size - p->pos));
+      size_t got = 0;
+      int err = ReadFull(fd, buf_, want, p->pos, &got);
+      if (err != 0) return err;
+      if (got == 0) break;  // the file shrank: scan what there was
+      if (!Consume(p, buf_, got)) break;
+      if (got < want) break;
+    }
+    return 0;
+  }
+
+  uint32_t Head(uint8_t* rec, const char* data, size_t got, int64_t size) {
+    uint32_t flags = 0;
+    if (o_.keep_archives_open && LooksLikeArchive(reinterpret_cast<const uint8_t*>(data), got)) flags |= kArchive;
+    if (size <= static_cast<int64_t>(kHeadMax)) {
+      size_t n = std::min(got, kHeadMax);
+      std::memcpy(rec + kOffHead, data, n);
+      Put32(rec, kOffHeadLen, static_cast<uint32_t>(n));
+      flags |= kHasHead;
+    }
+    return flags;
+  }
+
+  bool SpillFits(int64_t size) const { return o_.spill && size >= 0 && static_cast<uint64_t>(size) <= o_.spill_cap - spill_used_; }
+
+  uint32_t Spilled(uint8_t* rec, size_t len) {
+    PutF64(rec, kOffSpillAt, static_cast<double>(spill_used_));
+    PutF64(rec, kOffSpillLen, static_cast<double>(len));
+    spill_used_ += (len + 7) & ~static_cast<size_t>(7);
+    if (spill_used_ > o_.spill_cap) spill_used_ = o_.spill_cap;
+    return kInSpill;
+  }
+
+  bool Set(uint8_t* rec, int32_t status) {
+    PutI32(rec, kOffStatus, status);
+    return false;
+  }
+
+  bool Done(int fd, uint8_t* rec, uint32_t flags) {
+    PutI32(rec, kOffStatus, kScanned);
+    if ((flags & kArchive) && !(flags & kInSpill)) flags |= kLeftOpen;
+    Put32(rec, kOffFlags, flags);
+    return (flags & kLeftOpen) != 0;
+  }
+
+  const Plan& plan_;
+  const Options& o_;
+  const int32_t* cancel_;
+  size_t chunk_ = 0;
+  char* buf_ = nullptr;
+  size_t spill_used_ = 0;
+#ifdef WDAV_HAVE_HS
+  std::unique_ptr<patterns::Stream> stream_;
+#endif
+  std::string open_error_;
+  std::string scan_msg_;
+};
+
+}  // namespace
+
+void ScanFiles(const Plan& plan, const int32_t* fds, size_t n, const Options& o, const int32_t* cancel,
+               uint8_t* records) {
+  FileScanner s(plan, o, cancel);
+  for (size_t i = 0; i < n; i++) {
+    bool open = s.Scan(fds[i], records + i * kRecordSize);
+    if (!open && fds[i] >= 0) close(fds[i]);
+  }
+}
+
+}  // namespace scanbatch
+}  // namespace wdav

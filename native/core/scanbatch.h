@@ -1,0 +1,95 @@
+// native/core/scanbatch.h — the on-demand hot path: ONE native pass over a batch of files the
+// walker opened. Per file: fstat (regular file? size limit?), then chunks read with pread into a
+// fixed per-thread buffer, each fed to the Vectorscan stream (body signatures) and to the
+// MD5/SHA1/SHA256 contexts that a signature of exactly this size (or a `*` one) asks for; from
+// the first bytes, the archive format sniff and, for files of at most kHeadMax bytes, a copy of
+// the head (the EICAR candidate). Results go to one fixed-size record per file (layout below,
+// decoded by src/engine/batch.ts), so a batch costs JavaScript one call and no per-file objects.
+// Owns: the read pass of a batch, the record layout, closing the batch's fds. Must not: decide
+// verdicts (hash lookups, allow-list, EICAR, which body signature wins: the DefinitionSet in
+// src/definitions/ does, for this path and engine.scan alike), know about N-API, or allocate
+// per file beyond the hash contexts on the stack.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#ifdef WDAV_HAVE_HS
+#include "core/patterns.h"
+#endif
+
+namespace wdav {
+namespace scanbatch {
+
+enum Kind : int { kMd5 = 0, kSha1 = 1, kSha256 = 2, kKinds = 3 };
+
+// The file sizes that need a digest of one kind: the sizes of its signatures (hash detections,
+// PUA hashes and allow-list entries together), or every size when a `*` signature exists.
+struct SizeSet {
+  bool any = false;
+  std::vector<uint32_t> sizes;  // sorted and unique after Seal()
+  void Add(const uint32_t* v, size_t n) { sizes.insert(sizes.end(), v, v + n); }
+  void Seal();
+  bool Wants(uint64_t size) const;
+};
+
+// Everything a batch needs from one definition set; immutable once built, shared by batches.
+struct Plan {
+#ifdef WDAV_HAVE_HS
+  std::shared_ptr<patterns::Database> db;  // null: no body signatures in Vectorscan
+#endif
+  SizeSet hashes[kKinds];
+  // Matched ids at or above this are not body signatures of the set and are ignored.
+  uint32_t body_count = 0;
+  size_t chunk = 256 * 1024;
+};
+
+// One record per file, kRecordSize bytes, host byte order. src/engine/batch.ts reads the same
+// offsets: change both together.
+constexpr size_t kRecordSize = 256;
+constexpr size_t kOffStatus = 0;    // int32: Status, or an errno (> 0) from fstat/pread
+constexpr size_t kOffFlags = 4;     // uint32: Flag bits
+constexpr size_t kOffBody = 8;      // int32: lowest matched body signature id, -1 when none
+constexpr size_t kOffHeadLen = 12;  // uint32: bytes at kOffHead (kHasHead)
+constexpr size_t kOffBytes = 16;    // double: bytes read and scanned (the size when nothing needed them)
+constexpr size_t kOffMd5 = 24;      // 16 bytes (kHasMd5)
+constexpr size_t kOffSha1 = 40;     // 20 bytes (kHasSha1)
+constexpr size_t kOffSha256 = 60;   // 32 bytes (kHasSha256)
+constexpr size_t kOffHead = 96;     // up to kHeadMax bytes
+constexpr size_t kHeadMax = 128;    // = EICAR_MAX_SIZE in src/definitions/eicar.ts
+constexpr size_t kOffDetail = 224;  // int32 (kScanError): 0 no Vectorscan stream, 1 a scan call failed
+constexpr size_t kOffSpillAt = 232; // double: offset of the file's bytes in the spill (kInSpill)
+constexpr size_t kOffSpillLen = 240;// double: their length
+
+enum Status : int32_t { kScanned = 0, kScanError = -1, kNotRegular = -2, kTooLarge = -3, kCancelled = -4 };
+
+enum Flag : uint32_t {
+  kHasMd5 = 1,
+  kHasSha1 = 2,
+  kHasSha256 = 4,
+  kHasHead = 8,    // the whole file (<= kHeadMax bytes) is at kOffHead
+  kArchive = 16,   // starts like a zip, gzip or tar (same magic checks as archives/formats.ts)
+  kLeftOpen = 32,  // the fd was NOT closed: the caller walks the archive and closes it
+  kInSpill = 64,   // an archive candidate copied whole into the spill (fd closed)
+};
+
+struct Options {
+  int64_t max_file_size = 0;        // larger files: kTooLarge; 0 = no limit
+  bool sha256_always = false;       // enableFileHashComputation
+  bool keep_archives_open = false;  // archive candidates stay open (kLeftOpen)...
+  // ...unless they fit in what is left of this buffer: then their bytes are copied here
+  // (kInSpill) while they are read, and the caller walks them from memory.
+  uint8_t* spill = nullptr;
+  size_t spill_cap = 0;
+};
+
+// Scans fds[0..n) in order on the calling thread, writing records[i * kRecordSize ...]. Every fd
+// is closed before returning, except those flagged kLeftOpen. `cancel` (may be null) is read
+// between chunks: once non-zero, the remaining files are closed unscanned (kCancelled).
+void ScanFiles(const Plan& plan, const int32_t* fds, size_t n, const Options& o, const int32_t* cancel,
+               uint8_t* records);
+
+}  // namespace scanbatch
+}  // namespace wdav

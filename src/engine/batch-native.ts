@@ -1,0 +1,70 @@
+// src/engine/batch-native.ts — types of the scanbatch section of the native addon
+// (native/binding.cc over native/core/scanbatch.*), the per-file record layout it writes
+// (mirrors scanbatch.h: change both together) and the check that it is present.
+// Must not: wrap behaviour (batch.ts does).
+import type { NativeBinding } from '../shared/native.js';
+import type { PatternDb } from './patterns/binding.js';
+
+declare const planBrand: unique symbol;
+export type ScanPlan = { readonly [planBrand]: true };
+
+export interface PlanSizes {
+  /** Sorted distinct sizes (one array per hash table); merged natively. */
+  sizes: Uint32Array[];
+  /** A `*` signature exists: every file needs this digest. */
+  any: boolean;
+}
+
+export interface ScanPlanOptions {
+  db: PatternDb | null;
+  /** Matched ids at or above this are ignored (not body signatures of the set). */
+  bodyCount: number;
+  chunkSize: number;
+  md5: PlanSizes;
+  sha1: PlanSizes;
+  sha256: PlanSizes;
+}
+
+export interface ScanBatchBinding {
+  scanPlan(o: ScanPlanOptions): ScanPlan;
+  /**
+   * Scans the files on the libuv threadpool, one record per file into `records`. Once it
+   * returns, it owns the fds: all are closed by the time it resolves except those whose record
+   * has LEFT_OPEN. With BATCH_KEEP_ARCHIVES_OPEN, archive candidates that fit in what is left
+   * of `spill` are copied there whole instead (IN_SPILL, fd closed). Never rejects (throws synchronously on bad arguments, taking nothing).
+   */
+  scanBatch(plan: ScanPlan, fds: Int32Array, records: Buffer, maxFileSize: number, flags: number, cancel: Int32Array | null, spill?: Buffer | null): Promise<void>;
+}
+
+/** scanBatch flags. */
+export const BATCH_SHA256_ALWAYS = 1;
+export const BATCH_KEEP_ARCHIVES_OPEN = 2;
+
+/** Record layout (bytes), as in native/core/scanbatch.h. */
+export const REC = {
+  size: 256,
+  status: 0,
+  flags: 4,
+  body: 8,
+  headLen: 12,
+  bytes: 16,
+  md5: 24,
+  sha1: 40,
+  sha256: 60,
+  head: 96,
+  headMax: 128,
+  detail: 224,
+  spillAt: 232,
+  spillLen: 240,
+} as const;
+
+/** Record status: 0 scanned, > 0 an errno, < 0 one of these. */
+export const STATUS = { scanned: 0, scanError: -1, notRegular: -2, tooLarge: -3, cancelled: -4 } as const;
+
+export const FLAG = { md5: 1, sha1: 2, sha256: 4, head: 8, archive: 16, leftOpen: 32, inSpill: 64 } as const;
+
+/** The scanbatch section of `native`, or null when the addon predates it. */
+export function scanBatchBinding(native: NativeBinding | null | undefined): ScanBatchBinding | null {
+  if (!native || typeof native['scanBatch'] !== 'function' || typeof native['scanPlan'] !== 'function') return null;
+  return native as unknown as ScanBatchBinding;
+}

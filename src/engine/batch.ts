@@ -1,0 +1,261 @@
+// src/engine/batch.ts — on-demand batch scans: hands a batch of opened files to the native
+// read pass (native/core/scanbatch.*: fstat, pread, Vectorscan, the digests a signature of that
+// size needs, archive/EICAR sniff, all on the libuv threadpool) and turns its fixed-size
+// records into results with the engine's own verdict function — the same DefinitionSet
+// queries in the same order as engine.scan — so JavaScript pays per file only for what found
+// evidence (a digest to look up, a body match, an EICAR-sized head) or for an archive to walk.
+// Sets with YARA-X work (YARA rules, or body signatures in the YARA-X fallback) take the
+// per-file path: YARA-X needs each file whole in JS memory anyway.
+// Ownership: every fd of a batch is closed by the time run() resolves (natively, or here after
+// the archive walk of a file the native side left open). Memory: records live in a few reused
+// arenas (RECORDS_PER_ARENA files each); nothing is allocated for a file without evidence.
+// Must not: decide verdicts itself, or know about queues, jobs or RTP.
+import fs from 'node:fs';
+import { getSystemErrorName } from 'node:util';
+import type { DefinitionSet } from '../definitions/definition-set.js';
+import { EICAR_MAX_SIZE } from '../definitions/eicar.js';
+import type { HashKind } from '../definitions/hash-index.js';
+import { BATCH_KEEP_ARCHIVES_OPEN, BATCH_SHA256_ALWAYS, FLAG, REC, STATUS, type ScanBatchBinding, type ScanPlan } from './batch-native.js';
+import { classifyFailure } from './open-file.js';
+import { BufferSource, type ByteSource } from './archives/source.js';
+import type { PassResult } from './read-pass.js';
+import type { ScanContext, ScanResult, ScanSource } from './types.js';
+
+export interface BatchFiles {
+  /** Opened regular files; scanBatch owns (and closes) them from the call on. */
+  fds: Int32Array;
+  /** Display path of file i (archive member naming, per-file fallback). */
+  path?(i: number): string;
+}
+
+export interface BatchOutcome {
+  /** Files found clean and their bytes: no object per clean file. */
+  clean: number;
+  cleanBytes: number;
+  /** Every other result (detected, skipped, error), by index in the batch. */
+  others: { index: number; result: ScanResult }[];
+}
+
+/** What the batch needs from the engine: its verdict, archive walk and per-file scan. */
+export interface BatchHooks {
+  verdict(set: DefinitionSet, pass: PassResult, ctx: ScanContext, generation: number): ScanResult;
+  walk(set: DefinitionSet, from: number | ByteSource, source: ScanSource, ctx: ScanContext, clean: ScanResult & { kind: 'clean' }): Promise<ScanResult>;
+  scanOn(set: DefinitionSet, generation: number, source: ScanSource, ctx: ScanContext): Promise<ScanResult>;
+}
+
+/** Files per native call; larger batches are split. */
+export const RECORDS_PER_ARENA = 256;
+/**
+ * Archive candidates are copied whole into this per-arena area while the native pass reads them
+ * (first come, while it has room), so the archive walker reads them from memory instead of
+ * making a threadpool round trip per read; others stay open and are walked from their fd.
+ */
+export const SPILL_BYTES = 1 << 20;
+const MAX_FREE_ARENAS = 8;
+const CANCELLED = 'WDAV_ERR_SCAN_CANCELLED';
+const KINDS: readonly [HashKind, number, number, number][] = [
+  ['md5', FLAG.md5, REC.md5, 16],
+  ['sha1', FLAG.sha1, REC.sha1, 20],
+  ['sha256', FLAG.sha256, REC.sha256, 32],
+];
+
+if (EICAR_MAX_SIZE > REC.headMax) throw new Error('scanbatch records hold fewer head bytes than the EICAR check needs');
+
+/** Records of one native call, with views made once: decoding allocates nothing per file. */
+class Arena {
+  readonly buf = Buffer.allocUnsafeSlow(RECORDS_PER_ARENA * REC.size);
+  readonly i32 = new Int32Array(this.buf.buffer, this.buf.byteOffset, this.buf.length >> 2);
+  readonly f64 = new Float64Array(this.buf.buffer, this.buf.byteOffset, this.buf.length >> 3);
+  readonly digests: Buffer[][] = KINDS.map(([, , off, len]) => Array.from({ length: RECORDS_PER_ARENA }, (_, i) => this.buf.subarray(i * REC.size + off, i * REC.size + off + len)));
+  readonly map = new Map<HashKind, Buffer>();
+  readonly spill = Buffer.allocUnsafeSlow(SPILL_BYTES);
+}
+
+const EMPTY_IDS = new Uint32Array(0);
+const EMPTY_HEAD = Buffer.alloc(0);
+
+export class BatchScanner {
+  private readonly plans = new WeakMap<DefinitionSet, ScanPlan>();
+  private readonly cancels = new WeakMap<AbortSignal, Int32Array>();
+  private readonly free: Arena[] = [];
+
+  constructor(
+    /** null: the addon has no batch scanner; every batch takes the per-file path. */
+    readonly native: ScanBatchBinding | null,
+    private readonly hooks: BatchHooks,
+    private readonly chunkSize: number,
+  ) {}
+
+  /** Whether `set` can take the native path (no YARA-X work per file). */
+  supports(set: DefinitionSet): boolean {
+    return this.native !== null && set.yara === undefined;
+  }
+
+  async run(set: DefinitionSet, generation: number, files: BatchFiles, ctx: ScanContext): Promise<BatchOutcome> {
+    const out: BatchOutcome = { clean: 0, cleanBytes: 0, others: [] };
+    const n = files.fds.length;
+    if (!this.supports(set)) {
+      await this.perFile(set, generation, files, 0, n, ctx, out);
+      return out;
+    }
+    for (let from = 0; from < n; from += RECORDS_PER_ARENA) {
+      const to = Math.min(n, from + RECORDS_PER_ARENA);
+      const arena = this.free.pop() ?? new Arena();
+      try {
+        await this.nativePass(set, generation, files, from, to, ctx, arena, out);
+      } finally {
+        if (this.free.length < MAX_FREE_ARENAS) this.free.push(arena);
+      }
+    }
+    return out;
+  }
+
+  private async perFile(set: DefinitionSet, gen: number, files: BatchFiles, from: number, to: number, ctx: ScanContext, out: BatchOutcome): Promise<void> {
+    for (let i = from; i < to; i++) {
+      const fd = files.fds[i]!;
+      try {
+        const p = files.path?.(i);
+        add(out, i, await this.hooks.scanOn(set, gen, p === undefined ? { fd } : { fd, path: p }, ctx));
+      } finally {
+        closeQuietly(fd);
+      }
+    }
+  }
+
+  private plan(set: DefinitionSet): ScanPlan {
+    let p = this.plans.get(set);
+    if (!p) {
+      const sizes = set.hashSizes();
+      p = this.native!.scanPlan({ db: set.vectorscan?.database ?? null, bodyCount: set.bodyCount, chunkSize: this.chunkSize, ...sizes });
+      this.plans.set(set, p);
+    }
+    return p;
+  }
+
+  /** Shared by every batch of one scan: set to 1 when its signal aborts (read between chunks). */
+  private cancelFlag(signal: AbortSignal | undefined): Int32Array | null {
+    if (!signal) return null;
+    let f = this.cancels.get(signal);
+    if (!f) {
+      const flag = new Int32Array(1);
+      if (signal.aborted) flag[0] = 1;
+      else signal.addEventListener('abort', () => (flag[0] = 1), { once: true });
+      this.cancels.set(signal, (f = flag));
+    }
+    return f;
+  }
+
+  private async nativePass(set: DefinitionSet, gen: number, files: BatchFiles, from: number, to: number, ctx: ScanContext, a: Arena, out: BatchOutcome): Promise<void> {
+    const flags = (ctx.computeHash ? BATCH_SHA256_ALWAYS : 0) | (ctx.scanArchives ? BATCH_KEEP_ARCHIVES_OPEN : 0);
+    try {
+      await this.native!.scanBatch(this.plan(set), files.fds.subarray(from, to), a.buf, ctx.maxFileSize, flags, this.cancelFlag(ctx.signal), ctx.scanArchives ? a.spill : null);
+    } catch (e) {
+      // Refused before taking the fds (a bug, not a file problem): scan them one by one.
+      await this.perFile(set, gen, files, from, to, ctx, out);
+      return;
+    }
+    const { i32, f64 } = a;
+    let walks: { index: number; clean: ScanResult & { kind: 'clean' }; bytes?: Buffer }[] | undefined;
+    for (let i = from; i < to; i++) {
+      const r = i - from;
+      const w = (r * REC.size) >> 2;
+      const status = i32[w]!;
+      if (status !== STATUS.scanned) {
+        add(out, i, failure(status, i32[w + (REC.detail >> 2)]!, gen));
+        continue;
+      }
+      const fl = i32[w + (REC.flags >> 2)]!;
+      const body = i32[w + (REC.body >> 2)]!;
+      const bytes = f64[(r * REC.size + REC.bytes) >> 3]!;
+      let res: ScanResult | undefined;
+      if (body >= 0 || fl & (FLAG.md5 | FLAG.sha1 | FLAG.sha256 | FLAG.head)) {
+        a.map.clear();
+        for (let k = 0; k < KINDS.length; k++) if (fl & KINDS[k]![1]) a.map.set(KINDS[k]![0], a.digests[k]![r]!);
+        const headAt = r * REC.size + REC.head;
+        const pass: PassResult = {
+          bytes,
+          digests: a.map,
+          head: fl & FLAG.head ? a.buf.subarray(headAt, headAt + i32[w + (REC.headLen >> 2)]!) : EMPTY_HEAD,
+          bodyIds: body >= 0 ? Uint32Array.of(body) : EMPTY_IDS,
+          yaraMatches: [],
+          yaraSkipped: false,
+        };
+        res = this.hooks.verdict(set, pass, ctx, gen);
+        a.map.clear();
+      }
+      if (fl & (FLAG.leftOpen | FLAG.inSpill)) {
+        // An archive candidate (left open, or its bytes in the spill): walked when the file
+        // itself is clean.
+        if (!res || res.kind === 'clean') {
+          const w: { index: number; clean: ScanResult & { kind: 'clean' }; bytes?: Buffer } = { index: i, clean: res ?? { kind: 'clean', bytes, generation: gen } };
+          if (fl & FLAG.inSpill) {
+            const at = f64[(r * REC.size + REC.spillAt) >> 3]!;
+            w.bytes = a.spill.subarray(at, at + f64[(r * REC.size + REC.spillLen) >> 3]!);
+          }
+          (walks ??= []).push(w);
+          continue;
+        }
+        if (fl & FLAG.leftOpen) closeQuietly(files.fds[i]!);
+      }
+      if (res) add(out, i, res);
+      else {
+        out.clean++;
+        out.cleanBytes += bytes;
+      }
+    }
+    // After the loop; the arena (spilled bytes included) stays ours until run() gets it back.
+    if (walks) {
+      for (const { index, clean, bytes } of walks) {
+        const fd = files.fds[index]!;
+        const p = files.path?.(index);
+        const source = p === undefined ? { fd } : { fd, path: p };
+        if (bytes) add(out, index, await this.hooks.walk(set, new BufferSource(bytes), source, ctx, clean));
+        else {
+          try {
+            add(out, index, await this.hooks.walk(set, fd, source, ctx, clean));
+          } finally {
+            closeQuietly(fd);
+          }
+        }
+      }
+    }
+  }
+}
+
+function add(out: BatchOutcome, index: number, result: ScanResult): void {
+  if (result.kind === 'clean' && result.sha256 === undefined) {
+    out.clean++;
+    out.cleanBytes += result.bytes;
+  } else out.others.push({ index, result });
+}
+
+function failure(status: number, detail: number, generation: number): ScanResult {
+  switch (status) {
+    case STATUS.notRegular:
+      return { kind: 'skipped', reason: 'not_regular_file', generation };
+    case STATUS.tooLarge:
+      return { kind: 'skipped', reason: 'too_large', generation };
+    case STATUS.cancelled:
+      return { kind: 'error', code: CANCELLED, message: 'The scan was cancelled', generation };
+    case STATUS.scanError:
+      return { kind: 'error', code: 'WDAV_ERR_NATIVE', message: detail ? 'Vectorscan scan failed' : 'Vectorscan stream could not be opened', generation };
+    default: {
+      let code: string;
+      try {
+        code = getSystemErrorName(-status);
+      } catch {
+        code = `errno ${status}`;
+      }
+      const f = classifyFailure({ code, errno: -status, message: `${code}: the file could not be read, read` });
+      return f.kind === 'skipped' ? { ...f, generation } : { ...f, generation };
+    }
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // Only EBADF is possible for a read-only fd we own, and nothing can be done about it.
+  }
+}

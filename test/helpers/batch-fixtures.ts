@@ -1,0 +1,37 @@
+// test/helpers/batch-fixtures.ts — helpers for the batch scan tests: write named files, open
+// them as a batch (Int32Array of fds, as the walker hands them over), and read a batch outcome
+// back as one result per file (clean files have no object in the outcome).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BatchOutcome } from '../../src/engine/batch.js';
+import type { ScanResult } from '../../src/engine/types.js';
+
+/** Writes each file under dir; returns the paths in the given order. */
+export function writeFiles(dir: string, files: Record<string, string | Buffer>): string[] {
+  return Object.entries(files).map(([name, data]) => {
+    const p = path.join(dir, name);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, data);
+    return p;
+  });
+}
+
+export function openAll(paths: readonly string[]): Int32Array {
+  return Int32Array.from(paths, (p) => fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK));
+}
+
+/** One entry per file: the result from `others`, or 'clean' for the counted clean files. */
+export function perFile(out: BatchOutcome, n: number): (ScanResult | 'clean')[] {
+  const all: (ScanResult | 'clean')[] = Array.from({ length: n }, () => 'clean');
+  for (const o of out.others) all[o.index] = o.result;
+  return all;
+}
+
+/** What a result means to a user: name and engine (and member path) of a detection, else the kind. */
+export function verdictOf(r: ScanResult | 'clean'): string {
+  if (r === 'clean') return 'clean';
+  if (r.kind === 'detected') return `${r.name}/${r.engine}${r.memberPath ? `@${r.memberPath}` : ''}`;
+  if (r.kind === 'skipped') return `skipped:${r.reason}`;
+  if (r.kind === 'error') return `error:${r.code}`;
+  return 'clean';
+}
