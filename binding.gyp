@@ -19,7 +19,8 @@
         [ "OS=='linux'", {
           "defines": [ "WDAV_HAVE_FANOTIFY" ],
           "sources": [ "native/core/fanotify_file.cc", "native/core/fanotify_pending.cc",
-                       "native/core/fanotify_group.cc", "native/core/fanotify_reader.cc" ],
+                       "native/core/fanotify_group.cc", "native/core/fanotify_reader.cc",
+                       "native/core/fanotify_verdict.cc" ],
           "libraries": [ "-lpthread" ]
         } ],
         [ "have_hs==1", {

@@ -762,6 +762,7 @@ class FanotifyGroupWrap : public Napi::ObjectWrap<FanotifyGroupWrap> {
       InstanceMethod("setOptions", &FanotifyGroupWrap::SetOptions),
       InstanceMethod("respond", &FanotifyGroupWrap::Respond),
       InstanceMethod("flushIgnoreMarks", &FanotifyGroupWrap::FlushIgnoreMarks),
+      InstanceMethod("markClean", &FanotifyGroupWrap::MarkClean),
       InstanceMethod("stats", &FanotifyGroupWrap::Stats),
       InstanceMethod("info", &FanotifyGroupWrap::Info),
       InstanceMethod("close", &FanotifyGroupWrap::Close),
@@ -831,6 +832,9 @@ class FanotifyGroupWrap : public Napi::ObjectWrap<FanotifyGroupWrap> {
     UintOption(env, o, "timeoutMs", 1, 3600000, &cfg->timeout_ms);
     UintOption(env, o, "pendingCapacity", 1, 1000000, &cfg->pending_capacity);
     UintOption(env, o, "closeWriteCapacity", 0, 1000000, &cfg->close_write_capacity);
+    Napi::Value e = o.Get("answerEmpty");
+    if (!e.IsUndefined() && !e.IsBoolean()) throw ArgError(env, "fanotify: answerEmpty must be a boolean");
+    if (e.IsBoolean()) cfg->answer_empty = e.As<Napi::Boolean>().Value();
     Napi::Value d = o.Get("defaultResponse");
     if (d.IsUndefined()) return;
     std::string s = d.IsString() ? d.As<Napi::String>().Utf8Value() : "";
@@ -888,6 +892,7 @@ class FanotifyGroupWrap : public Napi::ObjectWrap<FanotifyGroupWrap> {
     if (cfg.pending_capacity) group_->SetPendingCapacity(cfg.pending_capacity);
     if (cfg.close_write_capacity != UINT32_MAX) group_->SetCloseWriteCapacity(cfg.close_write_capacity);
     if (!d.IsUndefined()) group_->SetDefaultAllow(cfg.default_allow);
+    if (o.Get("answerEmpty").IsBoolean()) group_->SetAnswerEmpty(cfg.answer_empty);
     return env.Undefined();
   }
 
@@ -910,6 +915,39 @@ class FanotifyGroupWrap : public Napi::ObjectWrap<FanotifyGroupWrap> {
     }
     return Napi::Boolean::New(env, group_->Respond(static_cast<uint64_t>(id), info[1].As<Napi::Boolean>().Value(),
                                                    ignore_mark, has_epoch, epoch));
+  }
+
+  // markClean(fd, { dev, ino, size, mtimeNs, ctimeNs }, epoch) -> 'added' | why not.
+  Napi::Value MarkClean(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    static const char* kUsage = "markClean(fd, file, epoch): fd a non-negative integer, file { dev, ino, mtimeNs, ctimeNs: bigint; size: number }, epoch an integer";
+    if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsObject() || !info[2].IsNumber()) throw ArgError(env, kUsage);
+    double fd = info[0].As<Napi::Number>().DoubleValue();
+    double epoch = info[2].As<Napi::Number>().DoubleValue();
+    if (!(fd >= 0 && fd <= INT32_MAX) || fd != static_cast<double>(static_cast<int64_t>(fd)) ||
+        !(epoch >= 0 && epoch <= UINT32_MAX) || epoch != static_cast<double>(static_cast<uint64_t>(epoch)))
+      throw ArgError(env, kUsage);
+    Napi::Object o = info[1].As<Napi::Object>();
+    wdav::fan::FileId id;
+    bool lossless = true;
+    auto big = [&](const char* key, bool sign, uint64_t* u, int64_t* i) {
+      Napi::Value v = o.Get(key);
+      if (!v.IsBigInt()) throw ArgError(env, kUsage);
+      if (sign) *i = v.As<Napi::BigInt>().Int64Value(&lossless);
+      else *u = v.As<Napi::BigInt>().Uint64Value(&lossless);
+      if (!lossless) throw ArgError(env, kUsage);
+    };
+    big("dev", false, &id.dev, nullptr);
+    big("ino", false, &id.ino, nullptr);
+    big("mtimeNs", true, nullptr, &id.mtime_ns);
+    big("ctimeNs", true, nullptr, &id.ctime_ns);
+    Napi::Value size = o.Get("size");
+    if (!size.IsNumber() || size.As<Napi::Number>().DoubleValue() < 0) throw ArgError(env, kUsage);
+    id.size = size.As<Napi::Number>().Int64Value();
+    id.ok = true;
+    static const char* kResults[] = {"added", "stale", "remote", "changed", "failed", "closed"};
+    int r = group_->MarkClean(static_cast<int>(fd), id, static_cast<uint32_t>(epoch));
+    return Napi::String::New(env, kResults[r >= 0 && r <= 5 ? r : 4]);
   }
 
   Napi::Value FlushIgnoreMarks(const Napi::CallbackInfo& info) {
@@ -936,6 +974,8 @@ class FanotifyGroupWrap : public Napi::ObjectWrap<FanotifyGroupWrap> {
     put("pending", "capacity", s.pending_capacity);
     put("pending", "oldestAgeMs", s.pending_oldest_age_ms);
     put("closeWrite", "inFlight", s.cw_in_flight);
+    put("responder", "depth", s.reply_depth);
+    put("responder", "maxDepth", s.reply_max);
     put("ignoreMarks", "epoch", s.epoch);
     return out;
   }

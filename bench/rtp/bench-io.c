@@ -3,6 +3,7 @@
  *   bench-io write DIR N SIZE          create+write+close DIR/fI (distinct contents), per-op ns
  *   bench-io read DIR N PASSES         open+read all+close DIR/fI, per pass, per-op ns
  *   bench-io storm DIR N THREADS       open+read 4 KiB+close DIR/fI from THREADS threads, once each
+ *                                      (p50/p99 per open+read+close across all threads)
  * Prints one JSON object per phase: {"phase":..,"n":..,"ok":..,"eperm":..,"other":..,
  * "p50_ns":..,"p99_ns":..,"mean_ns":..,"total_ms":..}. Exit status 0 unless arguments are bad. */
 #define _GNU_SOURCE
@@ -100,7 +101,7 @@ static int do_read(const char *dir, long n, long passes) {
   return 0;
 }
 
-struct storm { const char *dir; long n, threads, id, ok, eperm, other; };
+struct storm { const char *dir; long n, threads, id, ok, eperm, other; uint64_t *lat; };
 
 static void *storm_run(void *arg) {
   struct storm *s = arg;
@@ -108,7 +109,9 @@ static void *storm_run(void *arg) {
   char p[4096];
   for (long i = s->id; i < s->n; i += s->threads) {
     snprintf(p, sizeof p, "%s/f%ld", s->dir, i);
+    uint64_t t0 = now_ns();
     long r = read_one(p, buf, sizeof buf);
+    s->lat[i] = now_ns() - t0;
     if (r == 0) s->ok++; else if (r == -EPERM) s->eperm++; else s->other++;
   }
   return NULL;
@@ -117,9 +120,10 @@ static void *storm_run(void *arg) {
 static int do_storm(const char *dir, long n, long threads) {
   pthread_t *t = calloc(threads, sizeof *t);
   struct storm *s = calloc(threads, sizeof *s);
+  uint64_t *lat = calloc(n, sizeof *lat);
   uint64_t t0 = now_ns();
   for (long i = 0; i < threads; i++) {
-    s[i] = (struct storm){dir, n, threads, i, 0, 0, 0};
+    s[i] = (struct storm){dir, n, threads, i, 0, 0, 0, lat};
     if (pthread_create(&t[i], NULL, storm_run, &s[i]) != 0) return 3;
   }
   long ok = 0, eperm = 0, other = 0;
@@ -128,7 +132,9 @@ static int do_storm(const char *dir, long n, long threads) {
     ok += s[i].ok; eperm += s[i].eperm; other += s[i].other;
   }
   uint64_t total = now_ns() - t0;
-  printf("{\"phase\":\"storm\",\"n\":%ld,\"threads\":%ld,\"ok\":%ld,\"eperm\":%ld,\"other\":%ld,\"total_ms\":%.1f}\n", n, threads, ok, eperm, other, total / 1e6);
+  qsort(lat, n, sizeof *lat, cmp_u64);
+  printf("{\"phase\":\"storm\",\"n\":%ld,\"threads\":%ld,\"ok\":%ld,\"eperm\":%ld,\"other\":%ld,\"p50_ns\":%llu,\"p99_ns\":%llu,\"total_ms\":%.1f}\n",
+         n, threads, ok, eperm, other, n ? (unsigned long long)lat[n / 2] : 0ull, n ? (unsigned long long)lat[(long)((n - 1) * 0.99)] : 0ull, total / 1e6);
   return 0;
 }
 

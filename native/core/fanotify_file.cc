@@ -49,6 +49,7 @@ FileId fd_identity(int fd) {
   struct stat st;
   if (fstat(fd, &st) != 0) return id;
   id.ok = true;
+  id.regular = S_ISREG(st.st_mode);
   id.dev = static_cast<uint64_t>(st.st_dev);
   id.ino = static_cast<uint64_t>(st.st_ino);
   id.size = static_cast<int64_t>(st.st_size);

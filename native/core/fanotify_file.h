@@ -3,10 +3,21 @@
 // kernel ignore marks off filesystems whose content can change behind the kernel's back.
 // Owns: nothing (stateless functions). Must not: open files by path.
 #pragma once
+#include <sys/fanotify.h>
+
 #include <string>
 #include <vector>
 
 #include "fanotify_types.h"
+
+// Mark flags newer than some installed headers (5.19 / 6.0); the kernel says EINVAL when it
+// lacks them, and the group steps down (fanotify_verdict.cc).
+#ifndef FAN_MARK_EVICTABLE
+#define FAN_MARK_EVICTABLE 0x00000200
+#endif
+#ifndef FAN_MARK_IGNORE
+#define FAN_MARK_IGNORE 0x00000400
+#endif
 
 namespace wdav {
 namespace fan {

@@ -1,5 +1,6 @@
-// native/core/fanotify_group.cc — group lifecycle, marks, verdicts, ignore marks, close.
-// The reader thread is in fanotify_reader.cc. Ownership rules: fanotify_group.h.
+// native/core/fanotify_group.cc — group lifecycle, mount/filesystem marks, flush, stats, close.
+// The reader thread is in fanotify_reader.cc; verdicts, the responder thread and ignore marks
+// in fanotify_verdict.cc. Ownership rules: fanotify_group.h.
 #include "fanotify_group.h"
 
 #include <cerrno>
@@ -8,22 +9,28 @@
 #include <sys/fanotify.h>
 #include <unistd.h>
 
-#include "fanotify_file.h"
+#include <shared_mutex>
 
-#ifndef FAN_MARK_EVICTABLE
-#define FAN_MARK_EVICTABLE 0x00000200
-#endif
-#ifndef FAN_MARK_IGNORE
-#define FAN_MARK_IGNORE 0x00000400
-#endif
+#include "fanotify_file.h"
 
 namespace wdav {
 namespace fan {
 
 namespace {
 constexpr uint64_t kMarkMask = FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_CLOSE_WRITE;
-constexpr uint64_t kIgnoreMask = FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM;
 }  // namespace
+
+FdLock::FdLock() {
+  pthread_rwlockattr_t attr;
+  pthread_rwlockattr_init(&attr);
+  pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+  pthread_rwlock_init(&rw_, &attr);
+  pthread_rwlockattr_destroy(&attr);
+}
+
+FdLock::~FdLock() {
+  pthread_rwlock_destroy(&rw_);
+}
 
 int Group::Create(const Config& cfg, std::shared_ptr<Group>* out, const char** what) {
   std::shared_ptr<Group> g(new Group());
@@ -48,12 +55,13 @@ int Group::Create(const Config& cfg, std::shared_ptr<Group>* out, const char** w
   // Mount-table changes are reported by poll(POLLPRI) on this file; without it JS is simply
   // not told about new mounts (MountWatch() false), which the caller can report.
   g->mount_fd_ = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-  g->ignore_flags_ = FAN_MARK_IGNORE | FAN_MARK_EVICTABLE;
+  g->ignore_flags_.store(FAN_MARK_IGNORE | FAN_MARK_EVICTABLE);
   g->self_pid_ = static_cast<int32_t>(getpid());
   g->timeout_ms_.store(cfg.timeout_ms);
   g->default_allow_.store(cfg.default_allow);
   g->pending_capacity_.store(cfg.pending_capacity);
   g->close_write_capacity_.store(cfg.close_write_capacity);
+  g->answer_empty_.store(cfg.answer_empty);
   g->buf_.resize(64 * 1024 / sizeof(uint64_t));
   *out = std::move(g);
   return 0;
@@ -66,6 +74,7 @@ Group::~Group() {
 int Group::Start(std::unique_ptr<Sink> sink) {
   sink_ = std::move(sink);
   try {
+    responder_ = std::thread([this] { RunResponder(); });
     reader_ = std::thread([this] { Run(); });
   } catch (const std::system_error& e) {
     return e.code().value() ? e.code().value() : EAGAIN;
@@ -74,14 +83,14 @@ int Group::Start(std::unique_ptr<Sink> sink) {
 }
 
 int Group::AddMark(const std::string& path, bool filesystem) {
-  std::lock_guard<std::mutex> lk(fd_mu_);
+  std::shared_lock<FdLock> lk(fd_lock_);
   if (fan_fd_ < 0) return EBADF;
   unsigned flags = FAN_MARK_ADD | (filesystem ? FAN_MARK_FILESYSTEM : FAN_MARK_MOUNT);
   return fanotify_mark(fan_fd_, flags, kMarkMask, AT_FDCWD, path.c_str()) == 0 ? 0 : errno;
 }
 
 int Group::RemoveMark(const std::string& path, bool filesystem) {
-  std::lock_guard<std::mutex> lk(fd_mu_);
+  std::shared_lock<FdLock> lk(fd_lock_);
   if (fan_fd_ < 0) return EBADF;
   unsigned flags = FAN_MARK_REMOVE | (filesystem ? FAN_MARK_FILESYSTEM : FAN_MARK_MOUNT);
   return fanotify_mark(fan_fd_, flags, kMarkMask, AT_FDCWD, path.c_str()) == 0 ? 0 : errno;
@@ -100,110 +109,8 @@ std::vector<std::string> Group::Scope() {
   return scope_;
 }
 
-void Group::AnswerLocked(int fd, bool allow) {
-  // A closed group fd means the kernel already allowed every pending event at release.
-  if (fan_fd_ < 0) return;
-  struct fanotify_response resp;
-  resp.fd = fd;
-  resp.response = allow ? FAN_ALLOW : FAN_DENY;
-  ssize_t n;
-  do {
-    n = write(fan_fd_, &resp, sizeof(resp));
-  } while (n < 0 && errno == EINTR);
-  if (n != static_cast<ssize_t>(sizeof(resp))) counters_.response_errors++;
-}
-
-void Group::Answer(int fd, bool allow) {
-  {
-    std::lock_guard<std::mutex> lk(fd_mu_);
-    AnswerLocked(fd, allow);
-  }
-  close(fd);
-}
-
-int Group::IgnoreMarkLocked(int fd, bool add) {
-  for (;;) {
-    unsigned flags = (add ? FAN_MARK_ADD | ignore_flags_ : FAN_MARK_REMOVE | (ignore_flags_ & ~FAN_MARK_EVICTABLE));
-    if (fanotify_mark(fan_fd_, flags, kIgnoreMask, fd, nullptr) == 0) return 0;
-    int err = errno;
-    if (!add || err != EINVAL) return err;
-    // Older kernels: FAN_MARK_EVICTABLE is 5.19+, FAN_MARK_IGNORE 6.0+. Step down once each;
-    // every ignore mark of the group then uses the same flavour (mixing them gives EEXIST).
-    if (ignore_flags_ & FAN_MARK_EVICTABLE) {
-      ignore_flags_ &= ~FAN_MARK_EVICTABLE;
-    } else if (ignore_flags_ & FAN_MARK_IGNORE) {
-      ignore_flags_ = FAN_MARK_IGNORED_MASK;
-    } else {
-      return err;
-    }
-  }
-}
-
-const char* Group::IgnoreMode() {
-  std::lock_guard<std::mutex> lk(fd_mu_);
-  bool evictable = ignore_flags_ & FAN_MARK_EVICTABLE;
-  if (ignore_flags_ & FAN_MARK_IGNORE) return evictable ? "ignore+evictable" : "ignore";
-  return evictable ? "ignored_mask+evictable" : "ignored_mask";
-}
-
-void Group::MaybeIgnoreLocked(const Pending& p, uint32_t epoch) {
-  if (epoch != epoch_.load()) {
-    counters_.ignore_skipped_epoch++;  // verdict from before a flush: definitions may differ
-    return;
-  }
-  if (remote_filesystem(p.fd)) {
-    counters_.ignore_skipped_remote++;
-    return;
-  }
-  // A writer that already had the file open may have changed it after it was read; the mark
-  // would then cache a verdict for content nobody scanned. Check before and after adding: a
-  // write after the mark clears it in the kernel, a write before shows in the second check.
-  if (!same_identity(p.file, fd_identity(p.fd))) {
-    counters_.ignore_skipped_changed++;
-    return;
-  }
-  if (IgnoreMarkLocked(p.fd, true) != 0) {
-    counters_.ignore_failed++;
-    return;
-  }
-  if (!same_identity(p.file, fd_identity(p.fd))) {
-    IgnoreMarkLocked(p.fd, false);
-    counters_.ignore_skipped_changed++;
-    return;
-  }
-  counters_.ignore_added++;
-}
-
-bool Group::Respond(uint64_t id, bool allow, bool ignore_mark, bool has_epoch, uint32_t epoch) {
-  Pending p;
-  if (!table_.take(id, &p)) {
-    counters_.js_late++;
-    return false;
-  }
-  {
-    std::lock_guard<std::mutex> lk(fd_mu_);
-    // The mark goes in before the answer so the OPEN_PERM that follows an exec's
-    // OPEN_EXEC_PERM is already covered.
-    if (allow && ignore_mark && fan_fd_ >= 0) MaybeIgnoreLocked(p, has_epoch ? epoch : p.epoch);
-    AnswerLocked(p.fd, allow);
-  }
-  close(p.fd);
-  if (allow) counters_.js_allow++;
-  else counters_.js_deny++;
-  return true;
-}
-
-void Group::ClearIgnoreOnCloseWrite(int fd) {
-  // mmap writes do not clear ignore marks (no FS_MODIFY); a close after writing does give
-  // FAN_CLOSE_WRITE, so drop any mark here. ENOENT (no mark) is the common case.
-  if (counters_.ignore_added.load() == 0) return;
-  std::lock_guard<std::mutex> lk(fd_mu_);
-  if (fan_fd_ < 0) return;
-  if (IgnoreMarkLocked(fd, false) == 0) counters_.ignore_cleared_close_write++;
-}
-
 int Group::FlushIgnoreMarks(uint32_t* epoch_out) {
-  std::lock_guard<std::mutex> lk(fd_mu_);
+  std::shared_lock<FdLock> lk(fd_lock_);
   if (fan_fd_ < 0) return EBADF;
   // Bump first: a verdict racing this call then cannot re-add a mark with the old epoch.
   *epoch_out = epoch_.fetch_add(1) + 1;
@@ -231,6 +138,11 @@ Stats Group::GetStats() {
     s.pending_oldest_age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - oldest).count();
   s.cw_in_flight = cw_in_flight_.load();
   s.epoch = epoch_.load();
+  {
+    std::lock_guard<std::mutex> lk(reply_mu_);
+    s.reply_depth = replies_.size();
+    s.reply_max = reply_max_;
+  }
   return s;
 }
 
@@ -238,9 +150,10 @@ void Group::Close() {
   if (closed_.exchange(true)) return;
   stop_.store(true);
   {
-    // First: releasing the group makes the kernel allow every pending permission event, so
-    // nothing below can leave an opener blocked.
-    std::lock_guard<std::mutex> lk(fd_mu_);
+    // First: releasing the group makes the kernel allow every pending permission event —
+    // including allows still in the responder queue — so nothing below can leave an opener
+    // blocked. Exclusive: no read, write or mark is using the fd number meanwhile.
+    std::lock_guard<FdLock> lk(fd_lock_);
     if (fan_fd_ >= 0) close(fan_fd_);
     fan_fd_ = -1;
   }
@@ -249,7 +162,13 @@ void Group::Close() {
     ssize_t n = write(wake_fd_, &one, sizeof(one));
     (void)n;
   }
+  {
+    std::lock_guard<std::mutex> lk(reply_mu_);
+    reply_stop_ = true;
+  }
+  reply_cv_.notify_all();
   if (reader_.joinable()) reader_.join();
+  if (responder_.joinable()) responder_.join();  // it closes the fds still queued
   std::vector<PendingTable::Entry> rest;
   table_.take_all(&rest);
   for (auto& e : rest) {

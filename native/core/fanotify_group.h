@@ -1,25 +1,38 @@
-// native/core/fanotify_group.h — one fanotify group (FAN_CLASS_CONTENT) with its reader thread.
+// native/core/fanotify_group.h — one fanotify group (FAN_CLASS_CONTENT) with its reader thread
+// and its responder thread.
 //
 // Ownership hand-off (rule 1 of docs/fanotify-core.md — every permission event answered once):
 //   * The reader thread owns an event from read() until it is registered in the PendingTable.
-//     Before that point it may answer it itself: own pid, out of scope, table full, dup failure,
-//     or the hand-off to JS refused (Sink::deliver false: TSFN queue full).
+//     Before that point it may answer it itself: own pid, out of scope, empty regular file (when
+//     answer_empty), table full, dup failure, or the hand-off to JS refused (Sink::deliver false:
+//     TSFN queue full).
 //   * Registration and hand-off are one step (PendingTable::register_if): the batch is queued to
 //     JS with the table locked and entries are inserted only if queueing succeeded.
 //   * Once registered, only the remover of the entry answers it: Respond() (JS verdict), the
 //     deadline sweeper in the reader thread (default response), or Close(). A Respond() for an
 //     id already removed returns false and writes nothing.
-//   * The table keeps the original event fd open until the response is written (the kernel
-//     matches responses by fd number). JS receives a dup and closes that dup itself.
+//   * Respond() writes a DENY itself, at once. An ALLOW (and its ignore mark) moves with the
+//     entry into the responder queue, and from then on only the responder thread writes it —
+//     or, if the group is closed first, nobody needs to: releasing the group allows every
+//     pending event, which is the same answer. A full responder queue → Respond() writes the
+//     allow itself. So the JS thread never pays for the kernel waking the openers.
+//   * The table (then the responder queue) keeps the original event fd open until the response
+//     is written (the kernel matches responses by fd number). JS receives a dup and closes it.
 //   * close_write events are notifications: their fd passes to JS with the batch (JS closes it),
 //     or is closed here when dropped.
-// Threads: reader thread (poll on fanotify fd + eventfd + /proc/self/mountinfo); every other
-// method runs on the JS thread. fd_mu_ serialises every use of the fanotify fd, so Close() can
-// close it first (the kernel then allows all pending events) without racing a read or write.
-// Owns: the fanotify fd, eventfd, mountinfo fd, reader thread, pending table, Sink.
+// Threads: reader (poll on fanotify fd + eventfd + /proc/self/mountinfo), responder (writes
+// queued allows); every other method runs on the JS thread. fd_lock_ is a reader/writer lock
+// on the fanotify fd: read(), response writes and fanotify_mark hold it shared (the kernel
+// serialises them itself), so an answer never waits for the reader's read(); Close() holds it
+// exclusively (writer-preferring, so it cannot starve) to close the fd first (the kernel then
+// allows all pending events) without racing a read, a write or a mark on a reused fd number.
+// Owns: the fanotify fd, eventfd, mountinfo fd, both threads, pending table, responder queue, Sink.
 // Must not: call into JS (only through Sink), or block the reader thread on JS.
 #pragma once
+#include <pthread.h>
+
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -32,6 +45,30 @@
 
 namespace wdav {
 namespace fan {
+
+// pthread rwlock that prefers writers: Close() (the only exclusive holder) gets in even while
+// the reader and responder threads keep taking it shared. Never taken shared recursively.
+class FdLock {
+ public:
+  FdLock();
+  ~FdLock();
+  FdLock(const FdLock&) = delete;
+  FdLock& operator=(const FdLock&) = delete;
+  void lock_shared() { pthread_rwlock_rdlock(&rw_); }
+  void unlock_shared() { pthread_rwlock_unlock(&rw_); }
+  void lock() { pthread_rwlock_wrlock(&rw_); }
+  void unlock() { pthread_rwlock_unlock(&rw_); }
+
+ private:
+  pthread_rwlock_t rw_;
+};
+
+// An allow on its way to the kernel (responder queue): the pending entry plus the mark request.
+struct Reply {
+  Pending p;
+  bool mark = false;
+  uint32_t epoch = 0;
+};
 
 class Group {
  public:
@@ -53,11 +90,18 @@ class Group {
   void SetDefaultAllow(bool allow) { default_allow_.store(allow); }
   void SetPendingCapacity(uint32_t n) { pending_capacity_.store(n); }
   void SetCloseWriteCapacity(uint32_t n) { close_write_capacity_.store(n); }
+  void SetAnswerEmpty(bool on) { answer_empty_.store(on); }
 
   // JS verdict. False when `id` is not pending (answered by deadline, close, or unknown).
   // With allow && ignore_mark, adds a kernel ignore mark on the inode first when the epoch
   // (explicit, else the event's) is current, the fs is local and the file is unchanged.
   bool Respond(uint64_t id, bool allow, bool ignore_mark, bool has_epoch, uint32_t epoch);
+
+  // After-write verdict: an ignore mark on the inode behind `fd` (any fd of the file, e.g. a
+  // close_write event fd), under the same conditions as Respond's mark, checked against `file`
+  // (the identity the verdict was computed for). Returns 0 when added, else a reason:
+  // 1 stale epoch, 2 remote filesystem, 3 changed, 4 mark failed, 5 group closed.
+  int MarkClean(int fd, const FileId& file, uint32_t epoch);
 
   // Drops every inode mark of the group (ignore marks; mount/filesystem marks stay) and bumps
   // the epoch. Returns 0 or errno; *epoch_out receives the new epoch.
@@ -80,19 +124,22 @@ class Group {
  private:
   Group() = default;
   void Run();
+  void RunResponder();
   bool ReadOnce();
   void Sweep();
   void NotifyMounts();
   void Answer(int fd, bool allow);
   void AnswerLocked(int fd, bool allow);
-  void MaybeIgnoreLocked(const Pending& p, uint32_t epoch);
+  int MaybeIgnoreLocked(int fd, const FileId& file, uint32_t epoch);
   int IgnoreMarkLocked(int fd, bool add);
   void ClearIgnoreOnCloseWrite(int fd);
+  void AnswerEmpty(int fd, const FileId& file, uint32_t epoch);
+  bool QueueReply(Reply&& r);
   std::vector<std::string> Scope();
 
-  std::mutex fd_mu_;  // guards fan_fd_ and ignore_flags_
+  FdLock fd_lock_;  // shared: read/write/mark on fan_fd_; exclusive: Close() closing it
   int fan_fd_ = -1;
-  unsigned ignore_flags_ = 0;
+  std::atomic<unsigned> ignore_flags_{0};
   int wake_fd_ = -1;
   int mount_fd_ = -1;
   bool noatime_ = false;
@@ -105,6 +152,7 @@ class Group {
   std::atomic<bool> default_allow_{true};
   std::atomic<uint32_t> pending_capacity_{1024};
   std::atomic<uint32_t> close_write_capacity_{1024};
+  std::atomic<bool> answer_empty_{false};
   std::atomic<uint32_t> epoch_{0};
   std::atomic<uint64_t> cw_in_flight_{0};
   std::atomic<bool> stop_{false};
@@ -116,6 +164,15 @@ class Group {
   Counters counters_;
   std::unique_ptr<Sink> sink_;
   std::thread reader_;
+  std::thread responder_;
+
+  // Responder queue: allows taken from the table by Respond(), written by the responder thread.
+  // Bounded by the pending capacity (full → Respond writes itself).
+  std::mutex reply_mu_;
+  std::condition_variable reply_cv_;
+  std::vector<Reply> replies_;
+  bool reply_stop_ = false;  // under reply_mu_
+  size_t reply_max_ = 0;     // under reply_mu_
   std::vector<uint64_t> buf_;  // read buffer, 8-byte aligned for fanotify_event_metadata
 };
 

@@ -1,7 +1,8 @@
 // native/core/fanotify_reader.cc — the reader thread of a fanotify Group: poll(fanotify fd,
 // wake eventfd, /proc/self/mountinfo), read events, answer on its own what JS must not see
-// (own pid, out of scope, no room), hand the rest to JS in one batch per read, and answer
-// expired entries with the default response. Ownership rules: fanotify_group.h.
+// (own pid, out of scope, empty regular files when asked, no room), hand the rest to JS in one
+// batch per read, and answer expired entries with the default response. Ownership rules:
+// fanotify_group.h.
 // Must not: block on JS, open files by path, or touch JS values.
 #include <algorithm>
 #include <cerrno>
@@ -11,6 +12,8 @@
 #include <pthread.h>
 #include <sys/fanotify.h>
 #include <unistd.h>
+
+#include <shared_mutex>
 
 #include "fanotify_file.h"
 #include "fanotify_group.h"
@@ -30,7 +33,7 @@ void Group::Run() {
 
   int fan_fd;
   {
-    std::lock_guard<std::mutex> lk(fd_mu_);
+    std::shared_lock<FdLock> lk(fd_lock_);
     fan_fd = fan_fd_;
   }
   while (!stop_.load()) {
@@ -93,7 +96,9 @@ bool Group::ReadOnce() {
   const size_t cap = buf_.size() * sizeof(uint64_t);
   ssize_t len;
   {
-    std::lock_guard<std::mutex> lk(fd_mu_);
+    // Shared: responses and marks go on meanwhile. The kernel creates one fd per event inside
+    // this read(), which is what made answers wait when this was an exclusive lock.
+    std::shared_lock<FdLock> lk(fd_lock_);
     if (fan_fd_ < 0) return false;  // closing: the kernel answers everything
     do {
       len = read(fan_fd_, buf, cap);
@@ -111,6 +116,7 @@ bool Group::ReadOnce() {
   const size_t capacity = pending_capacity_.load();
   const uint64_t cw_capacity = close_write_capacity_.load();
   const uint32_t epoch = epoch_.load();
+  const bool answer_empty = answer_empty_.load();
   const std::vector<std::string> scope = Scope();
   // Entries only leave the table meanwhile (other threads never insert), so depth() is a safe
   // upper bound for the capacity check.
@@ -141,6 +147,11 @@ bool Group::ReadOnce() {
         counters_.native_out_of_scope++;
         continue;
       }
+      FileId file = fd_identity(m->fd);
+      if (answer_empty && file.ok && file.regular && file.size == 0) {
+        AnswerEmpty(m->fd, file, epoch);
+        continue;
+      }
       if (depth + staged.size() >= capacity) {
         Answer(m->fd, default_allow);
         counters_.native_table_full++;
@@ -155,7 +166,7 @@ bool Group::ReadOnce() {
       Pending p;
       p.fd = m->fd;
       p.kind = exec ? Kind::kExec : Kind::kOpen;
-      p.file = fd_identity(m->fd);
+      p.file = file;
       p.epoch = epoch;
       p.received = now;
       p.deadline = deadline;

@@ -20,6 +20,7 @@ enum class Kind : uint8_t { kOpen = 0, kExec = 1, kCloseWrite = 2 };
 // ignore-mark path compares them again to refuse a mark on a file that changed meanwhile.
 struct FileId {
   bool ok = false;
+  bool regular = false;  // S_ISREG
   uint64_t dev = 0;
   uint64_t ino = 0;
   int64_t size = 0;
@@ -61,6 +62,7 @@ struct Config {
   uint32_t pending_capacity = 1024;
   uint32_t close_write_capacity = 1024;
   bool try_noatime = true;
+  bool answer_empty = false;  // allow empty regular files in the reader (+ ignore mark), no JS
 };
 
 // X(field, group, key): one monotonically increasing counter; group/key name it in stats().
@@ -79,6 +81,7 @@ struct Config {
   X(native_tsfn_full, "answeredNatively", "tsfnFull")              \
   X(native_error, "answeredNatively", "error")                     \
   X(native_closed, "answeredNatively", "closed")                   \
+  X(native_empty, "answeredNatively", "empty")                     \
   X(ignore_added, "ignoreMarks", "added")                          \
   X(ignore_failed, "ignoreMarks", "failed")                        \
   X(ignore_skipped_remote, "ignoreMarks", "skippedRemoteFs")       \
@@ -86,6 +89,7 @@ struct Config {
   X(ignore_skipped_changed, "ignoreMarks", "skippedChanged")       \
   X(ignore_cleared_close_write, "ignoreMarks", "clearedOnCloseWrite") \
   X(flushes, "ignoreMarks", "flushes")                             \
+  X(ignore_after_write, "ignoreMarks", "afterWrite")               \
   X(cw_delivered, "closeWrite", "delivered")                       \
   X(cw_dropped, "closeWrite", "dropped")                           \
   X(cw_self, "closeWrite", "self")                                 \
@@ -93,7 +97,9 @@ struct Config {
   X(mount_changes, "reader", "mountChanges")                       \
   X(batches, "reader", "batches")                                  \
   X(read_errors, "reader", "readErrors")                           \
-  X(response_errors, "reader", "responseErrors")
+  X(response_errors, "reader", "responseErrors")                   \
+  X(replies_async, "responder", "async")                           \
+  X(replies_sync, "responder", "sync")
 
 struct Counters {
 #define WDAV_FAN_ATOMIC(name, group, key) std::atomic<uint64_t> name{0};
@@ -111,6 +117,8 @@ struct Stats {
   uint64_t pending_oldest_age_ms = 0;
   uint64_t cw_in_flight = 0;
   uint64_t epoch = 0;
+  uint64_t reply_depth = 0;
+  uint64_t reply_max = 0;
 };
 
 }  // namespace fan

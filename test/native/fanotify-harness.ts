@@ -44,13 +44,13 @@ export function put(file: string, content: string, mode = 0o644): string {
 
 export interface ListenerEvent {
   type: 'event'; id: number; kind: string; pid: number; path: string; size: number; ino: string;
-  epoch: number; verdict?: string; responded?: boolean; content?: string;
+  epoch: number; verdict?: string; responded?: boolean; content?: string; marked?: string;
 }
 
 export interface ListenerConfig {
   mount: string; scope?: string[]; timeoutMs?: number; defaultResponse?: 'allow' | 'deny';
   pendingCapacity?: number; closeWriteCapacity?: number; jsQueueBatches?: number; ignoreMark?: boolean;
-  filesystemMark?: boolean;
+  filesystemMark?: boolean; answerEmpty?: boolean; markCleanOnWrite?: boolean;
 }
 
 export class Listener {

@@ -41,6 +41,11 @@ export interface FanotifyRuntimeOptions {
   pendingCapacity?: number;
   /** close_write events queued to JS at most (0..1000000, default 1024); beyond → dropped and counted. */
   closeWriteCapacity?: number;
+  /**
+   * Allow opens of empty regular files in the reader thread, with an ignore mark, without JS
+   * (default false): nothing in them to scan. Counted as answeredNatively.empty.
+   */
+  answerEmpty?: boolean;
 }
 
 export interface FanotifyOptions extends FanotifyRuntimeOptions {
@@ -63,6 +68,18 @@ export interface FanotifyRespondOptions {
   epoch?: number;
 }
 
+/** The identity a verdict was computed for (fstat fields, as in FanotifyEvent). */
+export interface FanotifyFileIdentity {
+  dev: bigint;
+  ino: bigint;
+  size: number;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+/** Outcome of markClean: added, or why not (epoch older than a flush, network/FUSE fs, file changed, kernel refused, group closed). */
+export type MarkCleanResult = 'added' | 'stale' | 'remote' | 'changed' | 'failed' | 'closed';
+
 export interface FanotifyMarkOptions {
   /** Mark the whole filesystem (FAN_MARK_FILESYSTEM) instead of the mount (FAN_MARK_MOUNT). */
   filesystem?: boolean;
@@ -73,14 +90,16 @@ export interface FanotifyStats {
   answeredByJs: { allow: number; deny: number; late: number };
   answeredNatively: {
     self: number; outOfScope: number; timeout: number; tableFull: number;
-    tsfnFull: number; error: number; closed: number;
+    tsfnFull: number; error: number; closed: number; empty: number;
   };
   ignoreMarks: {
     added: number; failed: number; skippedRemoteFs: number; skippedStaleEpoch: number;
-    skippedChanged: number; clearedOnCloseWrite: number; flushes: number; epoch: number;
+    skippedChanged: number; clearedOnCloseWrite: number; flushes: number; afterWrite: number; epoch: number;
   };
   closeWrite: { delivered: number; dropped: number; self: number; outOfScope: number; inFlight: number };
   reader: { mountChanges: number; batches: number; readErrors: number; responseErrors: number };
+  /** Allows written by the responder thread (async) or by respond() itself (sync: queue full); queue depth. */
+  responder: { async: number; sync: number; depth: number; maxDepth: number };
   pending: { depth: number; maxDepth: number; capacity: number; oldestAgeMs: number };
 }
 
@@ -97,8 +116,18 @@ export interface FanotifyGroup {
   removeMark(path: string | Buffer, opts?: FanotifyMarkOptions): void;
   setScope(prefixes: Array<string | Buffer>): void;
   setOptions(opts: FanotifyRuntimeOptions): void;
-  /** True when this call answered the event; false if it was already answered (deadline, close) or unknown. */
+  /**
+   * True when this call answered the event; false if it was already answered (deadline, close)
+   * or unknown. A deny is written before it returns; an allow (and its ignore mark) is written by
+   * the core's responder thread right after — if the group closes first, the kernel allows it.
+   */
   respond(id: number, allow: boolean, opts?: FanotifyRespondOptions): boolean;
+  /**
+   * A clean verdict reached without a permission event (after a write): a kernel ignore mark on
+   * the file behind `fd`, under the same rules as respond's (epoch current, local filesystem,
+   * file still `file`). Later opens of the unchanged file then cause no event.
+   */
+  markClean(fd: number, file: FanotifyFileIdentity, epoch: number): MarkCleanResult;
   /** Drops all inode ignore marks (mount marks stay) and returns the new epoch. */
   flushIgnoreMarks(): number;
   stats(): FanotifyStats;
