@@ -508,9 +508,11 @@ void InitPatterns(Napi::Env env, Napi::Object exports) {}
 //   db: a pattern database or null; each kind: { sizes: Uint32Array[] (sorted), any: boolean }
 // scanBatch(plan, fds: Int32Array, records: Buffer, maxFileSize, flags, cancel: Int32Array|null[, spill: Buffer])
 //   -> Promise<void>: ScanFiles on the libuv threadpool; flags 1 = SHA256 of every file,
-//   2 = leave archive candidates open (or copy them into `spill` while it has room). Argument errors throw before anything is taken; once
+//   2 = leave archive candidates open (or copy them into `spill` while it has room), 4 = SHA256
+//   of files a body signature matched. Argument errors throw before anything is taken; once
 //   the promise exists it owns the fds (closed unless their record says kLeftOpen) and it
 //   always resolves: per-file failures are in the records.
+// releaseMemory() -> boolean: malloc_trim(0) (glibc): after a scan or a definitions load.
 namespace batchbind {
 
 namespace sb = wdav::scanbatch;
@@ -619,6 +621,7 @@ Napi::Value ScanBatch(const Napi::CallbackInfo& info) {
   uint32_t flags = info[4].As<Napi::Number>().Uint32Value();
   o.sha256_always = (flags & 1) != 0;
   o.keep_archives_open = (flags & 2) != 0;
+  o.sha256_matched = (flags & 4) != 0;
   std::vector<int32_t> fds(fa.Data(), fa.Data() + fa.ElementLength());
   Napi::Value spill = info.Length() > 6 ? info[6] : env.Undefined();
   if (!spill.IsUndefined() && !spill.IsNull() && !spill.IsBuffer()) throw Napi::TypeError::New(env, "scanBatch: spill must be a Buffer");
@@ -628,7 +631,10 @@ Napi::Value ScanBatch(const Napi::CallbackInfo& info) {
   return p;
 }
 
+Napi::Value ReleaseMemory(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), sb::ReleaseFreeMemory()); }
+
 void InitScanBatch(Napi::Env env, Napi::Object exports) {
+  exports.Set("releaseMemory", Napi::Function::New(env, ReleaseMemory, "releaseMemory"));
   exports.Set("scanPlan", Napi::Function::New(env, ScanPlan, "scanPlan"));
   exports.Set("scanBatch", Napi::Function::New(env, ScanBatch, "scanBatch"));
 }

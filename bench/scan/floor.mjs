@@ -1,9 +1,13 @@
-// bench/scan/floor.mjs — the lower bound of the current native primitives for the benchmark
-// corpus: the native walker plus one patternsReadScan per 1 MiB chunk per file (Vectorscan
-// body signatures only: no hashes, archives, verdicts, queue or daemon), `threads` files at
-// once. What the full engine path costs above this is per-file JavaScript (docs/benchmarks-
-// scan-draft.md). Needs dist/ and a generated corpus (bench/scan/run.mjs makes one).
-//   node bench/scan/floor.mjs [--threads N] [<bench dir>]
+// bench/scan/floor.mjs — lower bounds for the benchmark corpus, in this process, no daemon:
+//   --mode batch  (default) the native walker + the native batch read pass (scanBatch: fstat,
+//                 pread, Vectorscan, the digests signature sizes ask for, archive sniff) with
+//                 `threads` batches in flight, and nothing else: no verdicts, no archive walks,
+//                 no queue. What the on-demand path costs above this is its JavaScript.
+//   --mode chunks the previous design's floor: one patternsReadScan per 1 MiB chunk per file
+//                 from JavaScript, `threads` files at once.
+// Prints wall and CPU time per round, and the CPU time of each thread (main vs threadpool).
+// Needs dist/ and a generated corpus (bench/scan/run.mjs makes one).
+//   node bench/scan/floor.mjs [--mode batch|chunks] [--threads N] [--rounds N] [--chunk BYTES] [<bench dir>]
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,28 +15,88 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = (p) => import(path.join(root, 'dist', p));
 const args = process.argv.slice(2);
-const ti = args.indexOf('--threads');
-const threads = ti >= 0 ? Number(args.splice(ti, 2)[1]) : 2;
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i < 0 ? dflt : args.splice(i, 2)[1];
+};
+const mode = opt('--mode', 'batch');
+const threads = Number(opt('--threads', '2'));
+const rounds = Number(opt('--rounds', '5'));
+const chunk = Number(opt('--chunk', String(256 * 1024)));
 const dir = args[0] ?? '/var/tmp/wdav-bench-scan';
 
 const { loadNative } = await dist('shared/native.js');
 const { loadDefinitionSet } = await dist('definitions/loader.js');
 const { ScanWalker } = await dist('scan/walker.js');
+const { BATCH_KEEP_ARCHIVES_OPEN, REC, scanBatchBinding } = await dist('engine/batch-native.js');
 const native = loadNative();
 const set = await loadDefinitionSet([path.join(dir, 'sigs')], { native, cacheDir: path.join(dir, 'cache-inproc') });
 if (!set.vectorscan) throw new Error('no Vectorscan matcher (native addon built without libhs?)');
+const b = scanBatchBinding(native);
+if (!b) throw new Error('the native addon has no scanBatch (rebuild it)');
+const plan = b.scanPlan({ db: set.vectorscan.database, bodyCount: set.bodyCount, chunkSize: chunk, ...set.hashSizes() });
 
-for (let r = 0; r < 3; r++) {
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
+/** CPU ms of each thread of this process (main thread first), from /proc. */
+function threadCpu() {
+  const out = new Map();
+  for (const t of fs.readdirSync('/proc/self/task')) {
+    const st = fs.readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    out.set(t, (Number(f[11]) + Number(f[12])) * 10);
+  }
+  return out;
+}
+
+/** Runs `one(fds, sizes, from, to)` over the walk, `threads` groups at once. */
+async function drive(one) {
   const walker = new ScanWalker(native, { roots: [path.join(dir, 'corpus')], exclusions: null });
-  const free = Array.from({ length: threads }, () => Buffer.allocUnsafe(1 << 20));
-  let files = 0;
-  let bytes = 0;
-  let hits = 0;
   let inflight = 0;
   let wake = null;
-  const one = async (fd, size, buf) => {
+  for (let batch; (batch = await walker.next()); ) {
+    let i = 0;
+    while (i < batch.length) {
+      let j = i;
+      let bytes = 0;
+      while (j < batch.length && j - i < 64 && bytes < 4 << 20) bytes += batch.sizes[j++];
+      while (inflight >= threads) await new Promise((res) => (wake = res));
+      inflight++;
+      void one(batch, i, j).then(() => {
+        inflight--;
+        const w = wake;
+        wake = null;
+        w?.();
+      });
+      i = j;
+    }
+  }
+  while (inflight) await new Promise((res) => (wake = res));
+}
+
+const records = Array.from({ length: threads }, () => Buffer.alloc(64 * REC.size));
+const chunkBufs = Array.from({ length: threads }, () => Buffer.allocUnsafe(1 << 20));
+let files = 0;
+let bytes = 0;
+let matched = 0;
+
+async function batchOne(batch, from, to) {
+  const rec = records.pop();
+  const fds = batch.fds.subarray(from, to);
+  await b.scanBatch(plan, fds, rec, 0, BATCH_KEEP_ARCHIVES_OPEN, null, null);
+  for (let k = 0; k < fds.length; k++) {
+    const at = k * REC.size;
+    files++;
+    bytes += rec.readDoubleLE(at + REC.bytes);
+    if (rec.readInt32LE(at + REC.body) >= 0) matched++;
+    if (rec.readUInt32LE(at + REC.flags) & 32) fs.closeSync(fds[k]); // archives left open
+  }
+  records.push(rec);
+}
+
+async function chunksOne(batch, from, to) {
+  const buf = chunkBufs.pop();
+  for (let k = from; k < to; k++) {
+    const fd = batch.fds[k];
+    const size = batch.sizes[k];
     const s = set.vectorscan.open(size);
     let pos = 0;
     while (pos < size) {
@@ -40,29 +104,29 @@ for (let r = 0; r < 3; r++) {
       if (!n) break;
       pos += n;
     }
-    if (s.close(pos).length) hits++;
+    if (s.close(pos).length) matched++;
     files++;
     bytes += pos;
     fs.closeSync(fd);
-  };
-  for (let b; (b = await walker.next()); ) {
-    for (let i = 0; i < b.length; i++) {
-      while (inflight >= threads) await new Promise((res) => (wake = res));
-      inflight++;
-      const buf = free.pop();
-      void one(b.fds[i], b.sizes[i], buf).then(() => {
-        free.push(buf);
-        inflight--;
-        const w = wake;
-        wake = null;
-        w?.();
-      });
-    }
   }
-  while (inflight) await new Promise((res) => (wake = res));
-  const c = process.cpuUsage(c0);
+  chunkBufs.push(buf);
+}
+
+for (let r = 0; r < rounds; r++) {
+  files = bytes = matched = 0;
+  const c0 = threadCpu();
+  const t0 = performance.now();
+  await drive(mode === 'chunks' ? chunksOne : batchOne);
   const ms = performance.now() - t0;
-  console.log(`round ${r + 1}: ${files} files, ${(bytes / 1e6).toFixed(0)} MB, files with body hits ${hits}: ${ms.toFixed(0)} ms (${(bytes / 1e6 / (ms / 1000)).toFixed(0)} MB/s), CPU ${((c.user + c.system) / 1000).toFixed(0)} ms`);
+  const c1 = threadCpu();
+  let main = 0;
+  let others = 0;
+  for (const [t, v] of c1) {
+    const d = v - (c0.get(t) ?? 0);
+    if (t === String(process.pid)) main += d;
+    else others += d;
+  }
+  console.log(`${mode} round ${r + 1}: ${files} files, ${(bytes / 1e6).toFixed(0)} MB, body matches ${matched}: ${ms.toFixed(0)} ms (${(bytes / 1e6 / (ms / 1000)).toFixed(0)} MB/s), CPU main ${main} ms + other threads ${others} ms`);
 }
 await set.close?.();
 process.exit(0);

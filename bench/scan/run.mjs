@@ -9,7 +9,8 @@
 //   clamscan    -r -i --database=SIGS CORPUS (one process, loads the signatures itself)
 //   clamdscan   --multiscan against a private clamd on the same SIGS (started, then stopped)
 // Each run must report exactly the planted set (path → signature name) or the run fails.
-// Prints best and median times, MB/s, ratios and the daemon's peak RSS (VmHWM); writes
+// Prints best and median times, MB/s, ratios, the time of `mdatp --version` (what starting the
+// CLI costs, part of every wdavdaemon figure) and the daemon's peak RSS (VmHWM); writes
 // <dir>/result.json. Benchmarks are not tests: the numbers depend on the machine and its load.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -123,6 +124,14 @@ class Daemon {
     });
   }
 
+  /** Wall time of `mdatp --version`: what starting the CLI costs before it can ask for a scan. */
+  cliStartMs() {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mdatp.js'), '--version'], { stdio: 'ignore' });
+    if (r.status !== 0) throw new Error('mdatp --version failed');
+    return performance.now() - t0;
+  }
+
   peakRssMb() {
     const s = fs.readFileSync(`/proc/${this.proc.pid}/status`, 'utf8');
     return Number(/VmHWM:\s+(\d+) kB/.exec(s)[1]) / 1024;
@@ -194,7 +203,7 @@ async function main() {
 
   const daemon = new Daemon(path.join(DIR, 'wdavdaemon'), sigs);
   const clamd = new PrivateClamd(path.join(DIR, 'clamd'), sigs);
-  const times = { wdav: [], wdavDaemon: [], clamscan: [], clamdscan: [] };
+  const times = { wdav: [], wdavDaemon: [], clamscan: [], clamdscan: [], cliStart: [] };
   const cpu = { wdav: [], clamscan: [], clamdscan: [] };
   const load = [];
   try {
@@ -213,6 +222,7 @@ async function main() {
       check('wdavdaemon', w.found, expected, corpus);
       times.wdav.push(w.ms);
       times.wdavDaemon.push(w.daemonMs);
+      times.cliStart.push(daemon.cliStartMs());
       c0 = cpuMs(clamd.proc.pid);
       const c = await clamd.multiscan(corpus);
       cpu.clamdscan.push(cpuMs(clamd.proc.pid) - c0);
@@ -244,9 +254,11 @@ async function main() {
     `${'tool'.padEnd(34)} ${'median'.padStart(7)} ${'best'.padStart(7)} ${'MB/s'.padStart(7)} ${'CPU ms'.padStart(9)}   (wall ms, ${REPEAT} rounds, hot cache; CPU = scanner process, median)`,
     row('wdavdaemon (mdatp scan custom)', times.wdav, cpu.wdav),
     row('  of which inside the daemon', times.wdavDaemon),
+    row('  mdatp --version (CLI start)', times.cliStart),
     row('clamdscan --multiscan (clamd)', times.clamdscan, cpu.clamdscan),
     row('clamscan', times.clamscan, cpu.clamscan),
     `ratio clamdscan / wdavdaemon: median ${(median(times.clamdscan) / median(times.wdav)).toFixed(1)}x, best ${(Math.min(...times.clamdscan) / Math.min(...times.wdav)).toFixed(1)}x`,
+    `ratio clamdscan / scan time inside the daemon: median ${(median(times.clamdscan) / median(times.wdavDaemon)).toFixed(1)}x (informative: clamdscan's own figure includes its client)`,
     times.clamscan.length ? `ratio clamscan / wdavdaemon: median ${(median(times.clamscan) / median(times.wdav)).toFixed(1)}x` : null,
     `CPU time ratio clamd / wdavdaemon: ${(median(cpu.clamdscan) / median(cpu.wdav)).toFixed(1)}x`,
     `wdavdaemon peak RSS (VmHWM): ${times.rss?.toFixed(0) ?? '?'} MB`,

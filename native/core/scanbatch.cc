@@ -4,6 +4,9 @@
 #include "core/scanbatch.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -212,6 +215,9 @@ class FileScanner {
     }
     if (p.spilling) p.flags |= Spilled(rec, static_cast<size_t>(p.pos));
     uint32_t dflags = d.Final(rec);
+    // A detection's SHA256 is recorded with the threat: computed here, on this thread, instead
+    // of by the threat service reading the file again on the JS thread.
+    if (best >= 0 && o_.sha256_matched && !(dflags & kHasSha256) && Sha256Again(fd, p.pos, rec)) dflags |= kHasSha256;
     PutI32(rec, kOffBody, best);
     PutF64(rec, kOffBytes, static_cast<double>(p.pos));
     return Done(fd, rec, p.flags | dflags);
@@ -250,6 +256,19 @@ class FileScanner {
     }
 #endif
     p->pos += static_cast<int64_t>(n);
+    return true;
+  }
+
+  bool Sha256Again(int fd, int64_t len, uint8_t* rec) {
+    SHA256_CTX c;
+    SHA256_Init(&c);
+    for (int64_t pos = 0; pos < len;) {
+      size_t got = 0;
+      if (ReadFull(fd, buf_, static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(chunk_), len - pos)), pos, &got) != 0 || got == 0) return false;
+      SHA256_Update(&c, buf_, got);
+      pos += static_cast<int64_t>(got);
+    }
+    SHA256_Final(rec + kOffSha256, &c);
     return true;
   }
 
@@ -323,6 +342,14 @@ void ScanFiles(const Plan& plan, const int32_t* fds, size_t n, const Options& o,
     bool open = s.Scan(fds[i], records + i * kRecordSize);
     if (!open && fds[i] >= 0) close(fds[i]);
   }
+}
+
+bool ReleaseFreeMemory() {
+#ifdef __GLIBC__
+  return malloc_trim(0) != 0;
+#else
+  return false;
+#endif
 }
 
 }  // namespace scanbatch

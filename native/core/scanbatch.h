@@ -78,6 +78,7 @@ enum Flag : uint32_t {
 struct Options {
   int64_t max_file_size = 0;        // larger files: kTooLarge; 0 = no limit
   bool sha256_always = false;       // enableFileHashComputation
+  bool sha256_matched = false;      // also the SHA256 of files a body signature matched (a second read)
   bool keep_archives_open = false;  // archive candidates stay open (kLeftOpen)...
   // ...unless they fit in what is left of this buffer: then their bytes are copied here
   // (kInSpill) while they are read, and the caller walks them from memory.
@@ -90,6 +91,11 @@ struct Options {
 // between chunks: once non-zero, the remaining files are closed unscanned (kCancelled).
 void ScanFiles(const Plan& plan, const int32_t* fds, size_t n, const Options& o, const int32_t* cancel,
                uint8_t* records);
+
+// Hands memory freed by the allocator back to the system (glibc malloc_trim; elsewhere a no-op
+// returning false). A scan frees a lot of short-lived buffers from several threads; glibc keeps
+// them (per-thread arenas, a raised mmap threshold) and the RSS only ever grows otherwise.
+bool ReleaseFreeMemory();
 
 }  // namespace scanbatch
 }  // namespace wdav

@@ -10,6 +10,7 @@ import type { Services } from '../daemon/services.js';
 import type { SettingId } from '../config/managed-keys.js';
 import type { Settings } from '../config/settings.js';
 import { createEngine, type ScanEngine } from '../engine/engine.js';
+import { scanBatchBinding } from '../engine/batch-native.js';
 import { errorMessage } from '../shared/errors.js';
 import { DefinitionsService, defaultExtraKeysDir, type DefinitionsChanged } from './service.js';
 import { bundledTrustedKeysDir } from '../shared/paths.js';
@@ -109,6 +110,8 @@ export const definitionsStage: Stage = {
       // through the engine so scans in flight finish on the set they started with.
       apply: async (set) => {
         if (s.engine) await s.engine.setDefinitions(set);
+        // Loading frees far more than it keeps (parsed text, worker tables): give it back.
+        scanBatchBinding(s.native)?.releaseMemory();
       },
       update: updateSettings(settings),
       logger,
@@ -158,6 +161,7 @@ export const engineStage: Stage = {
     const svc = s.definitions;
     const engine = createEngine({ definitions: svc?.current(), native: s.native });
     s.engine = engine;
+    scanBatchBinding(s.native)?.releaseMemory(); // what loading the first set freed
     s.logs.child('engine').info({ bodyMatcher: engine.bodyMatcher, generation: engine.generation }, 'engine ready');
   },
   async stop(s) {

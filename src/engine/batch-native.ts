@@ -26,6 +26,8 @@ export interface ScanPlanOptions {
 }
 
 export interface ScanBatchBinding {
+  /** Returns memory the allocator holds but nothing uses to the system (glibc malloc_trim). */
+  releaseMemory(): boolean;
   scanPlan(o: ScanPlanOptions): ScanPlan;
   /**
    * Scans the files on the libuv threadpool, one record per file into `records`. Once it
@@ -39,6 +41,7 @@ export interface ScanBatchBinding {
 /** scanBatch flags. */
 export const BATCH_SHA256_ALWAYS = 1;
 export const BATCH_KEEP_ARCHIVES_OPEN = 2;
+export const BATCH_SHA256_MATCHED = 4;
 
 /** Record layout (bytes), as in native/core/scanbatch.h. */
 export const REC = {

@@ -15,8 +15,9 @@ import { getSystemErrorName } from 'node:util';
 import type { DefinitionSet } from '../definitions/definition-set.js';
 import { EICAR_MAX_SIZE } from '../definitions/eicar.js';
 import type { HashKind } from '../definitions/hash-index.js';
-import { BATCH_KEEP_ARCHIVES_OPEN, BATCH_SHA256_ALWAYS, FLAG, REC, STATUS, type ScanBatchBinding, type ScanPlan } from './batch-native.js';
+import { BATCH_KEEP_ARCHIVES_OPEN, BATCH_SHA256_ALWAYS, BATCH_SHA256_MATCHED, FLAG, REC, STATUS, type ScanBatchBinding, type ScanPlan } from './batch-native.js';
 import { classifyFailure } from './open-file.js';
+import { errorMessage } from '../shared/errors.js';
 import { BufferSource, type ByteSource } from './archives/source.js';
 import type { PassResult } from './read-pass.js';
 import type { ScanContext, ScanResult, ScanSource } from './types.js';
@@ -91,23 +92,34 @@ export class BatchScanner {
     return this.native !== null && set.yara === undefined;
   }
 
-  async run(set: DefinitionSet, generation: number, files: BatchFiles, ctx: ScanContext): Promise<BatchOutcome> {
+  /** `readDone` is called once no native read of this batch is left (see Engine.scanBatch). */
+  async run(set: DefinitionSet, generation: number, files: BatchFiles, ctx: ScanContext, readDone?: () => void): Promise<BatchOutcome> {
     const out: BatchOutcome = { clean: 0, cleanBytes: 0, others: [] };
     const n = files.fds.length;
-    if (!this.supports(set)) {
-      await this.perFile(set, generation, files, 0, n, ctx, out);
-      return out;
-    }
-    for (let from = 0; from < n; from += RECORDS_PER_ARENA) {
-      const to = Math.min(n, from + RECORDS_PER_ARENA);
-      const arena = this.free.pop() ?? new Arena();
-      try {
-        await this.nativePass(set, generation, files, from, to, ctx, arena, out);
-      } finally {
-        if (this.free.length < MAX_FREE_ARENAS) this.free.push(arena);
+    let pending = readDone;
+    const read = () => {
+      const f = pending;
+      pending = undefined;
+      f?.();
+    };
+    try {
+      if (!this.supports(set)) {
+        await this.perFile(set, generation, files, 0, n, ctx, out);
+        return out;
       }
+      for (let from = 0; from < n; from += RECORDS_PER_ARENA) {
+        const to = Math.min(n, from + RECORDS_PER_ARENA);
+        const arena = this.free.pop() ?? new Arena();
+        try {
+          await this.nativePass(set, generation, files, from, to, ctx, arena, out, to === n ? read : undefined);
+        } finally {
+          if (this.free.length < MAX_FREE_ARENAS) this.free.push(arena);
+        }
+      }
+      return out;
+    } finally {
+      read();
     }
-    return out;
   }
 
   private async perFile(set: DefinitionSet, gen: number, files: BatchFiles, from: number, to: number, ctx: ScanContext, out: BatchOutcome): Promise<void> {
@@ -145,8 +157,8 @@ export class BatchScanner {
     return f;
   }
 
-  private async nativePass(set: DefinitionSet, gen: number, files: BatchFiles, from: number, to: number, ctx: ScanContext, a: Arena, out: BatchOutcome): Promise<void> {
-    const flags = (ctx.computeHash ? BATCH_SHA256_ALWAYS : 0) | (ctx.scanArchives ? BATCH_KEEP_ARCHIVES_OPEN : 0);
+  private async nativePass(set: DefinitionSet, gen: number, files: BatchFiles, from: number, to: number, ctx: ScanContext, a: Arena, out: BatchOutcome, readDone?: () => void): Promise<void> {
+    const flags = (ctx.computeHash ? BATCH_SHA256_ALWAYS : BATCH_SHA256_MATCHED) | (ctx.scanArchives ? BATCH_KEEP_ARCHIVES_OPEN : 0);
     try {
       await this.native!.scanBatch(this.plan(set), files.fds.subarray(from, to), a.buf, ctx.maxFileSize, flags, this.cancelFlag(ctx.signal), ctx.scanArchives ? a.spill : null);
     } catch (e) {
@@ -154,6 +166,7 @@ export class BatchScanner {
       await this.perFile(set, gen, files, from, to, ctx, out);
       return;
     }
+    readDone?.();
     const { i32, f64 } = a;
     let walks: { index: number; clean: ScanResult & { kind: 'clean' }; bytes?: Buffer }[] | undefined;
     for (let i = from; i < to; i++) {
@@ -182,6 +195,9 @@ export class BatchScanner {
         };
         res = this.hooks.verdict(set, pass, ctx, gen);
         a.map.clear();
+        // On-demand detections carry the file's sha256 whenever the pass has it (the threat
+        // record needs it; the job reports the size): the threat service need not read the file.
+        if (res.kind === 'detected' && res.sha256 === undefined && fl & FLAG.sha256) res.sha256 = a.digests[2]![r]!.toString('hex');
       }
       if (fl & (FLAG.leftOpen | FLAG.inSpill)) {
         // An archive candidate (left open, or its bytes in the spill): walked when the file
@@ -209,13 +225,13 @@ export class BatchScanner {
         const fd = files.fds[index]!;
         const p = files.path?.(index);
         const source = p === undefined ? { fd } : { fd, path: p };
-        if (bytes) add(out, index, await this.hooks.walk(set, new BufferSource(bytes), source, ctx, clean));
-        else {
-          try {
-            add(out, index, await this.hooks.walk(set, fd, source, ctx, clean));
-          } finally {
-            closeQuietly(fd);
-          }
+        try {
+          add(out, index, await this.hooks.walk(set, bytes ? new BufferSource(bytes) : fd, source, ctx, clean));
+        } catch (e) {
+          // The walker reports archive problems as results; this is a bug, kept to this file.
+          add(out, index, { kind: 'error', code: 'WDAV_ERR_INTERNAL', message: errorMessage(e), generation: gen });
+        } finally {
+          if (!bytes) closeQuietly(fd);
         }
       }
     }

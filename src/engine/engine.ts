@@ -67,7 +67,7 @@ export interface ScanEngine extends Engine {
   scanStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | NodeJS.ReadableStream, size: number | undefined, ctx: ScanContext): Promise<ScanResult>;
   readonly scanMember: ScanMember;
   setDefinitions(set: DefinitionSet, opts?: { closePrevious?: boolean }): Promise<void>;
-  scanBatch(files: BatchFiles, ctx: ScanContext): Promise<BatchOutcome>;
+  scanBatch(files: BatchFiles, ctx: ScanContext, readDone?: () => void): Promise<BatchOutcome>;
   stats(): EngineStats;
 }
 
@@ -175,8 +175,8 @@ class ScanEngineImpl implements ScanEngine {
     }
   }
 
-  async scanBatch(files: BatchFiles, ctx: ScanContext): Promise<BatchOutcome> {
-    const out = await this.holding((set, gen) => this.batchScanner(set).run(set, gen, files, ctx));
+  async scanBatch(files: BatchFiles, ctx: ScanContext, readDone?: () => void): Promise<BatchOutcome> {
+    const out = await this.holding((set, gen) => this.batchScanner(set).run(set, gen, files, ctx, readDone));
     this.counters.scans += out.clean;
     this.counters.bytes += out.cleanBytes;
     for (const o of out.others) this.count(o.result);

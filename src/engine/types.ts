@@ -39,9 +39,11 @@ export interface Engine {
   scan(source: ScanSource, ctx: ScanContext): Promise<ScanResult>;
   /**
    * On-demand batches (engine.ts / batch.ts): takes ownership of every fd and closes it; never
-   * rejects. Optional: an engine (or a test wrapper) without it is driven file by file.
+   * rejects. `readDone` is called once the native read pass is over (the thread is free again),
+   * before the JS part (verdicts, archive walks). Optional: an engine (or a test wrapper)
+   * without it is driven file by file.
    */
-  scanBatch?(files: BatchFiles, ctx: ScanContext): Promise<BatchOutcome>;
+  scanBatch?(files: BatchFiles, ctx: ScanContext, readDone?: () => void): Promise<BatchOutcome>;
   /** The definitions generation new scans start on; changes on every (re)load. */
   readonly generation: number;
 }

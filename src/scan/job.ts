@@ -58,6 +58,8 @@ interface Group {
   from: number;
   to: number;
   started: boolean;
+  /** A batch whose JS part (verdicts, archive walks, detections) runs after its native pass. */
+  tail: boolean;
 }
 
 export class ScanJob {
@@ -79,6 +81,8 @@ export class ScanJob {
   private readonly ctx: ScanContext;
   private inflight = 0;
   private idleWaiter: (() => void) | null = null;
+  private tails = 0;
+  private tailWaiter: (() => void) | null = null;
   private cur: FileBatch | null = null;
   private curIdx = 0;
   private cancelReason: string | null = null;
@@ -132,6 +136,8 @@ export class ScanJob {
       let j = i;
       let bytes = 0;
       while (j < n && j - i < maxFiles && bytes < maxBytes) bytes += b.sizes[j++]!;
+      // Batches whose JS part is still running are bounded too (their records, detections).
+      while (this.tails >= this.o.limiter.limit) await new Promise<void>((r) => (this.tailWaiter = r));
       if (!this.o.limiter.tryAcquire()) {
         try {
           await this.o.limiter.acquire(signal);
@@ -139,7 +145,7 @@ export class ScanJob {
           return b.closeFrom(i);
         }
       }
-      const g: Group = { b, from: i, to: j, started: false };
+      const g: Group = { b, from: i, to: j, started: false, tail: false };
       this.inflight++;
       this.o.queue.add(() => this.scanGroup(g), signal).then(
         () => this.done(g),
@@ -149,10 +155,15 @@ export class ScanJob {
     }
   }
 
+  /** The queue task ended: the slot (a scanning thread) is free; the group may still have a tail. */
   private done(g: Group): void {
     // Not started: the queue refused it (cancelled while waiting for room); its files are ours.
     if (!g.started) for (let k = g.from; k < g.to; k++) closeQuietly(g.b.fds[k]!);
     this.o.limiter.release();
+    if (!g.tail) this.settle();
+  }
+
+  private settle(): void {
     if (--this.inflight === 0 && this.idleWaiter) {
       const w = this.idleWaiter;
       this.idleWaiter = null;
@@ -165,9 +176,31 @@ export class ScanJob {
     return new Promise((resolve) => (this.idleWaiter = resolve));
   }
 
-  private async scanGroup(g: Group): Promise<void> {
+  /**
+   * The queue task of a group. For a batch engine it ends as soon as the native read pass is
+   * over, so the next batch starts on that thread while this one's JS part (verdicts, archive
+   * walks, detections — main-thread work) finishes outside the queue, as a bounded tail.
+   */
+  private scanGroup(g: Group): Promise<void> {
     g.started = true;
-    if (this.o.engine.scanBatch) return this.scanBatch(g);
+    if (!this.o.engine.scanBatch) return this.scanFiles(g);
+    return new Promise<void>((nativeDone) => {
+      g.tail = true;
+      this.tails++;
+      void this.scanBatch(g, nativeDone)
+        .catch((e: unknown) => this.fail(g.b.path(g.from), (e as { code?: string }).code ?? 'WDAV_ERR_INTERNAL', errorMessage(e)))
+        .finally(() => {
+          nativeDone();
+          this.tails--;
+          const w = this.tailWaiter;
+          this.tailWaiter = null;
+          w?.();
+          this.settle();
+        });
+    });
+  }
+
+  private async scanFiles(g: Group): Promise<void> {
     const { b } = g;
     const max = this.o.maxFileSize;
     for (let k = g.from; k < g.to; k++) {
@@ -191,7 +224,7 @@ export class ScanJob {
     }
   }
 
-  private async scanBatch(g: Group): Promise<void> {
+  private async scanBatch(g: Group, nativeDone: () => void): Promise<void> {
     const { b, from, to } = g;
     if (this.abort.signal.aborted) {
       for (let k = from; k < to; k++) closeQuietly(b.fds[k]!);
@@ -200,7 +233,7 @@ export class ScanJob {
     this.cur = b;
     this.curIdx = from;
     // From this call on the engine owns the fds (it closes every one, and never rejects).
-    const out = await this.o.engine.scanBatch!({ fds: b.fds.subarray(from, to), path: (i) => b.path(from + i) }, this.ctx);
+    const out = await this.o.engine.scanBatch!({ fds: b.fds.subarray(from, to), path: (i) => b.path(from + i) }, this.ctx, nativeDone);
     this.filesScanned += out.clean;
     this.bytesScanned += out.cleanBytes;
     for (const { index, result } of out.others) {

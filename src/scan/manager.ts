@@ -18,6 +18,7 @@ import type { ScanQueue } from './queue.js';
 import { scanTarget, type ScanType } from './targets.js';
 import type { ScanEvent, ScanProgress, ScanSummary, ScanThreat } from './types.js';
 import { ScanWalker } from './walker.js';
+import { scanBatchBinding } from '../engine/batch-native.js';
 
 export const PROGRESS_MS = 250;
 /** Followers of one scan at most (each is an open API stream). */
@@ -171,6 +172,9 @@ export class ScanManager {
       clearInterval(this.timer);
       this.timer = null;
     }
+    // A scan frees many short-lived buffers on several threads, which glibc keeps (the RSS of a
+    // long-lived daemon would only grow): handed back once no scan runs, after the end event.
+    if (this.running.size === 0) setImmediate(() => this.running.size === 0 && scanBatchBinding(this.d.native)?.releaseMemory());
   }
 
   private tick(): void {

@@ -2,9 +2,11 @@
 // body signatures (lowest id wins, across a chunk boundary, EOF-anchored), MD5/SHA1/SHA256
 // hashes (sized and `*`), the allow-list over a body match, the built-in EICAR check, archives
 // (zip, tar.gz, plain gzip, nested) and clean files — with the sha256 of detections when
-// enableFileHashComputation is on. A set with YARA rules takes the per-file path, same answers.
+// enableFileHashComputation is on (and, for the threat record, of files a body or SHA256
+// signature matched even when it is off). A set with YARA rules takes the per-file path.
 import t, { type Test } from 'tap';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { createEngine } from '../../src/engine/engine.js';
 import { scanBatchBinding } from '../../src/engine/batch-native.js';
 import type { ScanContext } from '../../src/engine/types.js';
@@ -91,6 +93,11 @@ async function compare(t: Test, files: Record<string, string>, ctx: ScanContext)
     const b = batch[i]!;
     t.equal(verdictOf(b), verdictOf(one), paths[i]!.slice(dir.length + 1));
     if (ctx.computeHash && one.kind === 'detected') t.equal(b !== 'clean' && b.kind === 'detected' && b.sha256, one.sha256, 'same sha256');
+    // Without computeHash too, a body match or a sha256-sized file carries its file's sha256
+    // (for the threat record), computed in the native pass.
+    if (!set.yara && !ctx.computeHash && b !== 'clean' && b.kind === 'detected' && !b.memberPath && b.engine !== 'builtin' && !/Md5|Sha1/.test(b.name)) {
+      t.equal(b.sha256, digest('sha256', fs.readFileSync(paths[i]!)), `sha256 of ${paths[i]!.slice(dir.length + 1)}`);
+    }
   }
   const expected = new Map(Object.entries({
     'low.bin': 'Test.Body.Low-1-0/body',

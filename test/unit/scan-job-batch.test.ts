@@ -1,7 +1,7 @@
 // A scan job over an engine with scanBatch (the real engine, native read pass, Vectorscan body
 // signatures): planted detections in many groups and inside archives are all reported with
 // their paths, files and bytes are counted, every fd is closed, and maximumOnDemandScanThreads
-// bounds the native batches running at once (each runs on one threadpool thread).
+// bounds the native read passes running at once (each runs on one threadpool thread).
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -33,13 +33,21 @@ function counting(e: ScanEngine): { engine: Engine; max: () => number; calls: ()
         return e.generation;
       },
       scan: (src, ctx) => e.scan(src, ctx),
-      async scanBatch(files, ctx) {
+      // Counts native read passes in flight: from the call until the engine says the read is
+      // over (the JS part that follows runs on the main thread, outside the slot).
+      async scanBatch(files, ctx, readDone) {
         calls++;
         max = Math.max(max, ++now);
+        let reading = true;
+        const over = () => {
+          if (reading) now--;
+          reading = false;
+          readDone?.();
+        };
         try {
-          return await e.scanBatch(files, ctx);
+          return await e.scanBatch(files, ctx, over);
         } finally {
-          now--;
+          over();
         }
       },
     },
