@@ -1,7 +1,8 @@
 // fanotify RTP: more permission events than the scan queue holds (JS frozen by the test-only
 // hook while N threads open N files, N > queue capacity) — the events beyond the queue get the
 // configured default response at once (here: deny), counted; the others are scanned and
-// allowed; nothing waits for the deadline and no open is lost.
+// allowed; nothing waits for the deadline and no open is lost. The files exist before the daemon
+// starts: files written while it runs are scanned after the write and need no event later.
 import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,17 +21,18 @@ t.test('queue full → the default response, counted', { skip: skipFanotify }, a
   fs.chmodSync(bin, 0o755);
   const prog = path.join(bin, 'open-many');
   execFileSync('cc', ['-O1', '-pthread', '-o', prog, path.join(here, 'fixtures', 'open-many.c')]);
-  const d = await startRtpDaemon(t, {
-    backend: 'fanotify',
-    paths: [dir],
-    managed: { wdavdaemon: { rtpTimeoutMs: 60000, rtpDefaultResponse: 'deny' } },
-    env: { WDAV_TEST_HOOKS: '1', WDAV_TEST_STALL_MS: '60000', WDAV_TEST_STALL_RELEASE: release },
-  });
-  const capacity = (await health(d)).features.scan_queue.capacity as number;
+  const capacity = 1024;
   const n = capacity + 600;
   // One byte each (empty files need no scan): distinct inodes, so no scan is shared.
   const files = path.join(dir, 'many');
   execFileSync('sh', ['-c', `mkdir -p ${files} && cd ${files} && i=0; while [ $i -lt ${n} ]; do printf x > f$i; i=$((i+1)); done; chmod -R a+rX ${files}`]);
+  const d = await startRtpDaemon(t, {
+    backend: 'fanotify',
+    paths: [dir],
+    managed: { wdavdaemon: { rtpTimeoutMs: 60000, rtpDefaultResponse: 'deny', scanQueueCapacity: capacity } },
+    env: { WDAV_TEST_HOOKS: '1', WDAV_TEST_STALL_MS: '60000', WDAV_TEST_STALL_RELEASE: release },
+  });
+  t.equal((await health(d)).features.scan_queue.capacity, capacity, 'the managed queue capacity is in force');
 
   d.proc.kill('SIGUSR2');
   await d.waitForLog((r) => /test hook: stalling/.test(r.msg));

@@ -13,6 +13,7 @@ import { readMountInfo } from '../../shared/mountinfo.js';
 import { selectMounts, type MonitoredMount, type MountSelection } from '../mounts.js';
 import type { RtpPipeline } from '../pipeline.js';
 import type { RtpBackend, RtpBackendStatus } from '../types.js';
+import type { FileIdentity } from '../verdict-cache.js';
 import { scanWritten } from '../write-scan.js';
 import { FanotifyEventHandler } from './events.js';
 import { openFanotifyGroup, type FanotifyGroup, type FanotifyStats } from './native.js';
@@ -77,6 +78,9 @@ export class FanotifyBackend implements RtpBackend {
       defaultResponse: s.rtpDefaultResponse,
       pendingCapacity: Math.min(1_000_000, this.o.queueCapacity + 1024),
       jsQueueBatches: 8192,
+      // Nothing to scan in an empty file: the reader allows it (with an ignore mark) without a
+      // trip through JS — a file being created is empty at its O_CREAT open.
+      answerEmpty: true,
       scope: this.o.paths,
       onEvents: (events: Parameters<FanotifyEventHandler['onEvents']>[1]) => this.handler.onEvents(group, events),
       onMountsChanged: () => this.remark(),
@@ -90,7 +94,8 @@ export class FanotifyBackend implements RtpBackend {
     }
     this.openError = null;
     this.group = group;
-    this.afterWrite = new AfterWriteScheduler((job) => scanWritten(this.p, job), 1024, 2, (job, e) =>
+    const marker = { epoch: () => group.epoch, mark: (fd: number, file: FileIdentity, epoch: number) => this.markClean(group, fd, file, epoch) };
+    this.afterWrite = new AfterWriteScheduler((job) => scanWritten(this.p, job, marker), 1024, 2, (job, e) =>
       this.log.warn({ path: job.path.toString('utf8'), err: errorMessage(e) }, 'after-write scan failed'),
     );
     // A new group has no ignore marks; cached verdicts stay valid (same definitions).
@@ -116,6 +121,14 @@ export class FanotifyBackend implements RtpBackend {
     if (this.logTimer) clearInterval(this.logTimer);
     this.logTimer = null;
     this.log.info({ reason }, 'real-time protection stopped (fanotify group closed)');
+  }
+
+  /**
+   * A clean after-write verdict as a kernel ignore mark: the first open after the write causes
+   * no event. Counted natively (ignoreMarks.afterWrite; refusals as skipped*).
+   */
+  private markClean(group: FanotifyGroup, fd: number, file: FileIdentity, epoch: number): void {
+    if (!group.closed) group.markClean(fd, file, epoch);
   }
 
   /** Marks mounts that appeared or became monitored, unmarks those that went or stopped being. */
