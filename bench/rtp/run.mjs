@@ -2,6 +2,7 @@
 // bench/rtp/run.mjs — the real-time protection benchmark, one command (as root):
 //   node bench/rtp/run.mjs [--files 2000] [--storm 100000] [--storm-threads 64] [--rounds 1]
 //                          [--dir /var/tmp/wdav-bench-rtp] [--skip-clamonacc] [--wait-quiet 300]
+//                          [--daemon-node-args "--cpu-prof --cpu-prof-dir=DIR"]
 // Builds what is missing, installs Debian's clamav packages when missing, mounts a private
 // tmpfs (<dir>/mnt), writes one signature set (100,000 hash + 2,000 body signatures) and, in the
 // same run, measures with a C program running as uid 65534 (bench-io.c: no runtime between the
@@ -40,6 +41,8 @@ const STORM_THREADS = Number(opt('--storm-threads', '64'));
 const ROUNDS = Math.max(1, Number(opt('--rounds', '1')));
 const SKIP_CLAM = flag('--skip-clamonacc');
 const WAIT_QUIET_MS = Number(opt('--wait-quiet', '300')) * 1000;
+// For profiling, e.g. --daemon-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof" (space-separated).
+const DAEMON_NODE_ARGS = opt('--daemon-node-args', '').split(' ').filter(Boolean);
 const MNT = path.join(WORK, 'mnt');
 const NOBODY = 65534;
 const log = (s) => process.stderr.write(`[bench-rtp] ${s}\n`);
@@ -147,7 +150,7 @@ async function startDaemon(sigDir) {
   const socket = path.join(dir, 'mdatp.sock');
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
-  daemonProc = spawn(process.execPath, [path.join(ROOT, 'bin', 'wdavdaemon.js'), '--socket', socket, '--state-dir', path.join(dir, 'state'), '--managed-config', path.join(dir, 'managed.json'),
+  daemonProc = spawn(process.execPath, [...DAEMON_NODE_ARGS, path.join(ROOT, 'bin', 'wdavdaemon.js'), '--socket', socket, '--state-dir', path.join(dir, 'state'), '--managed-config', path.join(dir, 'managed.json'),
     '--custom-definitions', sigDir, '--rtp-backend', 'fanotify', '--rtp-path', MNT, '--log-level', 'info'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   daemonProc.stdout.setEncoding('utf8').on('data', (c) => (out = (out + c).slice(-20000)));

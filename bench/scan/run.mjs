@@ -245,8 +245,8 @@ async function main() {
   }
 
   const mb = size.bytes / 1e6;
-  const row = (name, a, c) =>
-    a.length ? `${name.padEnd(34)} ${median(a).toFixed(0).padStart(7)} ${Math.min(...a).toFixed(0).padStart(7)} ${(mb / (Math.min(...a) / 1000)).toFixed(0).padStart(7)} ${c ? median(c).toFixed(0).padStart(9) : ''.padStart(9)}` : null;
+  const row = (name, a, c, rate = true) =>
+    a.length ? `${name.padEnd(34)} ${median(a).toFixed(0).padStart(7)} ${Math.min(...a).toFixed(0).padStart(7)} ${(rate ? (mb / (Math.min(...a) / 1000)).toFixed(0) : '-').padStart(7)} ${c ? median(c).toFixed(0).padStart(9) : ''.padStart(9)}` : null;
   const lines = [
     `machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}, node ${process.version}; ${clamVersion()}`,
     `CPU used by other processes just before each round: ${load.map((l) => `${(l * 100).toFixed(0)}%`).join(', ')} (the machine is shared; rounds wait up to --wait-quiet s for < 20%)`,
@@ -254,7 +254,7 @@ async function main() {
     `${'tool'.padEnd(34)} ${'median'.padStart(7)} ${'best'.padStart(7)} ${'MB/s'.padStart(7)} ${'CPU ms'.padStart(9)}   (wall ms, ${REPEAT} rounds, hot cache; CPU = scanner process, median)`,
     row('wdavdaemon (mdatp scan custom)', times.wdav, cpu.wdav),
     row('  of which inside the daemon', times.wdavDaemon),
-    row('  mdatp --version (CLI start)', times.cliStart),
+    row('  mdatp --version (CLI start)', times.cliStart, undefined, false),
     row('clamdscan --multiscan (clamd)', times.clamdscan, cpu.clamdscan),
     row('clamscan', times.clamscan, cpu.clamscan),
     `ratio clamdscan / wdavdaemon: median ${(median(times.clamdscan) / median(times.wdav)).toFixed(1)}x, best ${(Math.min(...times.clamdscan) / Math.min(...times.wdav)).toFixed(1)}x`,
