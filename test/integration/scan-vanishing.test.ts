@@ -1,18 +1,22 @@
 // Files and directories deleted while a scan runs are counted (vanished: skipped, not errors)
 // and never fail the scan. The walker lists only a batch or two ahead of the scan, so the
 // directories it has not entered yet when the tree is removed are gone when it gets there.
+// The scan runs on one thread and the directories go in reverse readdir order (the walker's
+// order), moved out of the tree with one rename each, so the first ones removed are the
+// farthest ahead of it, however fast the scan is.
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TestDaemon } from '../helpers/daemon.js';
 
 t.test('the tree vanishes during the scan', async (t) => {
-  const d = await TestDaemon.start(t);
+  const d = await TestDaemon.start(t, { managed: { antivirusEngine: { maximumOnDemandScanThreads: 1 } } });
   const tree = path.join(d.dir, 'tree');
-  const total = 600;
-  const data = Buffer.alloc(256 << 10, 0x43);
+  const total = 4000;
+  const dirs = 400;
+  const data = Buffer.alloc(16 << 10, 0x43);
   for (let i = 0; i < total; i++) {
-    const dir = path.join(tree, `d${i % 30}`);
+    const dir = path.join(tree, `d${i % dirs}`);
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, `f${i}`), data);
   }
@@ -25,7 +29,10 @@ t.test('the tree vanishes during the scan', async (t) => {
     scan = (await d.api('GET', `/v1/scans/${id}`)).json.scan;
   }
   t.equal(scan.state, 'running', 'still running when the tree goes');
-  for (let i = 0; i < 30; i++) fs.rmSync(path.join(tree, `d${i}`), { recursive: true, force: true });
+  // Moving a directory out of the tree is one syscall: to the walker it is gone.
+  const gone = path.join(d.dir, 'gone');
+  fs.mkdirSync(gone);
+  for (const name of fs.readdirSync(tree).reverse()) fs.renameSync(path.join(tree, name), path.join(gone, name));
   while (scan.state === 'running') {
     await new Promise((r) => setTimeout(r, 25));
     scan = (await d.api('GET', `/v1/scans/${id}`)).json.scan;
