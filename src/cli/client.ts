@@ -3,16 +3,9 @@
 // Owns transport only. Must not: format output.
 import http from 'node:http';
 import { defaultSocketPath } from '../shared/paths.js';
+import { CliError } from './cli-error.js';
 
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
+export { CliError };
 
 export function resolveSocket(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return flag || env.MDATP_SOCKET || defaultSocketPath();

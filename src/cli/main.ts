@@ -1,44 +1,27 @@
 // src/cli/main.ts — the mdatp entry point: MDE's command tree (commander), one file per command
 // group in src/cli/commands/. Errors end as one line on stderr and a non-zero exit status.
-import { Command, CommanderError } from 'commander';
-import { CliError } from './client.js';
+// Start-up cost is paid on every call (scripts run mdatp in loops), so only what the command
+// line needs is imported: `--version` needs no commander at all, a line naming a command loads
+// that command's group only (argv.ts, groups.ts), help and errors load the full tree.
+import { CliError } from './cli-error.js';
 import { appVersion } from '../shared/version.js';
-import { registerHealth } from './commands/health.js';
-import { registerConfig } from './commands/config.js';
-import { registerExclusion } from './commands/exclusion.js';
-import { registerDiagnostic } from './commands/diagnostic.js';
-import { registerRtpDiagnostic } from './commands/rtp-diagnostic.js';
-import { registerVersion } from './commands/version.js';
-import { registerThreat } from './commands/threat.js';
-import { registerScan } from './commands/scan.js';
-import { registerDefinitions } from './commands/definitions.js';
-
-export function buildProgram(): Command {
-  const program = new Command('mdatp')
-    .description('Command-line client of wdavdaemon (Microsoft Defender for Endpoint compatible)')
-    .option('--socket <path>', 'daemon socket (default: $MDATP_SOCKET, else the default for this user)')
-    .version(appVersion(), '-V, --version')
-    .showHelpAfterError()
-    .exitOverride();
-  registerHealth(program);
-  registerConfig(program);
-  registerExclusion(program);
-  registerRtpDiagnostic(registerDiagnostic(program));
-  registerVersion(program);
-  registerThreat(program);
-  registerScan(program);
-  registerDefinitions(program);
-  program.configureHelp({ sortSubcommands: true });
-  return program;
-}
+import { classifyRoot } from './argv.js';
+import { COMMAND_NAMES } from './groups.js';
+import { loadProgram } from './program.js';
 
 export async function run(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const root = classifyRoot(argv, COMMAND_NAMES);
+  if (root.kind === 'version') {
+    // what commander prints for -V/--version, wherever it stands on the line
+    process.stdout.write(`${appVersion()}\n`);
+    return 0;
+  }
+  const { commander, program } = await loadProgram(root.kind === 'command' ? root.name : null);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof commander.CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof CliError) {
       process.stderr.write(`${e.message}\n`);
       return e.exitCode;

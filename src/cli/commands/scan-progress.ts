@@ -2,9 +2,13 @@
 // live bar (cli-progress: files scanned of files found so far, MB, MB/s, threats, current path);
 // otherwise one plain line every LINE_INTERVAL_MS, so cron mail and CI logs stay short.
 // Progress goes to stderr: stdout carries only the result (text summary or one JSON document).
-// Owns rendering only.
-import cliProgress from 'cli-progress';
+// Owns rendering only. cli-progress (and its dependencies) is loaded only for a terminal: most
+// scans run from scripts, and every mdatp start would pay for it.
+import { createRequire } from 'node:module';
 import type { ScanProgress } from '../../scan/types.js';
+
+type CliProgress = typeof import('cli-progress');
+const loadCliProgress = (): CliProgress => createRequire(import.meta.url)('cli-progress') as CliProgress;
 
 export const LINE_INTERVAL_MS = 5_000;
 
@@ -29,6 +33,7 @@ function fit(path: string | null, width: number): string {
 
 export function progressView(stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): ProgressView {
   if (stream.isTTY) {
+    const cliProgress = loadCliProgress();
     const bar = new cliProgress.SingleBar(
       {
         format: '{bar} {value}/{total} files | {mb} MB | {rate} MB/s | threats: {threats} | {path}',
