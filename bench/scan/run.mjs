@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // bench/scan/run.mjs — the on-demand scan benchmark, one command (as root):
 //   node bench/scan/run.mjs [--dir /var/tmp/wdav-bench-scan] [--repeat 3] [--skip-clamscan] [--wait-quiet S]
+//                           [--daemon-node-args "--cpu-prof --cpu-prof-dir=DIR"] [--only-wdav] [--thread-cpu]
 // Builds what is missing (TypeScript, native addon), installs Debian's clamav packages when
 // missing, generates the deterministic corpus and ClamAV signatures (corpus.mjs), reads the
 // whole corpus once (hot cache for everyone), then, interleaved per round on the same cache:
@@ -27,6 +28,10 @@ const flag = (name) => args.includes(name);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const DIR = path.resolve(opt('--dir', '/var/tmp/wdav-bench-scan'));
 const REPEAT = Math.max(1, Number(opt('--repeat', '3')));
+// For profiling the daemon, e.g. --daemon-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof" (space-separated).
+const DAEMON_NODE_ARGS = opt('--daemon-node-args', '').split(' ').filter(Boolean);
+// Only the daemon (profiling, quick checks): no clamd, no clamscan, no ratios.
+const ONLY_WDAV = flag('--only-wdav');
 const log = (s) => process.stderr.write(`[bench] ${s}\n`);
 
 function build() {
@@ -81,7 +86,7 @@ class Daemon {
     // Passive mode: detections are reported, never quarantined, so the corpus stays intact
     // for the other scanners and the next round (MDE's passive mode scans on demand too).
     fs.writeFileSync(path.join(this.dir, 'managed.json'), JSON.stringify({ antivirusEngine: { enforcementLevel: 'passive' } }));
-    const argv = [path.join(ROOT, 'bin', 'wdavdaemon.js'), '--socket', this.socket, '--state-dir', path.join(this.dir, 'state'), '--managed-config', path.join(this.dir, 'managed.json'),
+    const argv = [...DAEMON_NODE_ARGS, path.join(ROOT, 'bin', 'wdavdaemon.js'), '--socket', this.socket, '--state-dir', path.join(this.dir, 'state'), '--managed-config', path.join(this.dir, 'managed.json'),
       '--custom-definitions', this.sigDir, '--rtp-backend', 'none', '--log-level', 'info'];
     this.proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.out = '';
@@ -162,6 +167,29 @@ function cpuMs(pid, children = false) {
   return (ticks * 1000) / 100;
 }
 
+/** CPU ms of a live process's main thread (the event loop: JavaScript, GC's main part). */
+function mainThreadCpuMs(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+}
+
+/** CPU ms of a live process's threads summed by thread name (main thread as "main"). */
+function threadCpuByName(pid) {
+  const out = {};
+  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const name = t === String(pid) ? 'main' : `${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}/${t}`;
+      out[name] = (out[name] ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
 function cpuTotals() {
   const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   return { idle: f[3] + f[4], all: f.reduce((a, b) => a + b, 0) };
@@ -204,25 +232,32 @@ async function main() {
   const daemon = new Daemon(path.join(DIR, 'wdavdaemon'), sigs);
   const clamd = new PrivateClamd(path.join(DIR, 'clamd'), sigs);
   const times = { wdav: [], wdavDaemon: [], clamscan: [], clamdscan: [], cliStart: [] };
-  const cpu = { wdav: [], clamscan: [], clamdscan: [] };
+  const cpu = { wdav: [], wdavMain: [], clamscan: [], clamdscan: [] };
   const load = [];
   try {
     const readyMs = await daemon.start();
     log(`wdavdaemon ready with definitions in ${readyMs} ms`);
-    const clamdMs = await clamd.start();
-    log(`private clamd ready in ${clamdMs} ms`);
+    if (!ONLY_WDAV) log(`private clamd ready in ${await clamd.start()} ms`);
     // One unmeasured round each, so both daemons have touched everything once.
     check('wdavdaemon', (await daemon.scan(corpus)).found, expected, corpus);
-    check('clamdscan', (await clamd.multiscan(corpus)).found, expected, corpus);
+    if (!ONLY_WDAV) check('clamdscan', (await clamd.multiscan(corpus)).found, expected, corpus);
     for (let r = 0; r < REPEAT; r++) {
       load.push(await waitQuiet(Number(opt('--wait-quiet', '300')) * 1000));
       let c0 = cpuMs(daemon.proc.pid);
+      const m0 = mainThreadCpuMs(daemon.proc.pid);
+      const t0 = flag('--thread-cpu') ? threadCpuByName(daemon.proc.pid) : null;
       const w = await daemon.scan(corpus);
       cpu.wdav.push(cpuMs(daemon.proc.pid) - c0);
+      cpu.wdavMain.push(mainThreadCpuMs(daemon.proc.pid) - m0);
+      if (t0) log(`daemon CPU ms by thread: ${Object.entries(threadCpuByName(daemon.proc.pid)).map(([k, v]) => [k, v - (t0[k] ?? 0)]).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       check('wdavdaemon', w.found, expected, corpus);
       times.wdav.push(w.ms);
       times.wdavDaemon.push(w.daemonMs);
       times.cliStart.push(daemon.cliStartMs());
+      if (ONLY_WDAV) {
+        log(`round ${r + 1}/${REPEAT}: wdavdaemon ${w.ms.toFixed(0)} ms (in daemon ${w.daemonMs} ms), CPU ${cpu.wdav.at(-1)} ms (main thread ${cpu.wdavMain.at(-1)} ms)`);
+        continue;
+      }
       c0 = cpuMs(clamd.proc.pid);
       const c = await clamd.multiscan(corpus);
       cpu.clamdscan.push(cpuMs(clamd.proc.pid) - c0);
@@ -240,7 +275,7 @@ async function main() {
   } finally {
     const rss = daemon.proc && daemon.proc.exitCode === null ? daemon.peakRssMb() : null;
     await daemon.stop();
-    await clamd.stop();
+    if (!ONLY_WDAV) await clamd.stop();
     times.rss = rss;
   }
 
@@ -254,13 +289,14 @@ async function main() {
     `${'tool'.padEnd(34)} ${'median'.padStart(7)} ${'best'.padStart(7)} ${'MB/s'.padStart(7)} ${'CPU ms'.padStart(9)}   (wall ms, ${REPEAT} rounds, hot cache; CPU = scanner process, median)`,
     row('wdavdaemon (mdatp scan custom)', times.wdav, cpu.wdav),
     row('  of which inside the daemon', times.wdavDaemon),
+    `  daemon CPU on its main thread (JavaScript): median ${median(cpu.wdavMain).toFixed(0)} ms of ${median(cpu.wdav).toFixed(0)} ms`,
     row('  mdatp --version (CLI start)', times.cliStart, undefined, false),
     row('clamdscan --multiscan (clamd)', times.clamdscan, cpu.clamdscan),
     row('clamscan', times.clamscan, cpu.clamscan),
-    `ratio clamdscan / wdavdaemon: median ${(median(times.clamdscan) / median(times.wdav)).toFixed(1)}x, best ${(Math.min(...times.clamdscan) / Math.min(...times.wdav)).toFixed(1)}x`,
-    `ratio clamdscan / scan time inside the daemon: median ${(median(times.clamdscan) / median(times.wdavDaemon)).toFixed(1)}x (informative: clamdscan's own figure includes its client)`,
+    ONLY_WDAV ? null : `ratio clamdscan / wdavdaemon: median ${(median(times.clamdscan) / median(times.wdav)).toFixed(1)}x, best ${(Math.min(...times.clamdscan) / Math.min(...times.wdav)).toFixed(1)}x`,
+    ONLY_WDAV ? null : `ratio clamdscan / scan time inside the daemon: median ${(median(times.clamdscan) / median(times.wdavDaemon)).toFixed(1)}x (informative: clamdscan's own figure includes its client)`,
     times.clamscan.length ? `ratio clamscan / wdavdaemon: median ${(median(times.clamscan) / median(times.wdav)).toFixed(1)}x` : null,
-    `CPU time ratio clamd / wdavdaemon: ${(median(cpu.clamdscan) / median(cpu.wdav)).toFixed(1)}x`,
+    ONLY_WDAV ? null : `CPU time ratio clamd / wdavdaemon: ${(median(cpu.clamdscan) / median(cpu.wdav)).toFixed(1)}x`,
     `wdavdaemon peak RSS (VmHWM): ${times.rss?.toFixed(0) ?? '?'} MB`,
   ].filter(Boolean);
   console.log(lines.join('\n'));
