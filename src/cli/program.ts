@@ -1,12 +1,11 @@
 // src/cli/program.ts — builds mdatp's commander program: the root options, then the command
 // groups (all of them, or only the one a command line names; see groups.ts). commander and the
-// group modules are imported here, on demand, so `mdatp --version` loads neither.
+// group modules are loaded here, on demand, so `mdatp --version` loads neither.
 // Owns the root command's set-up. Must not: parse or run a command line (main.ts does).
 import type { Command } from 'commander';
 import { appVersion } from '../shared/version.js';
 import { groupsFor, type Register } from './groups.js';
-
-export type Commander = typeof import('commander');
+import { loadCommander, type Commander } from './load-commander.js';
 
 export interface Program {
   commander: Commander;
@@ -15,7 +14,8 @@ export interface Program {
 
 /** The program with every command group, or (only) with the group of that top-level command. */
 export async function loadProgram(only: string | null = null): Promise<Program> {
-  const [commander, registers] = await Promise.all([import('commander'), Promise.all(groupsFor(only).map((g) => g.load()))]);
+  const registers = await Promise.all(groupsFor(only).map((g) => g.load()));
+  const commander = loadCommander();
   return { commander, program: programWith(new commander.Command('mdatp'), registers) };
 }
 

@@ -3,8 +3,9 @@
 //   real-time-protection-statistics [--sort] [--top N]   per process: files scanned, scan time
 //   hot-event-sources files|executables [--seconds S] [--top N]   top event sources, recent window
 // Both take --output json (statistics: { counters: [...] }; hot sources: MDE's report shape).
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { leaf } from '../context.js';
+import { loadCommander } from '../load-commander.js';
 
 interface StatsRow {
   id: number;
@@ -29,7 +30,7 @@ const SEP = '=====================================';
 
 function positiveInt(what: string) {
   return (v: string): number => {
-    if (!/^[0-9]{1,7}$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${what} must be a positive integer`);
+    if (!/^[0-9]{1,7}$/.test(v) || Number(v) < 1) throw new (loadCommander().InvalidArgumentError)(`${what} must be a positive integer`);
     return Number(v);
   };
 }

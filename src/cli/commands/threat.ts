@@ -2,7 +2,7 @@
 // remove-all|restore, allowed add|remove|list, policy set. Restore takes MDE's current forms
 // (`restore threat-id --id ID --destination-path DIR`, `restore threat-path --path ORIGINAL
 // --destination-path DIR`) and the older `restore --id ID --path DIR`.
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { Client, CliError, resolveSocket } from '../client.js';
 import { leaf, type Ctx } from '../context.js';
 import { fieldLines, makeOut, type OutputFormat } from '../output.js';
@@ -78,12 +78,12 @@ function registerQuarantine(threat: Command): void {
     .allowUnknownOption()
     .allowExcessArguments()
     .action(async (_o: unknown, c: Command) => {
-      const legacy = new Command('restore')
+      const legacy = c.createCommand('restore')
         .exitOverride()
         .configureOutput({ writeErr: () => undefined })
         .requiredOption('--id <id>', 'threat id')
         .option('--path <dir>', 'destination directory')
-        .addOption(new Option('--output <format>').choices(['text', 'json']).default('text'));
+        .addOption(c.createOption('--output <format>').choices(['text', 'json']).default('text'));
       let opts: { id: string; path?: string; output: OutputFormat };
       try {
         opts = legacy.parse(c.args, { from: 'user' }).opts();
@@ -146,11 +146,12 @@ export function registerThreat(program: Command): void {
   registerQuarantine(threat);
   registerAllowed(threat);
   const policy = threat.command('policy').description('per threat type actions');
-  leaf<{ type: string; action: string }>(policy, 'set', 'set the action for a threat type', async (o, { client, out }) => {
+  const set = leaf<{ type: string; action: string }>(policy, 'set', 'set the action for a threat type', async (o, { client, out }) => {
     const r = await client.request<unknown>('PUT', '/v1/threat-policy', { type: o.type, action: o.action });
     if (out.format === 'json') return out.json(r);
     out.line('Threat type policy configured successfully');
-  })
-    .addOption(new Option('--type <type>', 'threat type').choices(['potentially_unwanted_application', 'archive_bomb']).makeOptionMandatory())
-    .addOption(new Option('--action <action>', 'action').choices(['audit', 'block', 'off']).makeOptionMandatory());
+  });
+  set
+    .addOption(set.createOption('--type <type>', 'threat type').choices(['potentially_unwanted_application', 'archive_bomb']).makeOptionMandatory())
+    .addOption(set.createOption('--action <action>', 'action').choices(['audit', 'block', 'off']).makeOptionMandatory());
 }
