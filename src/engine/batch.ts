@@ -62,6 +62,9 @@ const KINDS: readonly [HashKind, number, number, number][] = [
 
 if (EICAR_MAX_SIZE > REC.headMax) throw new Error('scanbatch records hold fewer head bytes than the EICAR check needs');
 
+const EMPTY_IDS = new Uint32Array(0);
+const EMPTY_HEAD = Buffer.alloc(0);
+
 /** Records of one native call, with views made once: decoding allocates nothing per file. */
 class Arena {
   readonly buf = Buffer.allocUnsafeSlow(RECORDS_PER_ARENA * REC.size);
@@ -70,10 +73,10 @@ class Arena {
   readonly digests: Buffer[][] = KINDS.map(([, , off, len]) => Array.from({ length: RECORDS_PER_ARENA }, (_, i) => this.buf.subarray(i * REC.size + off, i * REC.size + off + len)));
   readonly map = new Map<HashKind, Buffer>();
   readonly spill = Buffer.allocUnsafeSlow(SPILL_BYTES);
+  /** One PassResult per arena, refilled per file: verdict() reads it and keeps nothing of it. */
+  readonly body = new Uint32Array(1);
+  readonly pass: PassResult = { bytes: 0, digests: this.map, head: EMPTY_HEAD, bodyIds: EMPTY_IDS, yaraMatches: [], yaraSkipped: false };
 }
-
-const EMPTY_IDS = new Uint32Array(0);
-const EMPTY_HEAD = Buffer.alloc(0);
 
 export class BatchScanner {
   private readonly plans = new WeakMap<DefinitionSet, ScanPlan>();
@@ -107,11 +110,14 @@ export class BatchScanner {
         await this.perFile(set, generation, files, 0, n, ctx, out);
         return out;
       }
+      // Looked up here, not in nativePass: each scan's AbortSignal comes with a map the
+      // optimized nativePass has not seen, and a deopt there costs a recompile of the hot loop.
+      const cancel = this.cancelFlag(ctx.signal);
       for (let from = 0; from < n; from += RECORDS_PER_ARENA) {
         const to = Math.min(n, from + RECORDS_PER_ARENA);
         const arena = this.free.pop() ?? new Arena();
         try {
-          await this.nativePass(set, generation, files, from, to, ctx, arena, out, to === n ? read : undefined);
+          await this.nativePass(set, generation, files, from, to, ctx, cancel, arena, out, to === n ? read : undefined);
         } finally {
           if (this.free.length < MAX_FREE_ARENAS) this.free.push(arena);
         }
@@ -157,10 +163,10 @@ export class BatchScanner {
     return f;
   }
 
-  private async nativePass(set: DefinitionSet, gen: number, files: BatchFiles, from: number, to: number, ctx: ScanContext, a: Arena, out: BatchOutcome, readDone?: () => void): Promise<void> {
+  private async nativePass(set: DefinitionSet, gen: number, files: BatchFiles, from: number, to: number, ctx: ScanContext, cancel: Int32Array | null, a: Arena, out: BatchOutcome, readDone?: () => void): Promise<void> {
     const flags = (ctx.computeHash ? BATCH_SHA256_ALWAYS : BATCH_SHA256_MATCHED) | (ctx.scanArchives ? BATCH_KEEP_ARCHIVES_OPEN : 0);
     try {
-      await this.native!.scanBatch(this.plan(set), files.fds.subarray(from, to), a.buf, ctx.maxFileSize, flags, this.cancelFlag(ctx.signal), ctx.scanArchives ? a.spill : null);
+      await this.native!.scanBatch(this.plan(set), files.fds.subarray(from, to), a.buf, ctx.maxFileSize, flags, cancel, ctx.scanArchives ? a.spill : null);
     } catch (e) {
       // Refused before taking the fds (a bug, not a file problem): scan them one by one.
       await this.perFile(set, gen, files, from, to, ctx, out);
@@ -185,16 +191,14 @@ export class BatchScanner {
         a.map.clear();
         for (let k = 0; k < KINDS.length; k++) if (fl & KINDS[k]![1]) a.map.set(KINDS[k]![0], a.digests[k]![r]!);
         const headAt = r * REC.size + REC.head;
-        const pass: PassResult = {
-          bytes,
-          digests: a.map,
-          head: fl & FLAG.head ? a.buf.subarray(headAt, headAt + i32[w + (REC.headLen >> 2)]!) : EMPTY_HEAD,
-          bodyIds: body >= 0 ? Uint32Array.of(body) : EMPTY_IDS,
-          yaraMatches: [],
-          yaraSkipped: false,
-        };
+        const pass = a.pass;
+        pass.bytes = bytes;
+        pass.head = fl & FLAG.head ? a.buf.subarray(headAt, headAt + i32[w + (REC.headLen >> 2)]!) : EMPTY_HEAD;
+        if (body >= 0) a.body[0] = body;
+        pass.bodyIds = body >= 0 ? a.body : EMPTY_IDS;
         res = this.hooks.verdict(set, pass, ctx, gen);
         a.map.clear();
+        pass.head = EMPTY_HEAD;
         // On-demand detections carry the file's sha256 whenever the pass has it (the threat
         // record needs it; the job reports the size): the threat service need not read the file.
         if (res.kind === 'detected' && res.sha256 === undefined && fl & FLAG.sha256) res.sha256 = a.digests[2]![r]!.toString('hex');

@@ -86,6 +86,12 @@ export class ScanJob {
   private cur: FileBatch | null = null;
   private curIdx = 0;
   private cancelReason: string | null = null;
+  /**
+   * Mirrors abort.signal.aborted (only cancel() aborts it). The hot paths read this instead:
+   * every AbortSignal has a map of its own, so reading `.aborted` of each new scan's signal
+   * deoptimizes the optimized dispatch and record code once per scan (a recompile of each).
+   */
+  private stopped = false;
 
   constructor(private readonly o: JobOptions) {
     this.ctx = { origin: 'on_demand', scanArchives: o.scanArchives, maxFileSize: o.maxFileSize, computeHash: o.computeHash, signal: this.abort.signal };
@@ -96,7 +102,8 @@ export class ScanJob {
   }
 
   cancel(reason = 'cancelled by request'): void {
-    if (this.state !== 'running' || this.abort.signal.aborted) return;
+    if (this.state !== 'running' || this.stopped) return;
+    this.stopped = true;
     this.cancelReason = reason;
     this.abort.abort(new Error(reason));
   }
@@ -106,7 +113,7 @@ export class ScanJob {
     const signal = this.abort.signal;
     try {
       for (;;) {
-        if (signal.aborted) break;
+        if (this.stopped) break;
         const b = await this.o.walker.next();
         if (!b) break;
         await this.dispatch(b);
@@ -132,7 +139,7 @@ export class ScanJob {
     const [maxFiles, maxBytes] = this.o.engine.scanBatch ? [BATCH_GROUP_FILES, BATCH_GROUP_BYTES] : [GROUP_FILES, GROUP_BYTES];
     let i = 0;
     while (i < n) {
-      if (signal.aborted) return b.closeFrom(i);
+      if (this.stopped) return b.closeFrom(i);
       let j = i;
       let bytes = 0;
       while (j < n && j - i < maxFiles && bytes < maxBytes) bytes += b.sizes[j++]!;
@@ -206,7 +213,7 @@ export class ScanJob {
     for (let k = g.from; k < g.to; k++) {
       const fd = b.fds[k]!;
       try {
-        if (this.abort.signal.aborted) continue;
+        if (this.stopped) continue;
         if (max > 0 && b.sizes[k]! > max) {
           this.skip('too_large');
           continue;
@@ -216,7 +223,7 @@ export class ScanJob {
         const r = await this.o.engine.scan({ fd, path: b.path(k) }, this.ctx);
         await this.record(r, b, k);
       } catch (e) {
-        if (this.abort.signal.aborted) continue;
+        if (this.stopped) continue;
         this.fail(b.path(k), (e as { code?: string }).code ?? 'WDAV_ERR_INTERNAL', errorMessage(e));
       } finally {
         closeQuietly(fd);
@@ -226,7 +233,7 @@ export class ScanJob {
 
   private async scanBatch(g: Group, nativeDone: () => void): Promise<void> {
     const { b, from, to } = g;
-    if (this.abort.signal.aborted) {
+    if (this.stopped) {
       for (let k = from; k < to; k++) closeQuietly(b.fds[k]!);
       return;
     }
@@ -240,7 +247,7 @@ export class ScanJob {
       try {
         await this.record(result, b, from + index);
       } catch (e) {
-        if (!this.abort.signal.aborted) this.fail(b.path(from + index), (e as { code?: string }).code ?? 'WDAV_ERR_INTERNAL', errorMessage(e));
+        if (!this.stopped) this.fail(b.path(from + index), (e as { code?: string }).code ?? 'WDAV_ERR_INTERNAL', errorMessage(e));
       }
     }
   }
@@ -264,10 +271,10 @@ export class ScanJob {
         return;
       case 'skipped':
         // The engine stops on the scan's own signal: not a skip worth reporting.
-        if (r.reason !== 'cancelled' || !this.abort.signal.aborted) this.skip(r.reason);
+        if (r.reason !== 'cancelled' || !this.stopped) this.skip(r.reason);
         return;
       case 'error':
-        if (!this.abort.signal.aborted) this.fail(b.path(k), r.code, r.message);
+        if (!this.stopped) this.fail(b.path(k), r.code, r.message);
         return;
       case 'detected': {
         this.filesScanned++;
