@@ -19,7 +19,8 @@ export async function run(argv: string[]): Promise<number> {
   const { commander, program } = await loadProgram(root.kind === 'command' ? root.name : null);
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    // a command that completed but reports a failure (connectivity test) sets process.exitCode
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof commander.CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof CliError) {

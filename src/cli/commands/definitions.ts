@@ -36,8 +36,9 @@ export function registerDefinitions(program: Command): void {
   const conn = program.command('connectivity').description('connectivity to the definitions source');
   leaf(conn, 'test', 'test the connection to the update source (and proxy)', async (_o, { client, out }) => {
     const r = await client.request<{ results: ConnectivityResult[] }>('GET', '/v1/connectivity', undefined, { timeoutMs: 120_000 });
+    // like MDE: any [ERROR] endpoint makes the command fail, in text and JSON alike
+    if (r.results.some((x) => !x.ok)) process.exitCode = 1;
     if (out.format === 'json') return out.json(r.results);
     for (const x of r.results) out.line(formatConnectivity(x));
-    if (r.results.some((x) => !x.ok)) process.exitCode = 1;
   });
 }
