@@ -10,7 +10,6 @@
 // the archive walk of a file the native side left open). Memory: records live in a few reused
 // arenas (RECORDS_PER_ARENA files each); nothing is allocated for a file without evidence.
 // Must not: decide verdicts itself, or know about queues, jobs or RTP.
-import fs from 'node:fs';
 import { getSystemErrorName } from 'node:util';
 import type { DefinitionSet } from '../definitions/definition-set.js';
 import { EICAR_MAX_SIZE } from '../definitions/eicar.js';
@@ -18,6 +17,7 @@ import type { HashKind } from '../definitions/hash-index.js';
 import { BATCH_KEEP_ARCHIVES_OPEN, BATCH_SHA256_ALWAYS, BATCH_SHA256_MATCHED, FLAG, REC, STATUS, type ScanBatchBinding, type ScanPlan } from './batch-native.js';
 import { classifyFailure } from './open-file.js';
 import { errorMessage } from '../shared/errors.js';
+import { closeQuietly } from '../shared/fd.js';
 import { BufferSource, type ByteSource } from './archives/source.js';
 import type { PassResult } from './read-pass.js';
 import type { ScanContext, ScanResult, ScanSource } from './types.js';
@@ -267,15 +267,7 @@ function failure(status: number, detail: number, generation: number): ScanResult
         code = `errno ${status}`;
       }
       const f = classifyFailure({ code, errno: -status, message: `${code}: the file could not be read, read` });
-      return f.kind === 'skipped' ? { ...f, generation } : { ...f, generation };
+      return { ...f, generation };
     }
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    fs.closeSync(fd);
-  } catch {
-    // Only EBADF is possible for a read-only fd we own, and nothing can be done about it.
   }
 }

@@ -112,7 +112,7 @@ export class HotSources {
       untracked += b.untracked[kind];
       for (const [k, c] of b.maps[kind]) {
         const m = merged.get(k);
-        if (!m) merged.set(k, { auth: c.auth, notify: c.notify, pid: c.pid, pids: new Set(pidsOf(c)) });
+        if (!m) merged.set(k, { auth: c.auth, notify: c.notify, pid: c.pid, pids: new Set(c.pids ?? [c.pid]) });
         else {
           m.auth += c.auth;
           m.notify += c.notify;

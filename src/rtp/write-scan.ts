@@ -55,7 +55,7 @@ export async function scanWritten(p: RtpPipeline, job: WriteJob, marker?: CleanM
     const epoch = marker?.epoch();
     const v = await p.verdict(id, fd, { lane: 'background', origin: 'on_write', proc });
     // Only through the event's own fd (fanotify): the mark must land on the inode that was scanned.
-    if (v.kind === 'clean' && marker && epoch !== undefined && job.fd !== undefined) marker.mark(fd, id, epoch);
+    if (v.kind === 'clean' && epoch !== undefined && job.fd !== undefined) marker!.mark(fd, id, epoch);
     if (v.kind !== 'detected') return;
     const j = await p.judge(v, fd, job.pid);
     await p.report(v, { path, fd, pid: job.pid, source: 'on_write', blocked: false, judgement: { ...j, size: j.size ?? size } });

@@ -18,7 +18,8 @@ import type { ScanQueue } from './queue.js';
 import type { Limiter } from './limiter.js';
 import type { ScanType } from './targets.js';
 import type { ScanDetails, ScanProgress, ScanState, ScanSummary, ScanThreat } from './types.js';
-import { closeQuietly, type FileBatch, type ScanWalker } from './walker.js';
+import { closeQuietly } from '../shared/fd.js';
+import type { FileBatch, ScanWalker } from './walker.js';
 
 /** A group ends at this many files or bytes, whichever comes first (per-file engines). */
 export const GROUP_FILES = 16;
@@ -195,7 +196,7 @@ export class ScanJob {
       g.tail = true;
       this.tails++;
       void this.scanBatch(g, nativeDone)
-        .catch((e: unknown) => this.fail(g.b.path(g.from), (e as { code?: string }).code ?? 'WDAV_ERR_INTERNAL', errorMessage(e)))
+        .catch((e: unknown) => this.failOn(g.b.path(g.from), e))
         .finally(() => {
           nativeDone();
           this.tails--;
@@ -224,7 +225,7 @@ export class ScanJob {
         await this.record(r, b, k);
       } catch (e) {
         if (this.stopped) continue;
-        this.fail(b.path(k), (e as { code?: string }).code ?? 'WDAV_ERR_INTERNAL', errorMessage(e));
+        this.failOn(b.path(k), e);
       } finally {
         closeQuietly(fd);
       }
@@ -247,7 +248,7 @@ export class ScanJob {
       try {
         await this.record(result, b, from + index);
       } catch (e) {
-        if (!this.stopped) this.fail(b.path(from + index), (e as { code?: string }).code ?? 'WDAV_ERR_INTERNAL', errorMessage(e));
+        if (!this.stopped) this.failOn(b.path(from + index), e);
       }
     }
   }
@@ -255,6 +256,11 @@ export class ScanJob {
   private skip(reason: string): void {
     this.skipped++;
     this.skippedBy[reason] = (this.skippedBy[reason] ?? 0) + 1;
+  }
+
+  /** An exception thrown while scanning or recording one file: counted under its code. */
+  private failOn(path: string, e: unknown): void {
+    this.fail(path, (e as { code?: string }).code ?? 'WDAV_ERR_INTERNAL', errorMessage(e));
   }
 
   private fail(path: string, code: string, message: string): void {

@@ -7,6 +7,7 @@
 // Ownership: every fd of a batch returned by next() belongs to the caller, who closes it.
 // Must not: scan, or keep more than one native step in flight.
 import fs from 'node:fs';
+import { closeQuietly } from '../shared/fd.js';
 import type { Exclusion } from '../config/settings.js';
 import type { NativeBinding } from '../shared/native.js';
 import { ExclusionMatcher } from './exclusions.js';
@@ -59,14 +60,6 @@ export class FileBatch {
   /** Closes fds [from, length) — for a batch abandoned by a cancelled scan. */
   closeFrom(from: number): void {
     for (let i = from; i < this.fds.length; i++) closeQuietly(this.fds[i]!);
-  }
-}
-
-export function closeQuietly(fd: number): void {
-  try {
-    fs.closeSync(fd);
-  } catch {
-    // EBADF cannot happen for fds we own; nothing else is actionable on close of a read fd.
   }
 }
 

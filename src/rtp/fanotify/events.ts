@@ -7,7 +7,7 @@
 // Ownership: every event fd handed to JS is closed here exactly once — after the answer, or
 // after the threat service finished with it for a detection; close_write fds pass to the
 // after-write scheduler. Must not: mark mounts or change group options (backend.ts does).
-import fs from 'node:fs';
+import { closeQuietly } from '../../shared/fd.js';
 import { QueueFullError } from '../../scan/queue.js';
 import { errorMessage } from '../../shared/errors.js';
 import type { AfterWriteScheduler } from '../after-write.js';
@@ -21,14 +21,6 @@ export interface AnswerCounters {
   defaultAnswers: number;
   late: number;
   internalErrors: number;
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    fs.closeSync(fd);
-  } catch {
-    // never double-closed by design; nothing else to do
-  }
 }
 
 export class FanotifyEventHandler {
