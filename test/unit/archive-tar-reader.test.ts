@@ -56,3 +56,17 @@ t.test('oversized GNU long-name headers are refused, not buffered', async (t) =>
   const bomb = Buffer.concat([tarHeader('././@LongLink', 64 * 1024 * 1024, 'L'), Buffer.alloc(512)]);
   await t.rejects(list(bomb), /GNU long name header of 67108864 bytes/u);
 });
+
+t.test('size fields that are not numbers, or too large, are named in the error', async (t) => {
+  const withSize = (field: Buffer): Buffer => {
+    const h = tarHeader('bad', 0);
+    field.copy(h, 124);
+    h.fill(0x20, 148, 156);
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
+    return Buffer.concat([h, Buffer.alloc(1024)]);
+  };
+  await t.rejects(list(withSize(Buffer.from('0000000z123\0', 'latin1'))), /^tar: invalid size field '0000000z123'$/u);
+  await t.rejects(list(withSize(Buffer.from([0xff, ...Array(11).fill(0xff)]))), /^tar: size field is too large$/u);
+});

@@ -28,22 +28,12 @@ function cstring(buf: Buffer, start: number, len: number): string {
 }
 
 function parseNumber(buf: Buffer, start: number, len: number, what: string): number {
-  const field = buf.subarray(start, start + len);
-  if (field[0]! & 0x80) {
-    // GNU base-256: big-endian, the top bit of the first byte is the marker.
-    let v = field[0]! & 0x7f;
-    for (let i = 1; i < field.length; i++) {
-      v = v * 256 + field[i]!;
-      if (v > Number.MAX_SAFE_INTEGER) throw new ArchiveFormatError(`tar: ${what} field is too large`);
-    }
-    return v;
-  }
-  const text = field.toString('latin1').replace(/[\0 ]+$/u, '').replace(/^[ ]+/u, '');
-  if (text === '') return 0;
-  if (!/^[0-7]+$/u.test(text)) throw new ArchiveFormatError(`tar: invalid ${what} field '${text.slice(0, 16)}'`);
-  const v = parseInt(text, 8);
-  if (!Number.isSafeInteger(v)) throw new ArchiveFormatError(`tar: ${what} field is too large`);
-  return v;
+  const v = numberOrInvalid(buf, start, len);
+  if (v >= 0) return v;
+  // Only the error needs the text: base-256 and all-octal fields fail for their size alone.
+  const text = buf.subarray(start, start + len).toString('latin1').replace(/[\0 ]+$/u, '').replace(/^[ ]+/u, '');
+  if (buf[start]! & 0x80 || /^[0-7]+$/u.test(text)) throw new ArchiveFormatError(`tar: ${what} field is too large`);
+  throw new ArchiveFormatError(`tar: invalid ${what} field '${text.slice(0, 16)}'`);
 }
 
 /** True when the block carries a valid tar header checksum (how v7 tars without magic are told apart). */
@@ -53,8 +43,9 @@ export function isTarHeader(block: Buffer): boolean {
   return block[0] !== 0 && checksumOk(block);
 }
 
-/** The octal or base-256 number parseNumber reads, or -1 where it would throw (no exception:
- * every member of every archive is sniffed with this, and most are not tar). */
+/** A tar number field (octal, or GNU base-256: big-endian, top bit of the first byte the
+ * marker), or -1 when invalid or too large. No exception: every member of every archive is
+ * sniffed with this (checksumOk), and most are not tar. */
 function numberOrInvalid(buf: Buffer, start: number, len: number): number {
   if (buf[start]! & 0x80) {
     let v = buf[start]! & 0x7f;
