@@ -111,6 +111,7 @@ export const definitionsStage: Stage = {
       apply: async (set) => {
         if (s.engine) await s.engine.setDefinitions(set);
         // Loading frees far more than it keeps (parsed text, worker tables): give it back.
+        // Also at start-up: the first set comes through here too.
         scanBatchBinding(s.native)?.releaseMemory();
       },
       update: updateSettings(settings),
@@ -161,7 +162,6 @@ export const engineStage: Stage = {
     const svc = s.definitions;
     const engine = createEngine({ definitions: svc?.current(), native: s.native });
     s.engine = engine;
-    scanBatchBinding(s.native)?.releaseMemory(); // what loading the first set freed
     s.logs.child('engine').info({ bodyMatcher: engine.bodyMatcher, generation: engine.generation }, 'engine ready');
   },
   async stop(s) {
