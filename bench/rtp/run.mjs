@@ -25,12 +25,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ensureClamav, version as clamVersion } from '../scan/clamav.mjs';
 import { ClamOnAccess } from './clamonacc.mjs';
 import { writeSignatures } from './sigs.mjs';
+import { ROOT, buildCheckout, waitQuiet } from '../common.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
@@ -69,13 +68,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130)
 
 // ---- setup ---------------------------------------------------------------------------------
 function build() {
-  if (!fs.existsSync(path.join(ROOT, 'build', 'Release', 'wdav.node'))) {
-    log('building the native addon');
-    if (spawnSync('npm', ['run', 'build:native'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error('native build failed');
-  }
-  log('compiling TypeScript');
-  spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'rtp', 'stage.js'))) throw new Error('dist/ is missing: npx tsc -p tsconfig.json failed');
+  buildCheckout(log, path.join('rtp', 'stage.js'));
   const bin = path.join(WORK, 'bin');
   fs.mkdirSync(bin, { recursive: true });
   execFileSync('cc', ['-O2', '-pthread', '-o', path.join(bin, 'bench-io'), path.join(ROOT, 'bench', 'rtp', 'bench-io.c')]);
@@ -104,25 +97,7 @@ function mkdirs(...dirs) {
   }
 }
 
-/** Share of all CPUs busy over `ms` (os.cpus() tick counters). */
-async function cpuBusy(ms) {
-  const sum = () => os.cpus().reduce((a, c) => ({ idle: a.idle + c.times.idle, all: a.all + Object.values(c.times).reduce((x, y) => x + y, 0) }), { idle: 0, all: 0 });
-  const a = sum();
-  await new Promise((r) => setTimeout(r, ms));
-  const b = sum();
-  return 1 - (b.idle - a.idle) / Math.max(1, b.all - a.all);
-}
-
-/** The machine is shared: measure only once other work uses < 20% of the CPUs (or after maxMs). */
-async function quiet() {
-  const t0 = Date.now();
-  let busy = await cpuBusy(2000);
-  while (busy > 0.2 && Date.now() - t0 < WAIT_QUIET_MS) {
-    log(`machine busy (${(busy * 100).toFixed(0)}% CPU used by others): waiting`);
-    busy = await cpuBusy(5000);
-  }
-  return busy;
-}
+const quiet = () => waitQuiet(WAIT_QUIET_MS, log);
 
 // ---- wdavdaemon ----------------------------------------------------------------------------
 function apiGet(socket, urlPath) {

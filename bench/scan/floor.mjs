@@ -10,9 +10,8 @@
 //   node bench/scan/floor.mjs [--mode batch|chunks] [--threads N] [--rounds N] [--chunk BYTES] [<bench dir>]
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT as root, mainAndOthers, threadCpu } from '../common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = (p) => import(path.join(root, 'dist', p));
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -35,17 +34,6 @@ if (!set.vectorscan) throw new Error('no Vectorscan matcher (native addon built 
 const b = scanBatchBinding(native);
 if (!b) throw new Error('the native addon has no scanBatch (rebuild it)');
 const plan = b.scanPlan({ db: set.vectorscan.database, bodyCount: set.bodyCount, chunkSize: chunk, ...set.hashSizes() });
-
-/** CPU ms of each thread of this process (main thread first), from /proc. */
-function threadCpu() {
-  const out = new Map();
-  for (const t of fs.readdirSync('/proc/self/task')) {
-    const st = fs.readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
-    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-    out.set(t, (Number(f[11]) + Number(f[12])) * 10);
-  }
-  return out;
-}
 
 /** Runs `one(fds, sizes, from, to)` over the walk, `threads` groups at once. */
 async function drive(one) {
@@ -119,13 +107,7 @@ for (let r = 0; r < rounds; r++) {
   await drive(mode === 'chunks' ? chunksOne : batchOne);
   const ms = performance.now() - t0;
   const c1 = threadCpu();
-  let main = 0;
-  let others = 0;
-  for (const [t, v] of c1) {
-    const d = v - (c0.get(t) ?? 0);
-    if (t === String(process.pid)) main += d;
-    else others += d;
-  }
+  const { main, others } = mainAndOthers(c0, c1);
   console.log(`${mode} round ${r + 1}: ${files} files, ${(bytes / 1e6).toFixed(0)} MB, body matches ${matched}: ${ms.toFixed(0)} ms (${(bytes / 1e6 / (ms / 1000)).toFixed(0)} MB/s), CPU main ${main} ms + other threads ${others} ms`);
 }
 await set.close?.();

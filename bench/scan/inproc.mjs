@@ -5,9 +5,8 @@
 //   node bench/scan/inproc.mjs [--threads N] [--repeat N] <bench dir>
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT as root, mainAndOthers, threadCpu } from '../common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = (p) => import(path.join(root, 'dist', p));
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -28,17 +27,6 @@ const { ScanQueue } = await dist('scan/queue.js');
 const { Limiter } = await dist('scan/limiter.js');
 const { ScanWalker } = await dist('scan/walker.js');
 const { ScanJob } = await dist('scan/job.js');
-
-/** CPU ms of this process's main thread and of its other threads (threadpool, V8), from /proc. */
-function threadCpu() {
-  const out = { main: 0, others: 0 };
-  for (const t of fs.readdirSync('/proc/self/task')) {
-    const st = fs.readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
-    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-    out[t === String(process.pid) ? 'main' : 'others'] += (Number(f[11]) + Number(f[12])) * 10;
-  }
-  return out;
-}
 
 const native = loadNative();
 let t0 = performance.now();
@@ -61,8 +49,8 @@ for (let r = 0; r < repeat; r++) {
   const s = await job.run();
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  const th1 = threadCpu();
-  console.log(`run ${r}: ${s.state} ${s.filesScanned} files ${(s.bytesScanned / 1e6).toFixed(0)} MB in ${ms.toFixed(0)} ms = ${(s.bytesScanned / 1e6 / (ms / 1000)).toFixed(0)} MB/s; threats ${s.threatsDetected}; skipped ${s.skipped}; errors ${s.errors}; cpu user ${(cpu.user / 1000).toFixed(0)} ms sys ${(cpu.system / 1000).toFixed(0)} ms (main thread ${th1.main - th0.main} ms, other threads ${th1.others - th0.others} ms)`, JSON.stringify(s.details.errorsBy));
+  const split = mainAndOthers(th0, threadCpu());
+  console.log(`run ${r}: ${s.state} ${s.filesScanned} files ${(s.bytesScanned / 1e6).toFixed(0)} MB in ${ms.toFixed(0)} ms = ${(s.bytesScanned / 1e6 / (ms / 1000)).toFixed(0)} MB/s; threats ${s.threatsDetected}; skipped ${s.skipped}; errors ${s.errors}; cpu user ${(cpu.user / 1000).toFixed(0)} ms sys ${(cpu.system / 1000).toFixed(0)} ms (main thread ${split.main} ms, other threads ${split.others} ms)`, JSON.stringify(s.details.errorsBy));
 }
 const mu = process.memoryUsage();
 console.log(`memory now: rss ${(mu.rss / 2 ** 20).toFixed(0)} MB, heap used ${(mu.heapUsed / 2 ** 20).toFixed(0)} / total ${(mu.heapTotal / 2 ** 20).toFixed(0)} MB, external ${(mu.external / 2 ** 20).toFixed(0)} MB, arrayBuffers ${(mu.arrayBuffers / 2 ** 20).toFixed(0)} MB`);

@@ -18,11 +18,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generate, corpusSize, PARAMS } from './corpus.mjs';
 import { ensureClamav, clamscan, PrivateClamd, version as clamVersion } from './clamav.mjs';
+import { ROOT, buildCheckout, cpuMs, mainAndOthers, threadCpu, waitQuiet } from '../common.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
@@ -35,16 +34,6 @@ const ONLY_WDAV = flag('--only-wdav');
 const WARMUP = Math.max(1, Number(opt('--warmup', '1')));
 const THREADS = opt('--threads', null) === null ? null : Number(opt('--threads', null));
 const log = (s) => process.stderr.write(`[bench] ${s}\n`);
-
-function build() {
-  if (!fs.existsSync(path.join(ROOT, 'build', 'Release', 'wdav.node'))) {
-    log('building the native addon');
-    if (spawnSync('npm', ['run', 'build:native'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error('native build failed');
-  }
-  log('compiling TypeScript');
-  spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'scan', 'job.js'))) throw new Error('dist/ is missing: npx tsc -p tsconfig.json failed');
-}
 
 function warm(dir) {
   const buf = Buffer.allocUnsafe(1 << 20);
@@ -162,67 +151,11 @@ function check(tool, found, expected, corpus) {
   if (missing.length || extra.length) throw new Error(`${tool} did not report exactly the planted set:\n  missing: ${missing.join('\n    ') || '-'}\n  extra: ${extra.join('\n    ') || '-'}`);
 }
 
-/** utime+stime of a live process, or cutime+cstime of this process's waited-for children, in ms. */
-function cpuMs(pid, children = false) {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields after the command: state is f[0]; utime=f[11], stime=f[12], cutime=f[13], cstime=f[14].
-  const ticks = children ? Number(f[13]) + Number(f[14]) : Number(f[11]) + Number(f[12]);
-  return (ticks * 1000) / 100;
-}
-
-/** CPU ms of a live process's main thread (the event loop: JavaScript, GC's main part). */
-function mainThreadCpuMs(pid) {
-  const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-}
-
-/** CPU ms of a live process's threads summed by thread name (main thread as "main"). */
-function threadCpuByName(pid) {
-  const out = {};
-  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const name = t === String(pid) ? 'main' : `${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}/${t}`;
-      out[name] = (out[name] ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-    } catch {
-      // the thread ended
-    }
-  }
-  return out;
-}
-
-function cpuTotals() {
-  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  return { idle: f[3] + f[4], all: f.reduce((a, b) => a + b, 0) };
-}
-
-/** Share of the machine's CPU busy (with others' work: ours is idle here) over `ms`. */
-async function busyShare(ms) {
-  const a = cpuTotals();
-  await new Promise((r) => setTimeout(r, ms));
-  const b = cpuTotals();
-  return 1 - (b.idle - a.idle) / Math.max(1, b.all - a.all);
-}
-
-/** Waits (up to maxMs) until other work on the machine is below 20% of its CPU. */
-async function waitQuiet(maxMs) {
-  const t0 = Date.now();
-  let busy = await busyShare(2000);
-  while (busy > 0.2 && Date.now() - t0 < maxMs) {
-    log(`machine busy (${(busy * 100).toFixed(0)}% CPU used by other processes): waiting`);
-    busy = await busyShare(5000);
-  }
-  return busy;
-}
-
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 async function main() {
   if (process.getuid?.() !== 0) throw new Error('run as root (clamd and the daemon read the corpus as root)');
-  build();
+  buildCheckout(log, path.join('scan', 'job.js'));
   ensureClamav(log);
   log(`generating (or reusing) the corpus in ${DIR}`);
   const expected = generate(DIR, log);
@@ -248,14 +181,18 @@ async function main() {
     for (let i = 0; i < WARMUP; i++) check('wdavdaemon', (await daemon.scan(corpus)).found, expected, corpus);
     if (!ONLY_WDAV) check('clamdscan', (await clamd.multiscan(corpus)).found, expected, corpus);
     for (let r = 0; r < REPEAT; r++) {
-      load.push(await waitQuiet(Number(opt('--wait-quiet', '300')) * 1000));
-      let c0 = cpuMs(daemon.proc.pid);
-      const m0 = mainThreadCpuMs(daemon.proc.pid);
-      const t0 = flag('--thread-cpu') ? threadCpuByName(daemon.proc.pid) : null;
+      load.push(await waitQuiet(Number(opt('--wait-quiet', '300')) * 1000, log));
+      const pid = daemon.proc.pid;
+      let c0 = cpuMs(pid);
+      const th0 = threadCpu(pid);
       const w = await daemon.scan(corpus);
-      cpu.wdav.push(cpuMs(daemon.proc.pid) - c0);
-      cpu.wdavMain.push(mainThreadCpuMs(daemon.proc.pid) - m0);
-      if (t0) log(`daemon CPU ms by thread: ${Object.entries(threadCpuByName(daemon.proc.pid)).map(([k, v]) => [k, v - (t0[k] ?? 0)]).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      cpu.wdav.push(cpuMs(pid) - c0);
+      const th1 = threadCpu(pid);
+      cpu.wdavMain.push(mainAndOthers(th0, th1, pid).main);
+      if (flag('--thread-cpu')) {
+        const by = [...th1].map(([t, { name, ms }]) => [t === String(pid) ? 'main' : `${name}/${t}`, ms - (th0.get(t)?.ms ?? 0)]);
+        log(`daemon CPU ms by thread: ${by.filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      }
       check('wdavdaemon', w.found, expected, corpus);
       times.wdav.push(w.ms);
       times.wdavDaemon.push(w.daemonMs);
