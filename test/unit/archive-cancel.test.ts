@@ -40,3 +40,24 @@ t.test('a scanner stuck in its own work is released by the signal at the deadlin
   t.equal(r.kind === 'detected' && r.detection.name, 'Heuristics.Limits.Exceeded.MaxScanTime');
   t.ok(ms >= 140 && ms < 1500, `released after ${ms} ms`);
 });
+
+t.test('the deadline timer ends the walk even when the wall clock does not move (stepped back, or a tie)', async (t) => {
+  // Date.now() is the wall clock; the deadline timer is monotonic. A tie (the timer firing in
+  // the deadline's own millisecond) or a clock stepped back must not let the walk go on and
+  // hand the next member a signal that is already aborted.
+  const realNow = Date.now;
+  const frozen = realNow();
+  Date.now = () => frozen;
+  t.teardown(() => {
+    Date.now = realNow;
+  });
+  let calls = 0;
+  const r = await walkArchive(new BufferSource(tar), { limits: { maxScanTimeMs: 100 } }, async (_m, signal) => {
+    calls++;
+    if (signal.aborted) return { kind: 'clean' };
+    await new Promise((res) => signal.addEventListener('abort', res, { once: true }));
+    return { kind: 'clean' };
+  });
+  t.equal(r.kind === 'detected' && r.detection.name, 'Heuristics.Limits.Exceeded.MaxScanTime');
+  t.equal(calls, 1, 'no member after the deadline');
+});

@@ -85,7 +85,10 @@ class Walk {
   check(at: string): void {
     if (this.limitHit) throw this.limitHit;
     if (this.userSignal?.aborted) throw new Cancelled();
-    if (Date.now() > this.deadline) throw this.limit('MaxScanTime', at, `walk took longer than ${this.limits.maxScanTimeMs} ms`);
+    // The deadline timer and this clock can disagree by a millisecond: once the timer has fired
+    // (and told the scanner to stop), the time is up, or the next member would get a scanner
+    // signal that is already aborted and never fires again.
+    if (Date.now() > this.deadline || this.signal.reason === DEADLINE) throw this.limit('MaxScanTime', at, `walk took longer than ${this.limits.maxScanTimeMs} ms`);
   }
 
   private async *meter(body: AsyncIterable<Buffer>, at: string): AsyncGenerator<Buffer> {
@@ -264,6 +267,7 @@ class Walk {
 
   private async scan(member: ArchiveMember): Promise<Detection | null> {
     let verdict: MemberVerdict;
+    this.check(member.path);
     try {
       verdict = await this.scanMember(member, this.signal);
     } catch (e) {
