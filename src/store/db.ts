@@ -11,6 +11,21 @@ import { runMigrations } from './migrations/index.js';
 
 export type Db = Database.Database;
 
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * The prepared statement for `sql` on this connection, compiled once: db.prepare() parses and
+ * plans the SQL on every call (tens of microseconds, on the hot path of every detection). Only
+ * for SQL whose text is fixed in the code (the cache keeps one entry per distinct text).
+ */
+export function stmt(db: Db, sql: string): Database.Statement {
+  let m = statements.get(db);
+  if (!m) statements.set(db, (m = new Map()));
+  let s = m.get(sql);
+  if (!s) m.set(sql, (s = db.prepare(sql)));
+  return s;
+}
+
 export interface OpenResult {
   db: Db;
   file: string;

@@ -1,7 +1,7 @@
 // src/store/scans.ts — the `scans` and `scan_threats` tables: on-demand scan history for
 // `mdatp scan list` and the threats each scan found. Owns the SQL; pruning rules come from the
 // caller (scanHistoryMaximumItems, scanResultsRetentionDays).
-import type { Db } from './db.js';
+import { stmt, type Db } from './db.js';
 import type { ScanDetails, ScanState, ScanSummary, ScanThreat } from '../scan/types.js';
 import type { ScanType } from '../scan/targets.js';
 
@@ -72,39 +72,36 @@ export class ScansStore {
   constructor(private readonly db: Db) {}
 
   insert(s: ScanSummary): void {
-    this.db
-      .prepare('INSERT INTO scans (id, type, state, paths, ignore_exclusions, requested_by, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    stmt(this.db, 'INSERT INTO scans (id, type, state, paths, ignore_exclusions, requested_by, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(s.id, s.type, s.state, JSON.stringify(s.paths), s.ignoreExclusions ? 1 : 0, s.requestedBy, Date.parse(s.startedAt));
   }
 
   finish(s: ScanSummary): void {
-    this.db
-      .prepare(
-        'UPDATE scans SET state = ?, ended_at = ?, files_scanned = ?, bytes_scanned = ?, threats = ?, skipped = ?, errors = ?, details = ?, message = ? WHERE id = ?',
-      )
-      .run(s.state, s.endedAt === null ? Date.now() : Date.parse(s.endedAt), s.filesScanned, s.bytesScanned, s.threatsDetected, s.skipped, s.errors, JSON.stringify(s.details), s.message, s.id);
+    stmt(
+      this.db,
+      'UPDATE scans SET state = ?, ended_at = ?, files_scanned = ?, bytes_scanned = ?, threats = ?, skipped = ?, errors = ?, details = ?, message = ? WHERE id = ?',
+    ).run(s.state, s.endedAt === null ? Date.now() : Date.parse(s.endedAt), s.filesScanned, s.bytesScanned, s.threatsDetected, s.skipped, s.errors, JSON.stringify(s.details), s.message, s.id);
   }
 
   addThreat(scanId: string, t: ScanThreat, rawPath?: Buffer): void {
-    this.db
-      .prepare(
-        'INSERT INTO scan_threats (scan_id, name, threat_type, path, raw_path, member_path, engine, sha256, size, action, threat_id, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(scanId, t.name, t.threatType, t.path, rawPath ?? null, t.memberPath ?? null, t.engine, t.sha256 ?? null, t.size ?? null, t.action ?? null, t.threatId ?? null, Date.parse(t.detectedAt));
+    stmt(
+      this.db,
+      'INSERT INTO scan_threats (scan_id, name, threat_type, path, raw_path, member_path, engine, sha256, size, action, threat_id, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(scanId, t.name, t.threatType, t.path, rawPath ?? null, t.memberPath ?? null, t.engine, t.sha256 ?? null, t.size ?? null, t.action ?? null, t.threatId ?? null, Date.parse(t.detectedAt));
   }
 
   get(id: string): ScanSummary | null {
-    const r = this.db.prepare('SELECT * FROM scans WHERE id = ?').get(id) as ScanRow | undefined;
+    const r = stmt(this.db, 'SELECT * FROM scans WHERE id = ?').get(id) as ScanRow | undefined;
     return r ? fromRow(r) : null;
   }
 
   /** Most recent first. */
   list(limit: number): ScanSummary[] {
-    return (this.db.prepare('SELECT * FROM scans ORDER BY started_at DESC, rowid DESC LIMIT ?').all(limit) as ScanRow[]).map(fromRow);
+    return (stmt(this.db, 'SELECT * FROM scans ORDER BY started_at DESC, rowid DESC LIMIT ?').all(limit) as ScanRow[]).map(fromRow);
   }
 
   threats(scanId: string): ScanThreat[] {
-    const rows = this.db.prepare('SELECT * FROM scan_threats WHERE scan_id = ? ORDER BY id').all(scanId) as ThreatRow[];
+    const rows = stmt(this.db, 'SELECT * FROM scan_threats WHERE scan_id = ? ORDER BY id').all(scanId) as ThreatRow[];
     return rows.map((r) => ({
       name: r.name,
       threatType: r.threat_type,
@@ -121,17 +118,16 @@ export class ScansStore {
 
   /** Scans left `running` by a daemon that did not stop cleanly. */
   failInterrupted(message: string): number {
-    return this.db.prepare("UPDATE scans SET state = 'failed', ended_at = COALESCE(ended_at, started_at), message = ? WHERE state = 'running'").run(message).changes;
+    return stmt(this.db, "UPDATE scans SET state = 'failed', ended_at = COALESCE(ended_at, started_at), message = ? WHERE state = 'running'").run(message).changes;
   }
 
   /** Keeps the newest `maxItems` finished scans and none older than `retentionDays`. */
   prune(maxItems: number, retentionDays: number): number {
     let removed = 0;
     if (retentionDays > 0) {
-      removed += this.db.prepare("DELETE FROM scans WHERE state != 'running' AND started_at < ?").run(Date.now() - retentionDays * 86_400_000).changes;
+      removed += stmt(this.db, "DELETE FROM scans WHERE state != 'running' AND started_at < ?").run(Date.now() - retentionDays * 86_400_000).changes;
     }
-    removed += this.db
-      .prepare(
+    removed += stmt(this.db, 
         "DELETE FROM scans WHERE state != 'running' AND id NOT IN (SELECT id FROM scans WHERE state != 'running' ORDER BY started_at DESC, rowid DESC LIMIT ?)",
       )
       .run(Math.max(0, maxItems)).changes;
