@@ -6,7 +6,7 @@
 //   GET  /v1/scans/:id/events              follow a scan: NDJSON, or SSE with Accept: text/event-stream
 //   POST /v1/scans/cancel {id?}            admin; cancels one scan or all running ones
 // Streams drop `progress` events for a client that does not read (never `threat` or `end`), so
-// a slow follower costs bounded memory. Owns: HTTP shape only (src/scan/manager.ts does the rest).
+// a slow follower costs bounded memory; `threat` events are sent in groups (THREAT_FLUSH_MS). Owns: HTTP shape only (src/scan/manager.ts does the rest).
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { Api } from '../app.js';
@@ -31,6 +31,9 @@ const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pa
 const ListQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$' })) }, { additionalProperties: false });
 const CancelBody = Type.Optional(Type.Object({ id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-fA-F-]+$' })) }, { additionalProperties: false }));
 
+/** The longest a `threat` event waits for others to go out with it. */
+export const THREAT_FLUSH_MS = 100;
+
 function manager(s: Services): ScanManager {
   if (!s.scans) throw new WdavError('WDAV_ERR_UNAVAILABLE', 'On-demand scans are not available yet');
   return s.scans;
@@ -43,11 +46,29 @@ function stream(m: ScanManager, id: string, reply: FastifyReply, sse: boolean): 
   res.writeHead(200, { 'content-type': sse ? 'text/event-stream' : 'application/x-ndjson', 'cache-control': 'no-cache' });
   let unsubscribe = (): void => {};
   let ended = false;
+  // Threat events go out together, at most THREAT_FLUSH_MS after the first one (or with the
+  // next other event): a scan finding many threats costs one write, and one wake-up of the
+  // follower, per flush instead of per threat.
+  let held = '';
+  let timer: NodeJS.Timeout | null = null;
+  const flush = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (held && !ended && !res.destroyed) res.write(held);
+    held = '';
+  };
   const write = (ev: ScanEvent): void => {
     if (ended || res.destroyed) return;
     if (ev.event === 'progress' && res.writableNeedDrain) return;
     const json = JSON.stringify(ev);
-    res.write(sse ? `event: ${ev.event}\ndata: ${json}\n\n` : `${json}\n`);
+    const text = sse ? `event: ${ev.event}\ndata: ${json}\n\n` : `${json}\n`;
+    if (ev.event === 'threat') {
+      held += text;
+      timer ??= setTimeout(flush, THREAT_FLUSH_MS);
+      return;
+    }
+    flush();
+    res.write(text);
     if (ev.event === 'end') {
       ended = true;
       res.end();
@@ -55,6 +76,7 @@ function stream(m: ScanManager, id: string, reply: FastifyReply, sse: boolean): 
   };
   res.on('close', () => {
     ended = true;
+    if (timer) clearTimeout(timer);
     unsubscribe();
   });
   try {
