@@ -505,13 +505,16 @@ void InitPatterns(Napi::Env env, Napi::Object exports) {}
 
 // ---- scanbatch section (on-demand batch scans; native/core/scanbatch.h, typed in src/engine/batch-native.ts) ----
 // scanPlan({ db, bodyCount, chunkSize, md5, sha1, sha256 }) -> plan (External)
-//   db: a pattern database or null; each kind: { sizes: Uint32Array[] (sorted), any: boolean }
-// scanBatch(plan, fds: Int32Array, records: Buffer, maxFileSize, flags, cancel: Int32Array|null[, spill: Buffer])
+//   db: a pattern database or null; each kind: { sizes: Uint32Array[] (sorted), any: boolean,
+//   tables?: { records: Uint8Array, buckets: Uint32Array }[] } — with tables for all three kinds,
+//   records get kHashHit/kTablesChecked (the plan keeps the buffers alive)
+// scanBatch(plan, fds: Int32Array, records: Buffer, maxFileSize, flags, cancel: Int32Array|null[, spill: Buffer[, archiveLimits: Float64Array]])
 //   -> Promise<void>: ScanFiles on the libuv threadpool; flags 1 = SHA256 of every file,
 //   2 = leave archive candidates open (or copy them into `spill` while it has room), 4 = SHA256
 //   of files a body signature matched. Argument errors throw before anything is taken; once
 //   the promise exists it owns the fds (closed unless their record says kLeftOpen) and it
-//   always resolves: per-file failures are in the records.
+//   always resolves: per-file failures are in the records. With archiveLimits, archives copied
+//   into the spill are proven clean natively where possible (kArchiveClean, native/core/archclean.h).
 // releaseMemory() -> boolean: malloc_trim(0) (glibc): after a scan or a definitions load.
 namespace batchbind {
 
@@ -520,10 +523,46 @@ namespace sb = wdav::scanbatch;
 const napi_type_tag kPlanTag = {0x77646176a1b2c3d4ULL, 0x5363616e506c616eULL};
 using PlanRef = std::shared_ptr<const sb::Plan>;
 
-void AddSizes(Napi::Env env, Napi::Object o, const char* key, sb::SizeSet* set) {
+// References to the JS buffers a plan's hash table views point into. A plan is dropped on the
+// JS thread (by its External's finalizer or by the last BatchWorker, both on the main thread),
+// so the references are released there too.
+struct PlanBuffers {
+  std::vector<Napi::Reference<Napi::Object>> refs;
+};
+
+// { records: Uint8Array, buckets: Uint32Array } in hash-index.ts's layout; checked here so the
+// native lookup cannot read outside them whatever JS hands over.
+sb::HashTableView TableView(Napi::Env env, Napi::Value v, const char* key, size_t digest_len, PlanBuffers* keep) {
+  std::string what = std::string("scanPlan: ") + key + ".tables[]";
+  if (!v.IsObject()) throw Napi::TypeError::New(env, what + " must be { records, buckets }");
+  Napi::Object t = v.As<Napi::Object>();
+  Napi::Value r = t.Get("records"), b = t.Get("buckets");
+  if (!r.IsTypedArray() || r.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array || !b.IsTypedArray() ||
+      b.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
+    throw Napi::TypeError::New(env, what + " must be { records: Uint8Array, buckets: Uint32Array }");
+  auto records = r.As<Napi::Uint8Array>();
+  auto buckets = b.As<Napi::Uint32Array>();
+  const size_t width = digest_len + 12;
+  if (records.ByteLength() % width != 0) throw Napi::RangeError::New(env, what + ".records is not a whole number of records");
+  if (buckets.ElementLength() != sb::kHashBuckets + 1) throw Napi::RangeError::New(env, what + ".buckets must have 65537 entries");
+  sb::HashTableView view;
+  view.records = records.Data();
+  view.count = records.ByteLength() / width;
+  view.buckets = buckets.Data();
+  for (size_t i = 0; i < sb::kHashBuckets; i++)
+    if (view.buckets[i] > view.buckets[i + 1] || view.buckets[i + 1] > view.count)
+      throw Napi::RangeError::New(env, what + ".buckets is not an index of its records");
+  keep->refs.push_back(Napi::Persistent(records.As<Napi::Object>()));
+  keep->refs.push_back(Napi::Persistent(buckets.As<Napi::Object>()));
+  return view;
+}
+
+// Returns whether `key` came with its tables.
+bool AddSizes(Napi::Env env, Napi::Object o, const char* key, sb::Plan* plan, int kind, size_t digest_len, PlanBuffers* keep) {
+  sb::SizeSet* set = &plan->hashes[kind];
   Napi::Value v = o.Get(key);
-  if (v.IsUndefined() || v.IsNull()) return;
-  if (!v.IsObject()) throw Napi::TypeError::New(env, std::string("scanPlan: ") + key + " must be { sizes, any }");
+  if (v.IsUndefined() || v.IsNull()) return false;
+  if (!v.IsObject()) throw Napi::TypeError::New(env, std::string("scanPlan: ") + key + " must be { sizes, any[, tables] }");
   Napi::Object k = v.As<Napi::Object>();
   set->any = k.Get("any").ToBoolean();
   Napi::Value sv = k.Get("sizes");
@@ -537,6 +576,12 @@ void AddSizes(Napi::Env env, Napi::Object o, const char* key, sb::SizeSet* set) 
     set->Add(u.Data(), u.ElementLength());
   }
   set->Seal();
+  Napi::Value tv = k.Get("tables");
+  if (tv.IsUndefined()) return false;
+  if (!tv.IsArray()) throw Napi::TypeError::New(env, std::string("scanPlan: ") + key + ".tables must be an array");
+  Napi::Array ta = tv.As<Napi::Array>();
+  for (uint32_t i = 0; i < ta.Length(); i++) plan->tables[kind].push_back(TableView(env, ta.Get(i), key, digest_len, keep));
+  return true;
 }
 
 Napi::Value ScanPlan(const Napi::CallbackInfo& info) {
@@ -558,9 +603,12 @@ Napi::Value ScanPlan(const Napi::CallbackInfo& info) {
     if (c < 4096 || c > (64 << 20)) throw Napi::RangeError::New(env, "scanPlan: chunkSize must be 4 KiB..64 MiB");
     plan->chunk = static_cast<size_t>(c);
   }
-  AddSizes(env, o, "md5", &plan->hashes[sb::kMd5]);
-  AddSizes(env, o, "sha1", &plan->hashes[sb::kSha1]);
-  AddSizes(env, o, "sha256", &plan->hashes[sb::kSha256]);
+  auto keep = std::make_shared<PlanBuffers>();
+  bool md5 = AddSizes(env, o, "md5", plan.get(), sb::kMd5, 16, keep.get());
+  bool sha1 = AddSizes(env, o, "sha1", plan.get(), sb::kSha1, 20, keep.get());
+  bool sha256 = AddSizes(env, o, "sha256", plan.get(), sb::kSha256, 32, keep.get());
+  plan->checked_tables = md5 && sha1 && sha256;
+  plan->owner = std::move(keep);
   auto ext = Napi::External<PlanRef>::New(env, new PlanRef(std::move(plan)), [](Napi::Env, PlanRef* p) { delete p; });
   ext.TypeTag(&kPlanTag);
   return ext;
@@ -569,9 +617,13 @@ Napi::Value ScanPlan(const Napi::CallbackInfo& info) {
 class BatchWorker : public Napi::AsyncWorker {
  public:
   BatchWorker(Napi::Env env, PlanRef plan, std::vector<int32_t> fds, Napi::Buffer<uint8_t> records, sb::Options o,
-              Napi::Value cancel, Napi::Value spill)
+              Napi::Value cancel, Napi::Value spill, const wdav::archclean::Limits* limits)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), plan_(std::move(plan)), fds_(std::move(fds)),
         records_ref_(Napi::Persistent(records)), records_(records.Data()), o_(o) {
+    if (limits) {
+      limits_ = *limits;
+      o_.archive_limits = &limits_;
+    }
     if (cancel.IsTypedArray()) {
       auto c = cancel.As<Napi::Int32Array>();
       cancel_ref_ = Napi::Persistent(c);
@@ -598,7 +650,25 @@ class BatchWorker : public Napi::AsyncWorker {
   Napi::Reference<Napi::Int32Array> cancel_ref_;
   const int32_t* cancel_ = nullptr;
   Napi::Reference<Napi::Buffer<uint8_t>> spill_ref_;
+  wdav::archclean::Limits limits_;
 };
+
+// [maxDepth, maxFiles, maxScanSize, maxFileSize, maxRatio, ratioMinSize]: ArchiveLimits, each >= 1.
+bool ArchiveLimitsArg(Napi::Env env, Napi::Value v, wdav::archclean::Limits* out) {
+  if (v.IsUndefined() || v.IsNull()) return false;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array || v.As<Napi::Float64Array>().ElementLength() != 6)
+    throw Napi::TypeError::New(env, "scanBatch: archiveLimits must be a Float64Array of 6 limits");
+  auto a = v.As<Napi::Float64Array>();
+  for (size_t i = 0; i < 6; i++)
+    if (!(a[i] >= 1 && a[i] <= 9007199254740991.0)) throw Napi::RangeError::New(env, "scanBatch: archive limits must be positive integers");
+  out->max_depth = static_cast<uint64_t>(a[0]);
+  out->max_files = static_cast<uint64_t>(a[1]);
+  out->max_scan_size = static_cast<uint64_t>(a[2]);
+  out->max_file_size = static_cast<uint64_t>(a[3]);
+  out->max_ratio = a[4];
+  out->ratio_min_size = static_cast<uint64_t>(a[5]);
+  return true;
+}
 
 Napi::Value ScanBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -625,7 +695,9 @@ Napi::Value ScanBatch(const Napi::CallbackInfo& info) {
   std::vector<int32_t> fds(fa.Data(), fa.Data() + fa.ElementLength());
   Napi::Value spill = info.Length() > 6 ? info[6] : env.Undefined();
   if (!spill.IsUndefined() && !spill.IsNull() && !spill.IsBuffer()) throw Napi::TypeError::New(env, "scanBatch: spill must be a Buffer");
-  auto* w = new BatchWorker(env, std::move(plan), std::move(fds), records, o, cancel, spill);
+  wdav::archclean::Limits limits;
+  bool prove = ArchiveLimitsArg(env, info.Length() > 7 ? info[7] : env.Undefined(), &limits);
+  auto* w = new BatchWorker(env, std::move(plan), std::move(fds), records, o, cancel, spill, prove ? &limits : nullptr);
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;

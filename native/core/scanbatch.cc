@@ -36,54 +36,51 @@ bool SizeSet::Wants(uint64_t size) const {
   return std::binary_search(sizes.begin(), sizes.end(), static_cast<uint32_t>(size));
 }
 
+bool HashTableView::Has(const uint8_t* digest, size_t d, uint64_t size) const {
+  const size_t w = d + 12;
+  const size_t b = (static_cast<size_t>(digest[0]) << 8) | digest[1];
+  size_t lo = buckets[b];
+  const size_t end = buckets[b + 1];
+  auto sizeOk = [&](size_t i) {
+    const uint8_t* p = records + i * w + d;
+    uint32_t s = (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) | (static_cast<uint32_t>(p[2]) << 8) | p[3];
+    return s == 0xffffffffU || static_cast<uint64_t>(s) == size;
+  };
+  if (end - lo <= kSmallBucket) {
+    for (size_t i = lo; i < end; i++)
+      if (std::memcmp(records + i * w + 2, digest + 2, d - 2) == 0 && sizeOk(i)) return true;
+    return false;
+  }
+  size_t hi = end;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (std::memcmp(records + mid * w, digest, d) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  for (size_t i = lo; i < end && std::memcmp(records + i * w, digest, d) == 0; i++)
+    if (sizeOk(i)) return true;
+  return false;
+}
+
 namespace {
 
-// archives/formats.ts detectArchiveFormat + tar-reader.ts isTarHeader, byte for byte: a file
-// flagged here is walked by the archive walker, which checks again; one not flagged is not.
-bool TarNumber(const uint8_t* f, size_t len, uint64_t* out) {
-  if (f[0] & 0x80) {
-    uint64_t v = f[0] & 0x7f;
-    for (size_t i = 1; i < len; i++) {
-      v = v * 256 + f[i];
-      if (v > (1ULL << 53)) return false;
-    }
-    *out = v;
-    return true;
+static_assert(kHasMd5 == 1u << kMd5 && kHasSha1 == 1u << kSha1 && kHasSha256 == 1u << kSha256, "digest flags are 1 << kind");
+constexpr size_t kDigestLen[kKinds] = {16, 20, 32};
+constexpr size_t kDigestOff[kKinds] = {kOffMd5, kOffSha1, kOffSha256};
+
+// Whether a table of some kind holds one of the digests the record has.
+bool AnyTableHolds(const Plan& plan, const uint8_t* rec, uint32_t dflags, uint64_t size) {
+  for (int k = 0; k < kKinds; k++) {
+    if (!(dflags & (1u << k))) continue;  // kHasMd5, kHasSha1, kHasSha256 are 1 << kind
+    for (const HashTableView& t : plan.tables[k])
+      if (t.Has(rec + kDigestOff[k], kDigestLen[k], size)) return true;
   }
-  size_t s = 0, e = len;
-  while (e > 0 && (f[e - 1] == 0 || f[e - 1] == ' ')) e--;
-  while (s < e && f[s] == ' ') s++;
-  uint64_t v = 0;
-  for (size_t i = s; i < e; i++) {
-    if (f[i] < '0' || f[i] > '7') return false;
-    v = v * 8 + (f[i] - '0');
-    if (v > (1ULL << 53)) return false;
-  }
-  *out = v;
-  return true;
+  return false;
 }
 
-bool TarHeader(const uint8_t* b) {
-  bool ustar = std::memcmp(b + 257, "ustar", 5) == 0;
-  if (!ustar && b[0] == 0) return false;
-  uint64_t stored = 0;
-  if (!TarNumber(b + 148, 8, &stored)) return false;
-  int64_t unsigned_sum = 0, signed_sum = 0;
-  for (size_t i = 0; i < 512; i++) {
-    uint8_t c = (i >= 148 && i < 156) ? 0x20 : b[i];
-    unsigned_sum += c;
-    signed_sum += static_cast<int8_t>(c);
-  }
-  return static_cast<int64_t>(stored) == unsigned_sum || static_cast<int64_t>(stored) == signed_sum;
-}
-
-bool LooksLikeArchive(const uint8_t* h, size_t n) {
-  if (n >= 4 && h[0] == 0x50 && h[1] == 0x4b) {
-    if ((h[2] == 3 && h[3] == 4) || (h[2] == 5 && h[3] == 6) || (h[2] == 0x30 && h[3] == 0x30)) return true;
-  }
-  if (n >= 3 && h[0] == 0x1f && h[1] == 0x8b && h[2] == 8) return true;
-  return n >= 512 && TarHeader(h);
-}
+// archives/formats.ts detectArchiveFormat: a file flagged here is walked by the archive walker,
+// which checks again; one not flagged is not.
+bool LooksLikeArchive(const uint8_t* h, size_t n) { return archclean::Detect(h, n) != archclean::kNone; }
 
 struct Digests {
   bool want[kKinds] = {false, false, false};
@@ -198,13 +195,7 @@ class FileScanner {
 #ifdef WDAV_HAVE_HS
     if (body && stream_) {
       // Always finished, also after a failure: the stream is reset for the next file.
-      const std::vector<uint32_t>& ids = stream_->Finish(p.pos);
-      for (uint32_t id : ids) {
-        if (id < plan_.body_count) {
-          best = static_cast<int32_t>(id);  // ids are sorted: the first one wins
-          break;
-        }
-      }
+      best = LowestBody(stream_->Finish(p.pos));
     }
 #endif
     if (p.cancelled) return Set(rec, kCancelled);
@@ -213,11 +204,21 @@ class FileScanner {
       PutI32(rec, kOffDetail, p.scan_error);
       return Set(rec, kScanError);
     }
+    const uint8_t* spilled = p.spilling ? o_.spill + spill_used_ : nullptr;
     if (p.spilling) p.flags |= Spilled(rec, static_cast<size_t>(p.pos));
     uint32_t dflags = d.Final(rec);
     // A detection's SHA256 is recorded with the threat: computed here, on this thread, instead
     // of by the threat service reading the file again on the JS thread.
     if (best >= 0 && o_.sha256_matched && !(dflags & kHasSha256) && Sha256Again(fd, p.pos, rec)) dflags |= kHasSha256;
+    if (plan_.checked_tables) {
+      dflags |= kTablesChecked;
+      if (AnyTableHolds(plan_, rec, dflags, static_cast<uint64_t>(p.pos))) dflags |= kHashHit;
+    }
+    // A clean archive copied into the spill, proven clean here, needs no walk in JavaScript.
+    // Only for files without evidence of their own: the rest go through the verdict first.
+    if (spilled && o_.archive_limits && plan_.checked_tables && best < 0 && !(dflags & kHashHit) && !(p.flags & kHasHead) &&
+        archclean::Prove(spilled, static_cast<size_t>(p.pos), *o_.archive_limits, &FileScanner::MemberEvidence, this) == archclean::kClean)
+      p.flags |= kArchiveClean;
     PutI32(rec, kOffBody, best);
     PutF64(rec, kOffBytes, static_cast<double>(p.pos));
     return Done(fd, rec, p.flags | dflags);
@@ -258,6 +259,42 @@ class FileScanner {
     p->pos += static_cast<int64_t>(n);
     return true;
   }
+
+  // archclean's check for an archive member: evidence is what would make the JavaScript verdict
+  // look closer — a body signature, a digest some hash table holds for this size, or a size the
+  // built-in EICAR check applies to. Uses this thread's stream (the file's own scan is over).
+  static bool MemberEvidence(void* self, const uint8_t* data, size_t len) {
+    return static_cast<FileScanner*>(self)->Evidence(data, len);
+  }
+
+  bool Evidence(const uint8_t* data, size_t len) {
+    if (len <= kHeadMax) return true;
+    // The file pass's own digests and table lookup, into a scratch record.
+    uint8_t rec[kRecordSize];
+    Digests d;
+    for (int k = 0; k < kKinds; k++) d.want[k] = plan_.hashes[k].Wants(len);
+    d.Init();
+    d.Update(reinterpret_cast<const char*>(data), len);
+    if (AnyTableHolds(plan_, rec, d.Final(rec), len)) return true;
+#ifdef WDAV_HAVE_HS
+    if (plan_.db) {
+      if (!stream_) return true;
+      stream_->Restart(static_cast<int64_t>(len));
+      bool ok = stream_->Scan(reinterpret_cast<const char*>(data), len, &scan_msg_);
+      if (LowestBody(stream_->Finish(static_cast<int64_t>(len))) >= 0 || !ok) return true;
+    }
+#endif
+    return false;
+  }
+
+#ifdef WDAV_HAVE_HS
+  // The lowest matched id that is a body signature of the set (ids are sorted), or -1.
+  int32_t LowestBody(const std::vector<uint32_t>& ids) const {
+    for (uint32_t id : ids)
+      if (id < plan_.body_count) return static_cast<int32_t>(id);
+    return -1;
+  }
+#endif
 
   bool Sha256Again(int fd, int64_t len, uint8_t* rec) {
     SHA256_CTX c;

@@ -16,6 +16,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/archclean.h"
 #ifdef WDAV_HAVE_HS
 #include "core/patterns.h"
 #endif
@@ -35,12 +36,33 @@ struct SizeSet {
   bool Wants(uint64_t size) const;
 };
 
+// One hash table of the definition set, in src/definitions/hash-index.ts's layout, read here and
+// never written: `count` records of digest + size (u32 BE, 0xffffffff = any size) + name ref +
+// name number, grouped by the first two digest bytes (`buckets`: 65,537 record indexes); buckets
+// of at most kSmallBucket records are unsorted, larger ones sorted by digest.
+struct HashTableView {
+  const uint8_t* records = nullptr;
+  size_t count = 0;
+  const uint32_t* buckets = nullptr;
+  // Whether a record has exactly this digest and this size (or any size): the test of
+  // HashTable.lookup, without the name.
+  bool Has(const uint8_t* digest, size_t digest_len, uint64_t size) const;
+};
+constexpr size_t kHashBuckets = 65536;
+constexpr size_t kSmallBucket = 128;  // = SMALL_BUCKET in src/definitions/hash-index.ts
+
 // Everything a batch needs from one definition set; immutable once built, shared by batches.
 struct Plan {
 #ifdef WDAV_HAVE_HS
   std::shared_ptr<patterns::Database> db;  // null: no body signatures in Vectorscan
 #endif
   SizeSet hashes[kKinds];
+  // With tables for every kind (checked_tables), each computed digest is looked up and a file
+  // some table holds gets kHashHit; a digest without it is no evidence (kTablesChecked).
+  std::vector<HashTableView> tables[kKinds];
+  bool checked_tables = false;
+  // Keeps the memory the views point into alive (the binding's references to the JS buffers).
+  std::shared_ptr<void> owner;
   // Matched ids at or above this are not body signatures of the set and are ignored.
   uint32_t body_count = 0;
   size_t chunk = 256 * 1024;
@@ -73,6 +95,9 @@ enum Flag : uint32_t {
   kArchive = 16,   // starts like a zip, gzip or tar (same magic checks as archives/formats.ts)
   kLeftOpen = 32,  // the fd was NOT closed: the caller walks the archive and closes it
   kInSpill = 64,   // an archive candidate copied whole into the spill (fd closed)
+  kHashHit = 128,  // a computed digest is in a hash table for this size (kTablesChecked)
+  kTablesChecked = 256,  // the digests were looked up: without kHashHit they are no evidence
+  kArchiveClean = 512,   // in the spill and proven clean by native/core/archclean.*: no walk needed
 };
 
 struct Options {
@@ -84,6 +109,9 @@ struct Options {
   // (kInSpill) while they are read, and the caller walks them from memory.
   uint8_t* spill = nullptr;
   size_t spill_cap = 0;
+  // Set: archives in the spill are proven clean natively when they can be (kArchiveClean),
+  // under these limits (the engine's archive limits). Needs a plan with checked_tables.
+  const archclean::Limits* archive_limits = nullptr;
 };
 
 // Scans fds[0..n) in order on the calling thread, writing records[i * kRecordSize ...]. Every fd

@@ -14,6 +14,13 @@ import { threatTypeFromName } from './threat-names.js';
 
 export type BodyMatcherKind = 'vectorscan' | 'yara-x';
 
+/** What the native batch pass needs of one hash kind (DefinitionSet.hashPlan). */
+export interface HashPlanKind {
+  sizes: Uint32Array[];
+  any: boolean;
+  tables: { records: Uint8Array; buckets: Uint32Array }[];
+}
+
 export interface Verdict {
   name: string;
   threatType: ThreatType;
@@ -71,16 +78,20 @@ export class DefinitionSet {
   /**
    * For the native batch read pass (src/engine/batch.ts): per hash kind, the sorted size lists
    * of every table (detections, PUA, allow-list) and whether a `*` signature exists — the same
-   * facts hashKindsFor answers from, so both paths hash exactly the same files.
+   * facts hashKindsFor answers from, so both paths hash exactly the same files — and the tables
+   * themselves (hash-index.ts layout, read-only), so the pass can tell a digest that no table
+   * holds (no evidence: the file needs no verdict here) from one worth a lookup.
    */
-  hashSizes(): Record<HashKind, { sizes: Uint32Array[]; any: boolean }> {
-    const out = { md5: { sizes: [] as Uint32Array[], any: false }, sha1: { sizes: [] as Uint32Array[], any: false }, sha256: { sizes: [] as Uint32Array[], any: false } };
+  hashPlan(): Record<HashKind, HashPlanKind> {
+    const kind = (): HashPlanKind => ({ sizes: [], any: false, tables: [] });
+    const out = { md5: kind(), sha1: kind(), sha256: kind() };
     for (const set of [this.p.hashes, this.p.puaHashes, this.p.allow]) {
       for (const part of set.parts) {
         for (const [kind, t] of part.tables) {
           const x = t.exportParts();
           out[kind].sizes.push(x.sizes);
           out[kind].any ||= x.anySize;
+          out[kind].tables.push({ records: x.records, buckets: x.buckets });
         }
       }
     }

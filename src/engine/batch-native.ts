@@ -13,6 +13,12 @@ export interface PlanSizes {
   sizes: Uint32Array[];
   /** A `*` signature exists: every file needs this digest. */
   any: boolean;
+  /**
+   * Every table of this kind (src/definitions/hash-index.ts layout). When given for every kind,
+   * the pass sets FLAG.hashHit on a file one of whose digests some table holds for its size,
+   * and a digest without it is no evidence. The plan keeps them alive.
+   */
+  tables?: { records: Uint8Array; buckets: Uint32Array }[];
 }
 
 export interface ScanPlanOptions {
@@ -33,10 +39,16 @@ export interface ScanBatchBinding {
    * Scans the files on the libuv threadpool, one record per file into `records`. Once it
    * returns, it owns the fds: all are closed by the time it resolves except those whose record
    * has LEFT_OPEN. With BATCH_KEEP_ARCHIVES_OPEN, archive candidates that fit in what is left
-   * of `spill` are copied there whole instead (IN_SPILL, fd closed). Never rejects (throws synchronously on bad arguments, taking nothing).
+   * of `spill` are copied there whole instead (IN_SPILL, fd closed); with `archiveLimits`
+   * (ARCHIVE_LIMIT_FIELDS order), those the native core can prove clean under these limits get
+   * ARCHIVE_CLEAN and need no walk (native/core/archclean.h). Never rejects (throws synchronously
+   * on bad arguments, taking nothing).
    */
-  scanBatch(plan: ScanPlan, fds: Int32Array, records: Buffer, maxFileSize: number, flags: number, cancel: Int32Array | null, spill?: Buffer | null): Promise<void>;
+  scanBatch(plan: ScanPlan, fds: Int32Array, records: Buffer, maxFileSize: number, flags: number, cancel: Int32Array | null, spill?: Buffer | null, archiveLimits?: Float64Array | null): Promise<void>;
 }
+
+/** The archive limits scanBatch takes, in this order (a Float64Array). */
+export const ARCHIVE_LIMIT_FIELDS = ['maxDepth', 'maxFiles', 'maxScanSize', 'maxFileSize', 'maxRatio', 'ratioMinSize'] as const;
 
 /** scanBatch flags. */
 export const BATCH_SHA256_ALWAYS = 1;
@@ -64,7 +76,7 @@ export const REC = {
 /** Record status: 0 scanned, > 0 an errno, < 0 one of these. */
 export const STATUS = { scanned: 0, scanError: -1, notRegular: -2, tooLarge: -3, cancelled: -4 } as const;
 
-export const FLAG = { md5: 1, sha1: 2, sha256: 4, head: 8, archive: 16, leftOpen: 32, inSpill: 64 } as const;
+export const FLAG = { md5: 1, sha1: 2, sha256: 4, head: 8, archive: 16, leftOpen: 32, inSpill: 64, hashHit: 128, tablesChecked: 256, archiveClean: 512 } as const;
 
 /** The scanbatch section of `native`, or null when the addon predates it. */
 export function scanBatchBinding(native: NativeBinding | null | undefined): ScanBatchBinding | null {

@@ -3,7 +3,9 @@
 // size needs, archive/EICAR sniff, all on the libuv threadpool) and turns its fixed-size
 // records into results with the engine's own verdict function — the same DefinitionSet
 // queries in the same order as engine.scan — so JavaScript pays per file only for what found
-// evidence (a digest to look up, a body match, an EICAR-sized head) or for an archive to walk.
+// evidence (a digest some hash table holds, a body match, an EICAR-sized head) or for an archive
+// to walk — and small archives the native pass proved clean (native/core/archclean.h) are not
+// walked here at all.
 // Sets with YARA-X work (YARA rules, or body signatures in the YARA-X fallback) take the
 // per-file path: YARA-X needs each file whole in JS memory anyway.
 // Ownership: every fd of a batch is closed by the time run() resolves (natively, or here after
@@ -14,7 +16,8 @@ import { getSystemErrorName } from 'node:util';
 import type { DefinitionSet } from '../definitions/definition-set.js';
 import { EICAR_MAX_SIZE } from '../definitions/eicar.js';
 import type { HashKind } from '../definitions/hash-index.js';
-import { BATCH_KEEP_ARCHIVES_OPEN, BATCH_SHA256_ALWAYS, BATCH_SHA256_MATCHED, FLAG, REC, STATUS, type ScanBatchBinding, type ScanPlan } from './batch-native.js';
+import { ARCHIVE_LIMIT_FIELDS, BATCH_KEEP_ARCHIVES_OPEN, BATCH_SHA256_ALWAYS, BATCH_SHA256_MATCHED, FLAG, REC, STATUS, type ScanBatchBinding, type ScanPlan } from './batch-native.js';
+import type { ArchiveLimits } from './archives/limits.js';
 import { classifyFailure } from './open-file.js';
 import { errorMessage } from '../shared/errors.js';
 import { closeQuietly } from '../shared/fd.js';
@@ -82,13 +85,20 @@ export class BatchScanner {
   private readonly plans = new WeakMap<DefinitionSet, ScanPlan>();
   private readonly cancels = new WeakMap<AbortSignal, Int32Array>();
   private readonly free: Arena[] = [];
+  private readonly limits: Float64Array;
+  /** Archives proven clean by the native pass (no walk here) and archives walked here. */
+  readonly archives = { native: 0, walked: 0 };
 
   constructor(
     /** null: the addon has no batch scanner; every batch takes the per-file path. */
     readonly native: ScanBatchBinding | null,
     private readonly hooks: BatchHooks,
     private readonly chunkSize: number,
-  ) {}
+    /** The walker's limits (resolved): the native proof of clean archives applies the same. */
+    archiveLimits: ArchiveLimits,
+  ) {
+    this.limits = Float64Array.from(ARCHIVE_LIMIT_FIELDS, (k) => archiveLimits[k]);
+  }
 
   /** Whether `set` can take the native path (no YARA-X work per file). */
   supports(set: DefinitionSet): boolean {
@@ -143,8 +153,7 @@ export class BatchScanner {
   private plan(set: DefinitionSet): ScanPlan {
     let p = this.plans.get(set);
     if (!p) {
-      const sizes = set.hashSizes();
-      p = this.native!.scanPlan({ db: set.vectorscan?.database ?? null, bodyCount: set.bodyCount, chunkSize: this.chunkSize, ...sizes });
+      p = this.native!.scanPlan({ db: set.vectorscan?.database ?? null, bodyCount: set.bodyCount, chunkSize: this.chunkSize, ...set.hashPlan() });
       this.plans.set(set, p);
     }
     return p;
@@ -166,7 +175,7 @@ export class BatchScanner {
   private async nativePass(set: DefinitionSet, gen: number, files: BatchFiles, from: number, to: number, ctx: ScanContext, cancel: Int32Array | null, a: Arena, out: BatchOutcome, readDone?: () => void): Promise<void> {
     const flags = (ctx.computeHash ? BATCH_SHA256_ALWAYS : BATCH_SHA256_MATCHED) | (ctx.scanArchives ? BATCH_KEEP_ARCHIVES_OPEN : 0);
     try {
-      await this.native!.scanBatch(this.plan(set), files.fds.subarray(from, to), a.buf, ctx.maxFileSize, flags, cancel, ctx.scanArchives ? a.spill : null);
+      await this.native!.scanBatch(this.plan(set), files.fds.subarray(from, to), a.buf, ctx.maxFileSize, flags, cancel, ctx.scanArchives ? a.spill : null, ctx.scanArchives ? this.limits : null);
     } catch (e) {
       // Refused before taking the fds (a bug, not a file problem): scan them one by one.
       await this.perFile(set, gen, files, from, to, ctx, out);
@@ -187,7 +196,10 @@ export class BatchScanner {
       const body = i32[w + (REC.body >> 2)]!;
       const bytes = f64[(r * REC.size + REC.bytes) >> 3]!;
       let res: ScanResult | undefined;
-      if (body >= 0 || fl & (FLAG.md5 | FLAG.sha1 | FLAG.sha256 | FLAG.head)) {
+      // A digest is evidence when some hash table holds it for this size (the pass looked
+      // them up: TABLES_CHECKED), or when the scan reports every file's sha256.
+      const evidence = fl & FLAG.tablesChecked && !ctx.computeHash ? FLAG.head | FLAG.hashHit : FLAG.md5 | FLAG.sha1 | FLAG.sha256 | FLAG.head;
+      if (body >= 0 || fl & evidence) {
         a.map.clear();
         for (let k = 0; k < KINDS.length; k++) if (fl & KINDS[k]![1]) a.map.set(KINDS[k]![0], a.digests[k]![r]!);
         const headAt = r * REC.size + REC.head;
@@ -203,7 +215,10 @@ export class BatchScanner {
         // record needs it; the job reports the size): the threat service need not read the file.
         if (res.kind === 'detected' && res.sha256 === undefined && fl & FLAG.sha256) res.sha256 = a.digests[2]![r]!.toString('hex');
       }
-      if (fl & (FLAG.leftOpen | FLAG.inSpill)) {
+      if (fl & FLAG.archiveClean) {
+        // Proven clean natively: every member visited, none with evidence, no limit reached.
+        this.archives.native++;
+      } else if (fl & (FLAG.leftOpen | FLAG.inSpill)) {
         // An archive candidate (left open, or its bytes in the spill): walked when the file
         // itself is clean.
         if (!res || res.kind === 'clean') {
@@ -213,6 +228,7 @@ export class BatchScanner {
             w.bytes = a.spill.subarray(at, at + f64[(r * REC.size + REC.spillLen) >> 3]!);
           }
           (walks ??= []).push(w);
+          this.archives.walked++;
           continue;
         }
         if (fl & FLAG.leftOpen) closeQuietly(files.fds[i]!);

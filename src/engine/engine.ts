@@ -28,7 +28,7 @@ import { errorMessage, isWdavError } from '../shared/errors.js';
 import { builtinDefinitionSet, type DefinitionSet, type Verdict } from '../definitions/definition-set.js';
 import { EICAR_NAME, isEicar } from '../definitions/eicar.js';
 import { walkArchive } from './archives/walker.js';
-import type { ArchiveLimits } from './archives/limits.js';
+import { resolveArchiveLimits, type ArchiveLimits } from './archives/limits.js';
 import type { MemberVerdict, ScanMember } from './archives/types.js';
 import type { ByteSource } from './archives/source.js';
 import { classifyFailure, closeFd, fstat, openForScan } from './open-file.js';
@@ -59,6 +59,9 @@ export interface EngineStats {
   /** Files YARA-X should have seen but were above yaraMaxFileSize. */
   yaraSkippedLarge: number;
   inFlight: number;
+  /** On-demand batches: archives the native pass proved clean, and archives walked in JavaScript. */
+  archivesProvenNative: number;
+  archivesWalked: number;
 }
 
 export interface ScanEngine extends Engine {
@@ -112,7 +115,7 @@ class ScanEngineImpl implements ScanEngine {
   stats(): EngineStats {
     let inFlight = 0;
     for (const f of this.inFlight.values()) inFlight += f.n;
-    return { ...this.counters, inFlight };
+    return { ...this.counters, inFlight, archivesProvenNative: this.batches?.archives.native ?? 0, archivesWalked: this.batches?.archives.walked ?? 0 };
   }
 
   /** Runs `fn` on the current set, counted so a switch can wait for it. */
@@ -193,7 +196,7 @@ class ScanEngineImpl implements ScanEngine {
           walk: (s: DefinitionSet, from: number | ByteSource, src: ScanSource, ctx: ScanContext, clean: ScanResult & { kind: 'clean' }) => this.walk(s, from, src, ctx, clean),
           scanOn: (s: DefinitionSet, g: number, src: ScanSource, ctx: ScanContext) => this.scanOn(s, g, src, ctx).catch((e: unknown) => this.failure(e, g)),
         };
-        this.batches = new BatchScanner(b, hooks, this.pass.chunkSize);
+        this.batches = new BatchScanner(b, hooks, this.pass.chunkSize, resolveArchiveLimits(this.opts.archiveLimits));
       }
     }
     return this.batches!;

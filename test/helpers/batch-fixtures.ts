@@ -35,3 +35,18 @@ export function verdictOf(r: ScanResult | 'clean'): string {
   if (r.kind === 'error') return `error:${r.code}`;
   return 'clean';
 }
+
+/** Deterministic incompressible bytes. */
+export function rand(n: number, seed: number): Buffer {
+  const out = Buffer.alloc(n);
+  let x = seed * 2654435761;
+  for (let i = 0; i < n; i++) out[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
+  return out;
+}
+
+/** A copy of base with s written at `at`. */
+export function put(base: Buffer, at: number, s: string): Buffer {
+  const b = Buffer.from(base);
+  Buffer.from(s).copy(b, at);
+  return b;
+}

@@ -13,23 +13,12 @@ import type { ScanContext } from '../../src/engine/types.js';
 import { loadNative } from '../../src/shared/native.js';
 import { defsDir, loadSet, tmpDir } from '../helpers/engine-fixtures.js';
 import { eicar, gzip, makeTar, makeZip } from '../helpers/archive-fixtures.js';
-import { openAll, perFile, verdictOf, writeFiles } from '../helpers/batch-fixtures.js';
+import { openAll, perFile, put, rand, verdictOf, writeFiles } from '../helpers/batch-fixtures.js';
 
 const native = loadNative();
 const skip = scanBatchBinding(native) && native.features.vectorscan ? false : 'addon without the batch scanner or libhs';
 const hex = (s: string | Buffer): string => Buffer.from(s).toString('hex');
 const digest = (alg: string, d: Buffer): string => crypto.createHash(alg).update(d).digest('hex');
-const rand = (n: number, seed: number): Buffer => {
-  const out = Buffer.alloc(n);
-  let x = seed * 2654435761;
-  for (let i = 0; i < n; i++) out[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
-  return out;
-};
-const put = (base: Buffer, at: number, s: string): Buffer => {
-  const b = Buffer.from(base);
-  Buffer.from(s).copy(b, at);
-  return b;
-};
 
 const A = 'LOWSIGNATURE-AAAA';
 const B = 'HIGHSIGNATURE-BBBB';
