@@ -28,8 +28,8 @@ export const GROUP_BYTES = 1 << 20;
  * The same for native batches: large enough that the JS round trip between two batches (tens of
  * microseconds) is small next to the batch, small enough that two threads finish together.
  */
-export const BATCH_GROUP_FILES = 64;
-export const BATCH_GROUP_BYTES = 4 << 20;
+export const BATCH_GROUP_FILES = 128;
+export const BATCH_GROUP_BYTES = 8 << 20;
 const MAX_EVENTS = 200;
 
 export interface Detected {

@@ -3,8 +3,9 @@
 // directories) and counts of everything skipped and why. The walk itself (openat-relative, no
 // symlinks below a root, no FIFOs/sockets/devices, dev+ino loop safety, pseudo mounts skipped)
 // is native (native/core/walker.*); a directory step runs on the libuv threadpool, and the
-// next batch is listed while the current one is scanned.
-// Ownership: every fd of a batch returned by next() belongs to the caller, who closes it.
+// walk keeps up to READ_AHEAD batches listed (and opened) ahead of the scan.
+// Ownership: every fd of a batch returned by next() belongs to the caller, who closes it; the
+// batches listed ahead are the walker's until then (close() closes them).
 // Must not: scan, or keep more than one native step in flight.
 import fs from 'node:fs';
 import { closeQuietly } from '../shared/fd.js';
@@ -28,6 +29,8 @@ export interface WalkerOptions {
   skipDevices?: Uint32Array;
   /** Files opened per native step. */
   batch?: number;
+  /** Batches listed ahead of the caller (default READ_AHEAD). */
+  readAhead?: number;
   maxDepth?: number;
   /** Failure events kept for the report (all are counted). */
   maxEvents?: number;
@@ -84,9 +87,22 @@ export function coveredOnce(roots: readonly string[]): string[] {
   });
 }
 
+function fileBatch(b: NativeWalkBatch): FileBatch {
+  return new FileBatch(b.fds, b.sizes, b.paths, b.raws);
+}
+
 function blockPath(b: PathBlock, i: number): string {
   return b.text.toString('utf8', b.offsets[i]!, b.offsets[i + 1]!);
 }
+
+/**
+ * Batches listed ahead. One step (128 files: getdents, open, fstat) takes longer than scanning a
+ * group of small files on two threads, and it competes with those threads for the CPU: with one
+ * batch ahead the scan waited for the walk ~35 ms per benchmark scan (bench/scan). Listed ahead
+ * while large files are scanned, the walk is ready when the small ones come. Bounded: at most
+ * READ_AHEAD × batch fds are held ahead of the scan.
+ */
+export const READ_AHEAD = 3;
 
 export class ScanWalker {
   readonly counts: WalkCounts = Object.fromEntries([...WALK_COUNTS, 'excluded'].map((k) => [k, 0])) as WalkCounts;
@@ -94,8 +110,12 @@ export class ScanWalker {
   private readonly native: NativeWalker;
   private readonly matcher: ExclusionMatcher | null;
   private readonly maxEvents: number;
+  private readonly readAhead: number;
   private decisions: Uint8Array | undefined;
-  private pending: Promise<NativeWalkBatch> | null = null;
+  /** The native step in flight (at most one), settled into `ready` or `failure`. */
+  private step: Promise<void> | null = null;
+  private readonly ready: NativeWalkBatch[] = [];
+  private failure: { error: unknown } | null = null;
   private finished = false;
   private closed = false;
 
@@ -103,6 +123,7 @@ export class ScanWalker {
     const pathRules = (opts.exclusions ?? []).filter((e) => e.kind !== 'process');
     this.matcher = pathRules.length > 0 ? new ExclusionMatcher(pathRules) : null;
     this.maxEvents = opts.maxEvents ?? 200;
+    this.readAhead = Math.max(1, opts.readAhead ?? READ_AHEAD);
     const roots: Buffer[] = [];
     for (const r of coveredOnce(opts.roots)) {
       if (this.matcher && this.rootExcluded(r)) this.counts.excluded++;
@@ -131,22 +152,43 @@ export class ScanWalker {
   /** The next batch of opened files, or null when the walk is over (or closed). */
   async next(): Promise<FileBatch | null> {
     for (;;) {
-      if (this.finished || this.closed) return null;
-      // Take the step out of `pending` before waiting, so close() never sees it too.
-      const step = this.pending ?? this.native.next(this.takeDecisions());
-      this.pending = null;
-      const b = await step;
-      this.absorb(b);
-      if (this.closed) {
-        new FileBatch(b.fds, b.sizes, b.paths, b.raws).closeFrom(0);
-        return null;
+      if (this.closed) return null;
+      const b = this.ready.shift();
+      if (b) {
+        this.pump();
+        return fileBatch(b);
       }
-      if (b.done) this.finished = true;
-      // Start listing the next batch while the caller scans this one, unless approvals are
-      // needed first (they are computed just above, in absorb).
-      else if (b.candidateKinds.length === 0) this.pending = this.native.next();
-      if (b.fds.length > 0) return new FileBatch(b.fds, b.sizes, b.paths, b.raws);
+      if (this.failure) throw this.failure.error;
+      if (this.finished) return null;
+      this.pump();
+      await this.step;
     }
+  }
+
+  /**
+   * Starts the next native step unless one is running, the walk is over, or READ_AHEAD batches
+   * are waiting. A step needs the exclusion decisions of the one before (absorb computes them
+   * when it lands), so steps run strictly one after the other.
+   */
+  private pump(): void {
+    if (this.step || this.finished || this.closed || this.failure || this.ready.length >= this.readAhead) return;
+    this.step = this.native.next(this.takeDecisions()).then(
+      (b) => {
+        this.step = null;
+        this.absorb(b);
+        if (this.closed) {
+          fileBatch(b).closeFrom(0);
+          return;
+        }
+        if (b.done) this.finished = true;
+        if (b.fds.length > 0) this.ready.push(b);
+        this.pump();
+      },
+      (error: unknown) => {
+        this.step = null;
+        this.failure = { error };
+      },
+    );
   }
 
   private takeDecisions(): Uint8Array | undefined {
@@ -175,12 +217,9 @@ export class ScanWalker {
     if (this.closed) return;
     this.closed = true;
     this.native.close();
-    const p = this.pending;
-    this.pending = null;
-    if (p) {
-      // A prefetched batch nobody will read: close its files.
-      const b = await p.catch(() => null);
-      if (b) new FileBatch(b.fds, b.sizes, b.paths, b.raws).closeFrom(0);
-    }
+    // Batches listed ahead that nobody will read: their files are closed here, the running
+    // step's when it lands (pump's handler sees `closed`).
+    for (const b of this.ready.splice(0)) fileBatch(b).closeFrom(0);
+    await this.step;
   }
 }
