@@ -40,8 +40,10 @@ if [ "$MODE" = uninstall ]; then
   fi
   rm -f "$UNITS/wdavdaemon.service" "$UNITS/wdavdaemon-quickscan.service" "$UNITS/wdavdaemon-quickscan.timer"
   rm -f "$SYSUSERS/wdavdaemon.conf" "$TMPFILES/wdavdaemon.conf"
-  for l in mdatp wdavdaemon; do
-    if [ -L "$BIN/$l" ] && [ "$(readlink "$BIN/$l")" = "/opt/wdavdaemon/bin/$l.js" ]; then rm -f "$BIN/$l"; fi
+  # Only our own links (mdatp.js is where mdatp pointed before it became mdatp.cjs).
+  for link in mdatp:mdatp.cjs mdatp:mdatp.js wdavdaemon:wdavdaemon.js; do
+    l=${link%%:*}
+    if [ -L "$BIN/$l" ] && [ "$(readlink "$BIN/$l")" = "/opt/wdavdaemon/bin/${link#*:}" ]; then rm -f "$BIN/$l"; fi
   done
   rm -rf "$APP"
   [ "$PURGE" = 1 ] && rm -rf "$ROOT/var/lib/wdavdaemon" "$ROOT/etc/wdavdaemon"
@@ -50,7 +52,7 @@ if [ "$MODE" = uninstall ]; then
   exit 0
 fi
 
-for f in dist/daemon/main.js dist/cli/main.js build/Release/wdav.node node_modules; do
+for f in dist/daemon/main.js dist/cli/mdatp.cjs build/Release/wdav.node node_modules; do
   [ -e "$SRC/$f" ] || { echo "install-service: $f is missing: run 'npm ci' first" >&2; exit 1; }
 done
 
@@ -76,7 +78,7 @@ for u in wdavdaemon-quickscan.service wdavdaemon-quickscan.timer; do
 done
 install -m 0644 "$SRC/systemd/wdavdaemon.sysusers" "$SYSUSERS/wdavdaemon.conf"
 install -m 0644 "$SRC/systemd/wdavdaemon.tmpfiles" "$TMPFILES/wdavdaemon.conf"
-ln -sfn /opt/wdavdaemon/bin/mdatp.js "$BIN/mdatp"
+ln -sfn /opt/wdavdaemon/bin/mdatp.cjs "$BIN/mdatp"
 ln -sfn /opt/wdavdaemon/bin/wdavdaemon.js "$BIN/wdavdaemon"
 
 if [ "$live" = 1 ]; then

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DAEMON_BIN = path.join(ROOT, 'bin', 'wdavdaemon.js');
-export const MDATP_BIN = path.join(ROOT, 'bin', 'mdatp.js');
+export const MDATP_BIN = path.join(ROOT, 'bin', 'mdatp.cjs');
 export const isRoot = process.getuid?.() === 0;
 
 export interface LogRecord {

@@ -1,6 +1,6 @@
 // mdatp's start-up loads only what the command line needs (src/cli/main.ts): `--version` loads
 // no commander, a command loads commander but not cli-progress unless stderr is a terminal, and
-// the output stays what users see. Checked on the built CLI (bin/mdatp.js -> dist/) through the
+// the output stays what users see. Checked on the built CLI (bin/mdatp.cjs -> dist/cli/mdatp.cjs) through the
 // CommonJS module cache at exit, where commander and cli-progress live.
 import t from 'tap';
 import fs from 'node:fs';

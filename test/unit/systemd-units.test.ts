@@ -26,8 +26,8 @@ t.test('install-service --root stages, --uninstall removes', async (t) => {
   for (const f of ['opt/wdavdaemon/dist/daemon/main.js', 'opt/wdavdaemon/build/Release/wdav.node', 'etc/systemd/system/wdavdaemon.service', 'usr/lib/sysusers.d/wdavdaemon.conf', 'usr/lib/tmpfiles.d/wdavdaemon.conf']) {
     t.ok(fs.existsSync(path.join(root, f)), f);
   }
-  t.equal(fs.readlinkSync(path.join(root, 'usr/local/bin/mdatp')), '/opt/wdavdaemon/bin/mdatp.js');
-  const out = spawnSync(process.execPath, [path.join(root, 'opt/wdavdaemon/bin/mdatp.js'), '--version'], { encoding: 'utf8' });
+  t.equal(fs.readlinkSync(path.join(root, 'usr/local/bin/mdatp')), '/opt/wdavdaemon/bin/mdatp.cjs');
+  const out = spawnSync(process.execPath, [path.join(root, 'opt/wdavdaemon/bin/mdatp.cjs'), '--version'], { encoding: 'utf8' });
   t.match(out.stdout.trim(), /^\d+\.\d+\.\d+$/, 'the installed copy runs');
   execFileSync('bash', ['scripts/install-service.sh', '--root', root, '--uninstall'], { encoding: 'utf8' });
   t.notOk(fs.existsSync(path.join(root, 'opt/wdavdaemon')));
