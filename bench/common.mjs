@@ -15,8 +15,8 @@ export function buildCheckout(log, distFile) {
     if (spawnSync('npm', ['run', 'build:native'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error('native build failed');
   }
   log('compiling TypeScript');
-  spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
-  if (!fs.existsSync(path.join(ROOT, 'dist', distFile))) throw new Error('dist/ is missing: npx tsc -p tsconfig.json failed');
+  spawnSync('npm', ['run', 'build:ts'], { cwd: ROOT, stdio: 'ignore' });
+  if (!fs.existsSync(path.join(ROOT, 'dist', distFile))) throw new Error('dist/ is missing: npm run build:ts failed');
 }
 
 function cpuTotals() {

@@ -33,7 +33,7 @@ const set = await loadDefinitionSet([path.join(dir, 'sigs')], { native, cacheDir
 if (!set.vectorscan) throw new Error('no Vectorscan matcher (native addon built without libhs?)');
 const b = scanBatchBinding(native);
 if (!b) throw new Error('the native addon has no scanBatch (rebuild it)');
-const plan = b.scanPlan({ db: set.vectorscan.database, bodyCount: set.bodyCount, chunkSize: chunk, ...set.hashSizes() });
+const plan = b.scanPlan({ db: set.vectorscan.database, bodyCount: set.bodyCount, chunkSize: chunk, ...set.hashPlan() });
 
 /** Runs `one(fds, sizes, from, to)` over the walk, `threads` groups at once. */
 async function drive(one) {
