@@ -8,7 +8,7 @@
   "targets": [
     {
       "target_name": "wdav",
-      "sources": [ "native/binding.cc", "native/core/sys.cc", "native/core/patterns.cc", "native/core/patterns_hashdb.cc", "native/core/walker.cc", "native/core/walk_util.cc", "native/core/scanbatch.cc", "native/core/archclean.cc" ],
+      "sources": [ "native/binding.cc", "native/core/sys.cc", "native/core/patterns.cc", "native/core/patterns_hashdb.cc", "native/core/walker.cc", "native/core/walk_util.cc", "native/core/scanbatch.cc", "native/core/archclean.cc", "native/core/scanlane.cc" ],
       "include_dirs": [ "<!(node -p \"require('node-addon-api').include_dir\")", "native" ],
       "defines": [ "NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS" ],
       "cflags!": [ "-fno-exceptions" ],

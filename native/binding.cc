@@ -19,6 +19,7 @@
 #include "core/patterns.h"
 #include "core/patterns_hashdb.h"
 #include "core/scanbatch.h"
+#include "core/scanlane.h"
 #include "core/walker.h"
 #ifdef WDAV_HAVE_FANOTIFY
 #include <cerrno>
@@ -516,6 +517,8 @@ void InitPatterns(Napi::Env env, Napi::Object exports) {}
 //   always resolves: per-file failures are in the records. With archiveLimits, archives copied
 //   into the spill are proven clean natively where possible (kArchiveClean, native/core/archclean.h).
 // releaseMemory() -> boolean: malloc_trim(0) (glibc): after a scan or a definitions load.
+// scanLane(nice) -> lane; laneBatch(lane, ...scanBatch's arguments) -> Promise<void>: the same
+//   batch on the lane's own thread, after the batches posted to it before (native/core/scanlane.h).
 namespace batchbind {
 
 namespace sb = wdav::scanbatch;
@@ -614,43 +617,53 @@ Napi::Value ScanPlan(const Napi::CallbackInfo& info) {
   return ext;
 }
 
-class BatchWorker : public Napi::AsyncWorker {
- public:
-  BatchWorker(Napi::Env env, PlanRef plan, std::vector<int32_t> fds, Napi::Buffer<uint8_t> records, sb::Options o,
-              Napi::Value cancel, Napi::Value spill, const wdav::archclean::Limits* limits)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), plan_(std::move(plan)), fds_(std::move(fds)),
-        records_ref_(Napi::Persistent(records)), records_(records.Data()), o_(o) {
-    if (limits) {
-      limits_ = *limits;
-      o_.archive_limits = &limits_;
+// One batch: its arguments, the JS buffers it writes into (referenced until it is over) and its
+// promise. Created and deleted on the JS thread; Run() on a scanning thread (libuv's or a lane's).
+struct BatchJob {
+  BatchJob(Napi::Env env, PlanRef p, std::vector<int32_t> f, Napi::Buffer<uint8_t> records, sb::Options opts, Napi::Value cancel,
+           Napi::Value spill, const wdav::archclean::Limits* l)
+      : deferred(Napi::Promise::Deferred::New(env)), plan(std::move(p)), fds(std::move(f)), records_ref(Napi::Persistent(records)),
+        records_data(records.Data()), o(opts) {
+    if (l) {
+      limits = *l;
+      o.archive_limits = &limits;
     }
     if (cancel.IsTypedArray()) {
       auto c = cancel.As<Napi::Int32Array>();
-      cancel_ref_ = Napi::Persistent(c);
-      cancel_ = c.Data();
+      cancel_ref = Napi::Persistent(c);
+      cancel_flag = c.Data();
     }
     if (spill.IsBuffer()) {
       auto b = spill.As<Napi::Buffer<uint8_t>>();
-      spill_ref_ = Napi::Persistent(b);
-      o_.spill = b.Data();
-      o_.spill_cap = b.Length();
+      spill_ref = Napi::Persistent(b);
+      o.spill = b.Data();
+      o.spill_cap = b.Length();
     }
   }
-  Napi::Promise Promise() { return deferred_.Promise(); }
-  void Execute() override { sb::ScanFiles(*plan_, fds_.data(), fds_.size(), o_, cancel_, records_); }
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  BatchJob(const BatchJob&) = delete;
+  BatchJob& operator=(const BatchJob&) = delete;
+  void Run() { sb::ScanFiles(*plan, fds.data(), fds.size(), o, cancel_flag, records_data); }
+
+  Napi::Promise::Deferred deferred;
+  PlanRef plan;
+  std::vector<int32_t> fds;
+  Napi::Reference<Napi::Buffer<uint8_t>> records_ref;
+  uint8_t* records_data;
+  sb::Options o;
+  Napi::Reference<Napi::Int32Array> cancel_ref;
+  const int32_t* cancel_flag = nullptr;
+  Napi::Reference<Napi::Buffer<uint8_t>> spill_ref;
+  wdav::archclean::Limits limits;
+};
+
+class BatchWorker : public Napi::AsyncWorker {
+ public:
+  BatchWorker(Napi::Env env, std::unique_ptr<BatchJob> job) : Napi::AsyncWorker(env), job_(std::move(job)) {}
+  void Execute() override { job_->Run(); }
+  void OnOK() override { job_->deferred.Resolve(Env().Undefined()); }
 
  private:
-  Napi::Promise::Deferred deferred_;
-  PlanRef plan_;
-  std::vector<int32_t> fds_;
-  Napi::Reference<Napi::Buffer<uint8_t>> records_ref_;
-  uint8_t* records_;
-  sb::Options o_;
-  Napi::Reference<Napi::Int32Array> cancel_ref_;
-  const int32_t* cancel_ = nullptr;
-  Napi::Reference<Napi::Buffer<uint8_t>> spill_ref_;
-  wdav::archclean::Limits limits_;
+  std::unique_ptr<BatchJob> job_;
 };
 
 // [maxDepth, maxFiles, maxScanSize, maxFileSize, maxRatio, ratioMinSize]: ArchiveLimits, each >= 1.
@@ -670,36 +683,131 @@ bool ArchiveLimitsArg(Napi::Env env, Napi::Value v, wdav::archclean::Limits* out
   return true;
 }
 
-Napi::Value ScanBatch(const Napi::CallbackInfo& info) {
+// The batch arguments from info[at]: (plan, fds, records, maxFileSize, flags, cancel[, spill[, archiveLimits]]).
+std::unique_ptr<BatchJob> ParseBatch(const Napi::CallbackInfo& info, size_t at, const char* name) {
   Napi::Env env = info.Env();
-  const char* usage = "scanBatch(plan, fds: Int32Array, records: Buffer, maxFileSize, flags, cancel: Int32Array|null)";
-  if (info.Length() < 6 || !info[1].IsTypedArray() || !info[2].IsBuffer() || !info[3].IsNumber() || !info[4].IsNumber())
+  const std::string fn = name;
+  const std::string usage = fn + "(" + (at > 0 ? "lane, " : "") + "plan, fds: Int32Array, records: Buffer, maxFileSize, flags, cancel: Int32Array|null)";
+  auto arg = [&](size_t i) { return at + i < info.Length() ? info[at + i] : env.Undefined(); };
+  if (info.Length() < at + 6 || !arg(1).IsTypedArray() || !arg(2).IsBuffer() || !arg(3).IsNumber() || !arg(4).IsNumber())
     throw Napi::TypeError::New(env, usage);
-  if (!info[0].IsExternal() || !info[0].As<Napi::External<PlanRef>>().CheckTypeTag(&kPlanTag))
-    throw Napi::TypeError::New(env, "scanBatch: scan plan expected");
-  PlanRef plan = *info[0].As<Napi::External<PlanRef>>().Data();
-  if (info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) throw Napi::TypeError::New(env, usage);
-  auto fa = info[1].As<Napi::Int32Array>();
-  auto records = info[2].As<Napi::Buffer<uint8_t>>();
-  if (records.Length() < fa.ElementLength() * sb::kRecordSize) throw Napi::RangeError::New(env, "scanBatch: records buffer too small");
-  Napi::Value cancel = info[5];
+  if (!arg(0).IsExternal() || !arg(0).As<Napi::External<PlanRef>>().CheckTypeTag(&kPlanTag))
+    throw Napi::TypeError::New(env, fn + ": scan plan expected");
+  PlanRef plan = *arg(0).As<Napi::External<PlanRef>>().Data();
+  if (arg(1).As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) throw Napi::TypeError::New(env, usage);
+  auto fa = arg(1).As<Napi::Int32Array>();
+  auto records = arg(2).As<Napi::Buffer<uint8_t>>();
+  if (records.Length() < fa.ElementLength() * sb::kRecordSize) throw Napi::RangeError::New(env, fn + ": records buffer too small");
+  Napi::Value cancel = arg(5);
   if (!cancel.IsNull() && !cancel.IsUndefined() &&
       !(cancel.IsTypedArray() && cancel.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array && cancel.As<Napi::Int32Array>().ElementLength() >= 1))
-    throw Napi::TypeError::New(env, "scanBatch: cancel must be an Int32Array or null");
+    throw Napi::TypeError::New(env, fn + ": cancel must be an Int32Array or null");
   sb::Options o;
-  o.max_file_size = std::max<int64_t>(0, info[3].As<Napi::Number>().Int64Value());
-  uint32_t flags = info[4].As<Napi::Number>().Uint32Value();
+  o.max_file_size = std::max<int64_t>(0, arg(3).As<Napi::Number>().Int64Value());
+  uint32_t flags = arg(4).As<Napi::Number>().Uint32Value();
   o.sha256_always = (flags & 1) != 0;
   o.keep_archives_open = (flags & 2) != 0;
   o.sha256_matched = (flags & 4) != 0;
   std::vector<int32_t> fds(fa.Data(), fa.Data() + fa.ElementLength());
-  Napi::Value spill = info.Length() > 6 ? info[6] : env.Undefined();
-  if (!spill.IsUndefined() && !spill.IsNull() && !spill.IsBuffer()) throw Napi::TypeError::New(env, "scanBatch: spill must be a Buffer");
+  Napi::Value spill = arg(6);
+  if (!spill.IsUndefined() && !spill.IsNull() && !spill.IsBuffer()) throw Napi::TypeError::New(env, fn + ": spill must be a Buffer");
   wdav::archclean::Limits limits;
-  bool prove = ArchiveLimitsArg(env, info.Length() > 7 ? info[7] : env.Undefined(), &limits);
-  auto* w = new BatchWorker(env, std::move(plan), std::move(fds), records, o, cancel, spill, prove ? &limits : nullptr);
-  Napi::Promise p = w->Promise();
+  bool prove = ArchiveLimitsArg(env, arg(7), &limits);
+  return std::make_unique<BatchJob>(env, std::move(plan), std::move(fds), records, o, cancel, spill, prove ? &limits : nullptr);
+}
+
+Napi::Value ScanBatch(const Napi::CallbackInfo& info) {
+  std::unique_ptr<BatchJob> job = ParseBatch(info, 0, "scanBatch");
+  Napi::Promise p = job->deferred.Promise();
+  auto* w = new BatchWorker(info.Env(), std::move(job));
   w->Queue();
+  return p;
+}
+
+// ---- scan lanes (native/core/scanlane.h) ----
+// A lane's batches end on its own thread; their promises are settled on the JS thread through
+// one ThreadSafeFunction per lane, unref'd while the lane has nothing queued (an idle lane does
+// not keep the process alive). The External and the TSFN share the LaneHandle: whichever of the
+// External's finalizer and the TSFN's own finalizer (the environment's teardown) comes first
+// must not leave the other with a dangling pointer.
+struct LaneHandle;
+void LaneDone(Napi::Env env, Napi::Function, std::shared_ptr<LaneHandle>* ctx, BatchJob* job);
+using LaneTsfn = Napi::TypedThreadSafeFunction<std::shared_ptr<LaneHandle>, BatchJob, LaneDone>;
+
+struct LaneHandle {
+  explicit LaneHandle(int nice) : lane(nice) {}
+  sb::Lane lane;
+  LaneTsfn tsfn;
+  size_t pending = 0;        // batches posted and not yet settled (JS thread only)
+  bool tsfn_gone = false;    // the TSFN was finalized (environment teardown)
+  bool closed = false;
+  void Close() {
+    if (closed) return;
+    closed = true;
+    lane.Close();  // runs what is queued: every fd handed over is closed
+    if (!tsfn_gone) tsfn.Release();
+  }
+};
+const napi_type_tag kLaneTag = {0x77646176a1b2c3d5ULL, 0x5363616e4c616e65ULL};
+using LaneRef = std::shared_ptr<LaneHandle>;
+
+void LaneDone(Napi::Env env, Napi::Function, LaneRef* ctx, BatchJob* job) {
+  if (job == nullptr) return;
+  if (env == nullptr) {
+    // The environment is going away: nothing to settle, and its references must not be touched.
+    (void)job;  // leaked on purpose (the process or worker is ending)
+    return;
+  }
+  std::unique_ptr<BatchJob> done(job);
+  done->deferred.Resolve(env.Undefined());
+  LaneHandle& h = **ctx;
+  if (--h.pending == 0 && !h.tsfn_gone && !h.closed) h.tsfn.Unref(env);
+}
+
+// scanLane(nice) -> lane (External): a thread that runs laneBatch calls in order, `nice` below
+// the daemon's priority (0..19).
+Napi::Value ScanLane(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int nice = 0;
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "scanLane(nice): nice must be a number");
+    double n = info[0].As<Napi::Number>().DoubleValue();
+    if (!(n >= 0 && n <= 19)) throw Napi::RangeError::New(env, "scanLane: nice must be 0..19");
+    nice = static_cast<int>(n);
+  }
+  auto h = std::make_shared<LaneHandle>(nice);
+  h->tsfn = LaneTsfn::New(env, "wdav-scan-lane", 0, 1, new LaneRef(h), [](Napi::Env, void*, LaneRef* c) {
+    (*c)->tsfn_gone = true;
+    delete c;
+  });
+  h->tsfn.Unref(env);
+  auto ext = Napi::External<LaneRef>::New(env, new LaneRef(h), [](Napi::Env, LaneRef* p) {
+    (*p)->Close();
+    delete p;
+  });
+  ext.TypeTag(&kLaneTag);
+  return ext;
+}
+
+// laneBatch(lane, plan, fds, records, maxFileSize, flags, cancel[, spill[, archiveLimits]]) ->
+// Promise<void>: scanBatch's contract, run on the lane's thread after the batches before it.
+Napi::Value LaneBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsExternal() || !info[0].As<Napi::External<LaneRef>>().CheckTypeTag(&kLaneTag))
+    throw Napi::TypeError::New(env, "laneBatch: scan lane expected");
+  LaneRef h = *info[0].As<Napi::External<LaneRef>>().Data();
+  if (h->closed || h->tsfn_gone) throw Napi::Error::New(env, "laneBatch: the lane is closed");
+  std::unique_ptr<BatchJob> job = ParseBatch(info, 1, "laneBatch");
+  Napi::Promise p = job->deferred.Promise();
+  if (h->pending++ == 0) h->tsfn.Ref(env);
+  BatchJob* raw = job.release();
+  LaneTsfn tsfn = h->tsfn;
+  // From here the lane owns the job; its end is reported through the TSFN, which cannot refuse
+  // before Release (unbounded queue), and Release comes only after the lane has run everything.
+  h->lane.Post([raw, tsfn]() mutable {
+    raw->Run();
+    if (tsfn.NonBlockingCall(raw) != napi_ok) { /* environment closing: see LaneDone */ }
+  });
   return p;
 }
 
@@ -709,6 +817,8 @@ void InitScanBatch(Napi::Env env, Napi::Object exports) {
   exports.Set("releaseMemory", Napi::Function::New(env, ReleaseMemory, "releaseMemory"));
   exports.Set("scanPlan", Napi::Function::New(env, ScanPlan, "scanPlan"));
   exports.Set("scanBatch", Napi::Function::New(env, ScanBatch, "scanBatch"));
+  exports.Set("scanLane", Napi::Function::New(env, ScanLane, "scanLane"));
+  exports.Set("laneBatch", Napi::Function::New(env, LaneBatch, "laneBatch"));
 }
 
 }  // namespace batchbind

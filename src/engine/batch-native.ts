@@ -45,7 +45,19 @@ export interface ScanBatchBinding {
    * on bad arguments, taking nothing).
    */
   scanBatch(plan: ScanPlan, fds: Int32Array, records: Buffer, maxFileSize: number, flags: number, cancel: Int32Array | null, spill?: Buffer | null, archiveLimits?: Float64Array | null): Promise<void>;
+  /**
+   * A scanning lane (native/core/scanlane.h): a thread of its own, `nice` steps below the
+   * daemon's priority, that runs the batches given to laneBatch one after the other. Absent
+   * from an addon that predates lanes.
+   */
+  scanLane?(nice: number): ScanLane;
+  /** scanBatch's contract, run on `lane` after the batches posted to it before. */
+  laneBatch?(lane: ScanLane, plan: ScanPlan, fds: Int32Array, records: Buffer, maxFileSize: number, flags: number, cancel: Int32Array | null, spill?: Buffer | null, archiveLimits?: Float64Array | null): Promise<void>;
 }
+
+declare const laneBrand: unique symbol;
+/** An opaque native lane handle (its thread ends when the handle is collected). */
+export type ScanLane = { readonly [laneBrand]: true };
 
 /** The archive limits scanBatch takes, in this order (a Float64Array). */
 export const ARCHIVE_LIMIT_FIELDS = ['maxDepth', 'maxFiles', 'maxScanSize', 'maxFileSize', 'maxRatio', 'ratioMinSize'] as const;

@@ -16,7 +16,7 @@ import { getSystemErrorName } from 'node:util';
 import type { DefinitionSet } from '../definitions/definition-set.js';
 import { EICAR_MAX_SIZE } from '../definitions/eicar.js';
 import type { HashKind } from '../definitions/hash-index.js';
-import { ARCHIVE_LIMIT_FIELDS, BATCH_KEEP_ARCHIVES_OPEN, BATCH_SHA256_ALWAYS, BATCH_SHA256_MATCHED, FLAG, REC, STATUS, type ScanBatchBinding, type ScanPlan } from './batch-native.js';
+import { ARCHIVE_LIMIT_FIELDS, BATCH_KEEP_ARCHIVES_OPEN, BATCH_SHA256_ALWAYS, BATCH_SHA256_MATCHED, FLAG, REC, STATUS, type ScanBatchBinding, type ScanLane, type ScanPlan } from './batch-native.js';
 import type { ArchiveLimits } from './archives/limits.js';
 import { classifyFailure } from './open-file.js';
 import { errorMessage } from '../shared/errors.js';
@@ -56,6 +56,13 @@ export const RECORDS_PER_ARENA = 256;
  */
 export const SPILL_BYTES = 1 << 20;
 const MAX_FREE_ARENAS = 8;
+/**
+ * Batches a lane holds: the one it scans and the next, so it never waits for the JS thread to
+ * hand it work (native/core/scanlane.h).
+ */
+export const LANE_DEPTH = 2;
+/** How far below the daemon's CPU priority the on-demand lanes run (real-time work first). */
+export const LANE_NICE = 5;
 const CANCELLED = 'WDAV_ERR_SCAN_CANCELLED';
 const KINDS: readonly [HashKind, number, number, number][] = [
   ['md5', FLAG.md5, REC.md5, 16],
@@ -88,6 +95,9 @@ export class BatchScanner {
   private readonly limits: Float64Array;
   /** Archives proven clean by the native pass (no walk here) and archives walked here. */
   readonly archives = { native: 0, walked: 0 };
+  /** The on-demand lanes (created when first needed) and how many batches each holds. */
+  private readonly lanes: { lane: ScanLane; pending: number }[] = [];
+  private laneCount = 0;
 
   constructor(
     /** null: the addon has no batch scanner; every batch takes the per-file path. */
@@ -100,13 +110,38 @@ export class BatchScanner {
     this.limits = Float64Array.from(ARCHIVE_LIMIT_FIELDS, (k) => archiveLimits[k]);
   }
 
+  /**
+   * Runs batches on `n` lanes of their own (the on-demand scanning threads) instead of the
+   * libuv threadpool. Returns how many batches may be given at once per lane (LANE_DEPTH), or
+   * 1 when the addon has no lanes and batches stay on the threadpool.
+   */
+  setLanes(n: number): number {
+    if (!this.native?.scanLane || !this.native.laneBatch) return 1;
+    this.laneCount = Math.max(1, Math.floor(n));
+    return LANE_DEPTH;
+  }
+
+  /** The lane with the fewest batches among the first laneCount (lanes past it stay idle). */
+  private pickLane(): { lane: ScanLane; pending: number } {
+    let best: { lane: ScanLane; pending: number } | undefined;
+    for (let i = 0; i < this.laneCount; i++) {
+      const l = (this.lanes[i] ??= { lane: this.native!.scanLane!(LANE_NICE), pending: 0 });
+      if (!best || l.pending < best.pending) best = l;
+      if (l.pending === 0) break;
+    }
+    return best!;
+  }
+
   /** Whether `set` can take the native path (no YARA-X work per file). */
   supports(set: DefinitionSet): boolean {
     return this.native !== null && set.yara === undefined;
   }
 
-  /** `readDone` is called once no native read of this batch is left (see Engine.scanBatch). */
-  async run(set: DefinitionSet, generation: number, files: BatchFiles, ctx: ScanContext, readDone?: () => void): Promise<BatchOutcome> {
+  /**
+   * `readDone` is called once no native read of this batch is left, `posted` once it sits on a
+   * lane (see Engine.scanBatch).
+   */
+  async run(set: DefinitionSet, generation: number, files: BatchFiles, ctx: ScanContext, readDone?: () => void, posted?: () => void): Promise<BatchOutcome> {
     const out: BatchOutcome = { clean: 0, cleanBytes: 0, others: [] };
     const n = files.fds.length;
     let pending = readDone;
@@ -127,7 +162,7 @@ export class BatchScanner {
         const to = Math.min(n, from + RECORDS_PER_ARENA);
         const arena = this.free.pop() ?? new Arena();
         try {
-          await this.nativePass(set, generation, files, from, to, ctx, cancel, arena, out, to === n ? read : undefined);
+          await this.nativePass(set, generation, files, from, to, ctx, cancel, arena, out, to === n ? read : undefined, posted);
         } finally {
           if (this.free.length < MAX_FREE_ARENAS) this.free.push(arena);
         }
@@ -172,10 +207,24 @@ export class BatchScanner {
     return f;
   }
 
-  private async nativePass(set: DefinitionSet, gen: number, files: BatchFiles, from: number, to: number, ctx: ScanContext, cancel: Int32Array | null, a: Arena, out: BatchOutcome, readDone?: () => void): Promise<void> {
+  private async nativePass(set: DefinitionSet, gen: number, files: BatchFiles, from: number, to: number, ctx: ScanContext, cancel: Int32Array | null, a: Arena, out: BatchOutcome, readDone?: () => void, posted?: () => void): Promise<void> {
     const flags = (ctx.computeHash ? BATCH_SHA256_ALWAYS : BATCH_SHA256_MATCHED) | (ctx.scanArchives ? BATCH_KEEP_ARCHIVES_OPEN : 0);
+    const native = this.native!;
     try {
-      await this.native!.scanBatch(this.plan(set), files.fds.subarray(from, to), a.buf, ctx.maxFileSize, flags, cancel, ctx.scanArchives ? a.spill : null, ctx.scanArchives ? this.limits : null);
+      const fds = files.fds.subarray(from, to);
+      const spill = ctx.scanArchives ? a.spill : null;
+      const limits = ctx.scanArchives ? this.limits : null;
+      if (this.laneCount > 0 && ctx.origin === 'on_demand') {
+        const l = this.pickLane();
+        const p = native.laneBatch!(l.lane, this.plan(set), fds, a.buf, ctx.maxFileSize, flags, cancel, spill, limits);
+        l.pending++;
+        posted?.();
+        try {
+          await p;
+        } finally {
+          l.pending--;
+        }
+      } else await native.scanBatch(this.plan(set), fds, a.buf, ctx.maxFileSize, flags, cancel, spill, limits);
     } catch (e) {
       // Refused before taking the fds (a bug, not a file problem): scan them one by one.
       await this.perFile(set, gen, files, from, to, ctx, out);

@@ -85,6 +85,8 @@ class ScanEngineImpl implements ScanEngine {
   private readonly counters = { scans: 0, bytes: 0, detected: 0, skipped: 0, errors: 0, yaraSkippedLarge: 0 };
   readonly scanMember: ScanMember;
   private batches: BatchScanner | undefined;
+  /** maximumOnDemandScanThreads as last set (setScanThreads): the lanes of on-demand batches. */
+  private scanThreads = 0;
 
   constructor(private readonly opts: EngineOptions) {
     this.current = opts.definitions ?? builtinDefinitionSet();
@@ -178,18 +180,24 @@ class ScanEngineImpl implements ScanEngine {
     }
   }
 
-  async scanBatch(files: BatchFiles, ctx: ScanContext, readDone?: () => void): Promise<BatchOutcome> {
-    const out = await this.holding((set, gen) => this.batchScanner(set).run(set, gen, files, ctx, readDone));
+  async scanBatch(files: BatchFiles, ctx: ScanContext, readDone?: () => void, posted?: () => void): Promise<BatchOutcome> {
+    const out = await this.holding((set, gen) => this.batchScanner(set).run(set, gen, files, ctx, readDone, posted));
     this.counters.scans += out.clean;
     this.counters.bytes += out.cleanBytes;
     for (const o of out.others) this.count(o.result);
     return out;
   }
 
-  private batchScanner(set: DefinitionSet): BatchScanner {
+  setScanThreads(n: number): number {
+    this.scanThreads = n;
+    const b = this.batches?.native ? this.batches : scanBatchBinding(this.opts.native) ? this.batchScanner(null) : null;
+    return b ? b.setLanes(n) : 1;
+  }
+
+  private batchScanner(set: DefinitionSet | null): BatchScanner {
     if (!this.batches?.native) {
       // The binding comes with the engine, or with the first set whose matcher is native.
-      const b = scanBatchBinding(this.opts.native ?? (set.vectorscan?.binding as unknown as NativeBinding | undefined));
+      const b = scanBatchBinding(this.opts.native ?? (set?.vectorscan?.binding as unknown as NativeBinding | undefined));
       if (!this.batches || b) {
         const hooks = {
           verdict: (s: DefinitionSet, p: PassResult, ctx: ScanContext, g: number) => this.verdict(s, p, ctx, g),
@@ -197,6 +205,7 @@ class ScanEngineImpl implements ScanEngine {
           scanOn: (s: DefinitionSet, g: number, src: ScanSource, ctx: ScanContext) => this.scanOn(s, g, src, ctx).catch((e: unknown) => this.failure(e, g)),
         };
         this.batches = new BatchScanner(b, hooks, this.pass.chunkSize, resolveArchiveLimits(this.opts.archiveLimits));
+        if (this.scanThreads > 0) this.batches.setLanes(this.scanThreads);
       }
     }
     return this.batches!;

@@ -40,10 +40,17 @@ export interface Engine {
   /**
    * On-demand batches (engine.ts / batch.ts): takes ownership of every fd and closes it; never
    * rejects. `readDone` is called once the native read pass is over (the thread is free again),
-   * before the JS part (verdicts, archive walks). Optional: an engine (or a test wrapper)
-   * without it is driven file by file.
+   * before the JS part (verdicts, archive walks); `posted`, when the batch was handed to an
+   * on-demand lane (setScanThreads) and waits there for its turn. Optional: an engine (or a
+   * test wrapper) without it is driven file by file.
    */
-  scanBatch?(files: BatchFiles, ctx: ScanContext, readDone?: () => void): Promise<BatchOutcome>;
+  scanBatch?(files: BatchFiles, ctx: ScanContext, readDone?: () => void, posted?: () => void): Promise<BatchOutcome>;
+  /**
+   * On-demand batches run on `n` scanning threads of the engine's own (maximumOnDemandScanThreads).
+   * Returns how many batches each thread may be given at once (the one it scans included), 1
+   * when batches run on the shared threadpool instead.
+   */
+  setScanThreads?(n: number): number;
   /** The definitions generation new scans start on; changes on every (re)load. */
   readonly generation: number;
 }

@@ -3,9 +3,9 @@
 // maximumOnDemandScanThreads files at once (the shared Limiter), and keeps the counts.
 // Files travel in groups (one queue task, one slot, several files in a row). With an engine
 // that has scanBatch (the real one), a group is ONE native call that reads and scans its files
-// on one threadpool thread, so a slot is a scanning thread and maximumOnDemandScanThreads is
-// the number of threads scanning at once (docs/scans.md); engines without it (test wrappers)
-// get one engine.scan per file. One file's failure never fails the scan: engine errors and
+// on one of the engine's on-demand lanes (maximumOnDemandScanThreads threads, each holding the
+// batch it scans and the next: the manager sizes the limiter to match, docs/scans.md);
+// engines without it (test wrappers) get one engine.scan per file. One file's failure never fails the scan: engine errors and
 // exceptions are counted per code. Cancelling (AbortSignal) stops admitting files; running
 // engine calls see the same signal (the native pass checks it between chunks).
 // Ownership: every fd taken from the walker is closed exactly once: by scanBatch (which owns a
@@ -61,6 +61,8 @@ interface Group {
   started: boolean;
   /** A batch whose JS part (verdicts, archive walks, detections) runs after its native pass. */
   tail: boolean;
+  /** Holds a limiter slot (released once, when its files no longer need a scanning thread). */
+  slot: boolean;
 }
 
 export class ScanJob {
@@ -153,7 +155,7 @@ export class ScanJob {
           return b.closeFrom(i);
         }
       }
-      const g: Group = { b, from: i, to: j, started: false, tail: false };
+      const g: Group = { b, from: i, to: j, started: false, tail: false, slot: true };
       this.inflight++;
       this.o.queue.add(() => this.scanGroup(g), signal).then(
         () => this.done(g),
@@ -163,12 +165,23 @@ export class ScanJob {
     }
   }
 
-  /** The queue task ended: the slot (a scanning thread) is free; the group may still have a tail. */
+  /**
+   * The queue task ended. A batch's slot is released by its own read pass (readSlot); the group
+   * may still have a tail.
+   */
   private done(g: Group): void {
     // Not started: the queue refused it (cancelled while waiting for room); its files are ours.
     if (!g.started) for (let k = g.from; k < g.to; k++) closeQuietly(g.b.fds[k]!);
+    if (!g.tail) {
+      this.releaseSlot(g);
+      this.settle();
+    }
+  }
+
+  private releaseSlot(g: Group): void {
+    if (!g.slot) return;
+    g.slot = false;
     this.o.limiter.release();
-    if (!g.tail) this.settle();
   }
 
   private settle(): void {
@@ -185,20 +198,26 @@ export class ScanJob {
   }
 
   /**
-   * The queue task of a group. For a batch engine it ends as soon as the native read pass is
-   * over, so the next batch starts on that thread while this one's JS part (verdicts, archive
-   * walks, detections — main-thread work) finishes outside the queue, as a bounded tail.
+   * The queue task of a group. For a batch engine it ends as soon as the batch is on a scanning
+   * lane (the engine's on-demand threads: the queue has nothing more to order), or else when
+   * the native read pass is over; the slot is freed when the read pass is over, so the next
+   * batch starts on that thread while this one's JS part (verdicts, archive walks, detections
+   * — main-thread work) finishes outside the queue, as a bounded tail.
    */
   private scanGroup(g: Group): Promise<void> {
     g.started = true;
     if (!this.o.engine.scanBatch) return this.scanFiles(g);
-    return new Promise<void>((nativeDone) => {
+    return new Promise<void>((taskDone) => {
       g.tail = true;
       this.tails++;
-      void this.scanBatch(g, nativeDone)
+      const readDone = (): void => {
+        taskDone();
+        this.releaseSlot(g);
+      };
+      void this.scanBatch(g, readDone, taskDone)
         .catch((e: unknown) => this.failOn(g.b.path(g.from), e))
         .finally(() => {
-          nativeDone();
+          readDone();
           this.tails--;
           const w = this.tailWaiter;
           this.tailWaiter = null;
@@ -232,7 +251,7 @@ export class ScanJob {
     }
   }
 
-  private async scanBatch(g: Group, nativeDone: () => void): Promise<void> {
+  private async scanBatch(g: Group, readDone: () => void, posted: () => void): Promise<void> {
     const { b, from, to } = g;
     if (this.stopped) {
       for (let k = from; k < to; k++) closeQuietly(b.fds[k]!);
@@ -241,7 +260,7 @@ export class ScanJob {
     this.cur = b;
     this.curIdx = from;
     // From this call on the engine owns the fds (it closes every one, and never rejects).
-    const out = await this.o.engine.scanBatch!({ fds: b.fds.subarray(from, to), path: (i) => b.path(from + i) }, this.ctx, nativeDone);
+    const out = await this.o.engine.scanBatch!({ fds: b.fds.subarray(from, to), path: (i) => b.path(from + i) }, this.ctx, readDone, posted);
     this.filesScanned += out.clean;
     this.bytesScanned += out.cleanBytes;
     for (const { index, result } of out.others) {

@@ -2,7 +2,8 @@
 // keeps the running ones, records them in the store (history pruned by scanHistoryMaximumItems
 // and scanResultsRetentionDays), hands detections to the threat service, and publishes events
 // (started, progress every PROGRESS_MS, threat, end) to followers (the API streams them).
-// Several scans may run at once; together they use at most maximumOnDemandScanThreads slots.
+// Several scans may run at once; together they use the engine's maximumOnDemandScanThreads
+// scanning threads (setScanThreads), and the limiter admits as many batches as those hold.
 // Owns: the running set, followers, history writes. Must not: walk or scan (walker.ts, job.ts).
 import type { ConfigService } from '../config/service.js';
 import type { Engine } from '../engine/types.js';
@@ -57,9 +58,19 @@ export class ScanManager {
 
   /** Applies changed settings (the stage subscribes to config 'change'). */
   refresh(): void {
-    const s = this.d.config.settings;
-    this.limiter.setLimit(s.maximumOnDemandScanThreads);
+    this.applyThreads(this.d.engine());
     this.prune();
+  }
+
+  /**
+   * maximumOnDemandScanThreads: the engine's on-demand lanes (when it has them), and the slots
+   * of the limiter: one batch per thread, or LANE_DEPTH when each lane holds the next batch too.
+   */
+  private applyThreads(engine: Engine | undefined): number {
+    const n = this.d.config.settings.maximumOnDemandScanThreads;
+    const depth = engine?.setScanThreads?.(n) ?? 1;
+    this.limiter.setLimit(n * depth);
+    return n;
   }
 
   prune(): number {
@@ -75,6 +86,7 @@ export class ScanManager {
     const s = this.d.config.settings;
     const skip = skippedMounts((this.d.mounts ?? readMountInfo)(), target.localOnly, target.roots);
     const ignore = req.ignoreExclusions === true;
+    const threads = this.applyThreads(engine);
     const walker = new ScanWalker(this.d.native, {
       roots: target.roots,
       exclusions: ignore ? null : this.d.config.exclusions().map((e) => e.exclusion),
@@ -96,7 +108,7 @@ export class ScanManager {
       onDetection: (j, det) => this.onDetection(j, det),
     });
     this.d.store.insert(job.summary());
-    this.d.logger.info({ scanId: job.id, type: req.type, paths: target.roots, ignoreExclusions: ignore, uid: req.uid, threads: this.limiter.limit }, 'on-demand scan started');
+    this.d.logger.info({ scanId: job.id, type: req.type, paths: target.roots, ignoreExclusions: ignore, uid: req.uid, threads }, 'on-demand scan started');
     const done = job.run().then(
       (summary) => this.finish(job, summary),
       (e) => this.d.logger.error({ scanId: job.id, err: errorMessage(e) }, 'on-demand scan ended unexpectedly'),
