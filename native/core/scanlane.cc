@@ -2,6 +2,7 @@
 #include "core/scanlane.h"
 
 #include <cerrno>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -42,6 +43,10 @@ void Lane::Close() {
 }
 
 void Lane::Loop(int priority) {
+#ifdef __linux__
+  // Named, so `ps -L`, top and /proc/PID/task/*/comm tell the scanning threads apart.
+  pthread_setname_np(pthread_self(), kThreadName);
+#endif
 #ifdef SYS_gettid
   // Per thread on Linux: PRIO_PROCESS with a thread id sets that thread's nice value alone.
   setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), priority);

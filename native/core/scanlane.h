@@ -18,6 +18,9 @@
 namespace wdav {
 namespace scanbatch {
 
+// The lane threads' name (at most 15 characters: the kernel's limit).
+constexpr const char* kThreadName = "wdav-scan-lane";
+
 class Lane {
  public:
   // nice: how many steps below the creating thread's priority the lane thread runs (>= 0).

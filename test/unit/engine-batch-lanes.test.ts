@@ -32,11 +32,12 @@ function files(): Record<string, Buffer> {
   return out;
 }
 
-/** Threads of this process with their nice value (field 19 of /proc/self/task/TID/stat). */
-function threadNice(): number[] {
-  return fs.readdirSync('/proc/self/task').map((tid) => {
+/** The nice values of this process's threads named like lanes (field 19 of /proc/self/task/TID/stat). */
+function laneNice(): number[] {
+  return fs.readdirSync('/proc/self/task').flatMap((tid) => {
     const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'wdav-scan-lane') return [];
+    return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
   });
 }
 
@@ -54,7 +55,7 @@ t.test('lanes give the threadpool verdicts, report posted before read, and run n
   }
   t.ok(want.filter((v) => v.startsWith('Test.Lane.Body')).length >= 60, 'body hits, inside zips too');
 
-  const niceBefore = threadNice().filter((n) => n === LANE_NICE).length;
+  const lanesBefore = laneNice().length;
   const engine = createEngine({ definitions: set, native });
   t.equal(engine.setScanThreads!(2), LANE_DEPTH, 'each lane holds LANE_DEPTH batches');
   const order: string[] = [];
@@ -69,7 +70,8 @@ t.test('lanes give the threadpool verdicts, report posted before read, and run n
   const got = (await Promise.all(runs)).flat();
   t.same(got, want, 'same verdict for every file as the threadpool path');
   for (let c = 0; c + 1 < chunks.length; c++) t.ok(order.indexOf(`posted${c}`) >= 0 && order.indexOf(`posted${c}`) < order.indexOf(`read${c}`), `batch ${c}: posted, then read`);
-  t.equal(threadNice().filter((n) => n === LANE_NICE).length - niceBefore, 2, 'two lane threads, at nice 5');
+  const lanes = laneNice().slice(lanesBefore);
+  t.same(lanes, [LANE_NICE, LANE_NICE], 'two lane threads, named wdav-scan-lane, at nice 5');
 
   // Real-time scans never take a lane: their batch (if any) stays on the threadpool.
   const rt = paths.slice(0, 10);
