@@ -63,6 +63,19 @@ const MAX_FREE_ARENAS = 8;
 export const LANE_DEPTH = 2;
 /** How far below the daemon's CPU priority the on-demand lanes run (real-time work first). */
 export const LANE_NICE = 5;
+
+export interface LaneStats {
+  /** maximumOnDemandScanThreads as set (0: batches run on the libuv threadpool). */
+  threads: number;
+  /** Lane threads created so far (lanes are created when first needed). */
+  lanesStarted: number;
+  /** Batches the lanes may hold at once: threads × LANE_DEPTH. */
+  capacity: number;
+  depth: number;
+  maxDepth: number;
+  /** Batches posted to lanes since the engine started. */
+  posted: number;
+}
 const CANCELLED = 'WDAV_ERR_SCAN_CANCELLED';
 const KINDS: readonly [HashKind, number, number, number][] = [
   ['md5', FLAG.md5, REC.md5, 16],
@@ -98,6 +111,10 @@ export class BatchScanner {
   /** The on-demand lanes (created when first needed) and how many batches each holds. */
   private readonly lanes: { lane: ScanLane; pending: number }[] = [];
   private laneCount = 0;
+  /** Batches on the lanes now, the most at once, and all ever posted (LaneStats). */
+  private onLanes = 0;
+  private maxOnLanes = 0;
+  private posted = 0;
 
   constructor(
     /** null: the addon has no batch scanner; every batch takes the per-file path. */
@@ -119,6 +136,11 @@ export class BatchScanner {
     if (!this.native?.scanLane || !this.native.laneBatch) return 1;
     this.laneCount = Math.max(1, Math.floor(n));
     return LANE_DEPTH;
+  }
+
+  /** The lanes' queue, measured (ARCHITECTURE §3.4; bounded by the scan limiter). */
+  laneStats(): LaneStats {
+    return { threads: this.laneCount, lanesStarted: this.lanes.length, capacity: this.laneCount * LANE_DEPTH, depth: this.onLanes, maxDepth: this.maxOnLanes, posted: this.posted };
   }
 
   /** The lane with the fewest batches among the first laneCount (lanes past it stay idle). */
@@ -218,11 +240,14 @@ export class BatchScanner {
         const l = this.pickLane();
         const p = native.laneBatch!(l.lane, this.plan(set), fds, a.buf, ctx.maxFileSize, flags, cancel, spill, limits);
         l.pending++;
+        this.posted++;
+        if (++this.onLanes > this.maxOnLanes) this.maxOnLanes = this.onLanes;
         posted?.();
         try {
           await p;
         } finally {
           l.pending--;
+          this.onLanes--;
         }
       } else await native.scanBatch(this.plan(set), fds, a.buf, ctx.maxFileSize, flags, cancel, spill, limits);
     } catch (e) {

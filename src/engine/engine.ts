@@ -35,7 +35,7 @@ import { classifyFailure, closeFd, fstat, openForScan } from './open-file.js';
 import { Cancelled, passChunks, passFd, TooLarge, type PassOptions, type PassResult } from './read-pass.js';
 import type { Engine, ScanContext, ScanResult, ScanSource } from './types.js';
 import type { NativeBinding } from '../shared/native.js';
-import { BatchScanner, type BatchFiles, type BatchOutcome } from './batch.js';
+import { BatchScanner, type BatchFiles, type BatchOutcome, type LaneStats } from './batch.js';
 import { scanBatchBinding } from './batch-native.js';
 
 export interface EngineOptions {
@@ -62,6 +62,8 @@ export interface EngineStats {
   /** On-demand batches: archives the native pass proved clean, and archives walked in JavaScript. */
   archivesProvenNative: number;
   archivesWalked: number;
+  /** On-demand lanes (setScanThreads): null before the batch scanner exists. */
+  onDemandLanes: LaneStats | null;
 }
 
 export interface ScanEngine extends Engine {
@@ -117,7 +119,7 @@ class ScanEngineImpl implements ScanEngine {
   stats(): EngineStats {
     let inFlight = 0;
     for (const f of this.inFlight.values()) inFlight += f.n;
-    return { ...this.counters, inFlight, archivesProvenNative: this.batches?.archives.native ?? 0, archivesWalked: this.batches?.archives.walked ?? 0 };
+    return { ...this.counters, inFlight, archivesProvenNative: this.batches?.archives.native ?? 0, archivesWalked: this.batches?.archives.walked ?? 0, onDemandLanes: this.batches?.laneStats() ?? null };
   }
 
   /** Runs `fn` on the current set, counted so a switch can wait for it. */

@@ -239,6 +239,20 @@ export class ScanManager {
     return this.d.store.list(limit).map((s) => this.running.get(s.id)?.job.progress() ?? s);
   }
 
+  /**
+   * `mdatp health --details features`: the running scans, the batches the limiter admitted
+   * (on lanes or scanning) against its limit, and the engine's lanes as measured there.
+   */
+  features(lanes: Record<string, unknown> | null): Record<string, unknown> {
+    return {
+      running_scans: this.running.size,
+      threads: this.d.config.settings.maximumOnDemandScanThreads,
+      batches_admitted: this.limiter.inUse,
+      batches_admitted_limit: this.limiter.limit,
+      lanes,
+    };
+  }
+
   runningIds(): string[] {
     return [...this.running.keys()];
   }
