@@ -686,22 +686,23 @@ bool ArchiveLimitsArg(Napi::Env env, Napi::Value v, wdav::archclean::Limits* out
 // The batch arguments from info[at]: (plan, fds, records, maxFileSize, flags, cancel[, spill[, archiveLimits]]).
 std::unique_ptr<BatchJob> ParseBatch(const Napi::CallbackInfo& info, size_t at, const char* name) {
   Napi::Env env = info.Env();
-  const std::string fn = name;
-  const std::string usage = fn + "(" + (at > 0 ? "lane, " : "") + "plan, fds: Int32Array, records: Buffer, maxFileSize, flags, cancel: Int32Array|null)";
+  // Messages are built only when thrown: this runs once per batch on the scan's hot path.
+  auto fail = [&](const char* what) { return Napi::TypeError::New(env, std::string(name) + what); };
+  auto usage = [&] { return fail(at > 0 ? "(lane, plan, fds: Int32Array, records: Buffer, maxFileSize, flags, cancel: Int32Array|null)" : "(plan, fds: Int32Array, records: Buffer, maxFileSize, flags, cancel: Int32Array|null)"); };
   auto arg = [&](size_t i) { return at + i < info.Length() ? info[at + i] : env.Undefined(); };
   if (info.Length() < at + 6 || !arg(1).IsTypedArray() || !arg(2).IsBuffer() || !arg(3).IsNumber() || !arg(4).IsNumber())
-    throw Napi::TypeError::New(env, usage);
+    throw usage();
   if (!arg(0).IsExternal() || !arg(0).As<Napi::External<PlanRef>>().CheckTypeTag(&kPlanTag))
-    throw Napi::TypeError::New(env, fn + ": scan plan expected");
+    throw fail(": scan plan expected");
   PlanRef plan = *arg(0).As<Napi::External<PlanRef>>().Data();
-  if (arg(1).As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) throw Napi::TypeError::New(env, usage);
+  if (arg(1).As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) throw usage();
   auto fa = arg(1).As<Napi::Int32Array>();
   auto records = arg(2).As<Napi::Buffer<uint8_t>>();
-  if (records.Length() < fa.ElementLength() * sb::kRecordSize) throw Napi::RangeError::New(env, fn + ": records buffer too small");
+  if (records.Length() < fa.ElementLength() * sb::kRecordSize) throw Napi::RangeError::New(env, std::string(name) + ": records buffer too small");
   Napi::Value cancel = arg(5);
   if (!cancel.IsNull() && !cancel.IsUndefined() &&
       !(cancel.IsTypedArray() && cancel.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array && cancel.As<Napi::Int32Array>().ElementLength() >= 1))
-    throw Napi::TypeError::New(env, fn + ": cancel must be an Int32Array or null");
+    throw fail(": cancel must be an Int32Array or null");
   sb::Options o;
   o.max_file_size = std::max<int64_t>(0, arg(3).As<Napi::Number>().Int64Value());
   uint32_t flags = arg(4).As<Napi::Number>().Uint32Value();
@@ -710,7 +711,7 @@ std::unique_ptr<BatchJob> ParseBatch(const Napi::CallbackInfo& info, size_t at, 
   o.sha256_matched = (flags & 4) != 0;
   std::vector<int32_t> fds(fa.Data(), fa.Data() + fa.ElementLength());
   Napi::Value spill = arg(6);
-  if (!spill.IsUndefined() && !spill.IsNull() && !spill.IsBuffer()) throw Napi::TypeError::New(env, fn + ": spill must be a Buffer");
+  if (!spill.IsUndefined() && !spill.IsNull() && !spill.IsBuffer()) throw fail(": spill must be a Buffer");
   wdav::archclean::Limits limits;
   bool prove = ArchiveLimitsArg(env, arg(7), &limits);
   return std::make_unique<BatchJob>(env, std::move(plan), std::move(fds), records, o, cancel, spill, prove ? &limits : nullptr);
@@ -806,7 +807,8 @@ Napi::Value LaneBatch(const Napi::CallbackInfo& info) {
   // before Release (unbounded queue), and Release comes only after the lane has run everything.
   h->lane.Post([raw, tsfn]() mutable {
     raw->Run();
-    if (tsfn.NonBlockingCall(raw) != napi_ok) { /* environment closing: see LaneDone */ }
+    // Refused only while the environment closes: the job is then left behind, as in LaneDone.
+    (void)tsfn.NonBlockingCall(raw);
   });
   return p;
 }

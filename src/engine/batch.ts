@@ -64,18 +64,16 @@ export const LANE_DEPTH = 2;
 /** How far below the daemon's CPU priority the on-demand lanes run (real-time work first). */
 export const LANE_NICE = 5;
 
-export interface LaneStats {
-  /** maximumOnDemandScanThreads as set (0: batches run on the libuv threadpool). */
-  threads: number;
+export type LaneStats = {
   /** Lane threads created so far (lanes are created when first needed). */
   lanesStarted: number;
-  /** Batches the lanes may hold at once: threads × LANE_DEPTH. */
+  /** Batches the lanes may hold at once: threads × LANE_DEPTH (0: batches run on the libuv threadpool). */
   capacity: number;
   depth: number;
   maxDepth: number;
   /** Batches posted to lanes since the engine started. */
   posted: number;
-}
+};
 const CANCELLED = 'WDAV_ERR_SCAN_CANCELLED';
 const KINDS: readonly [HashKind, number, number, number][] = [
   ['md5', FLAG.md5, REC.md5, 16],
@@ -111,8 +109,7 @@ export class BatchScanner {
   /** The on-demand lanes (created when first needed) and how many batches each holds. */
   private readonly lanes: { lane: ScanLane; pending: number }[] = [];
   private laneCount = 0;
-  /** Batches on the lanes now, the most at once, and all ever posted (LaneStats). */
-  private onLanes = 0;
+  /** The most batches on the lanes at once, and all ever posted (LaneStats). */
   private maxOnLanes = 0;
   private posted = 0;
 
@@ -140,7 +137,13 @@ export class BatchScanner {
 
   /** The lanes' queue, measured (ARCHITECTURE §3.4; bounded by the scan limiter). */
   laneStats(): LaneStats {
-    return { threads: this.laneCount, lanesStarted: this.lanes.length, capacity: this.laneCount * LANE_DEPTH, depth: this.onLanes, maxDepth: this.maxOnLanes, posted: this.posted };
+    return { lanesStarted: this.lanes.length, capacity: this.laneCount * LANE_DEPTH, depth: this.onLanes(), maxDepth: this.maxOnLanes, posted: this.posted };
+  }
+
+  private onLanes(): number {
+    let n = 0;
+    for (const l of this.lanes) n += l.pending;
+    return n;
   }
 
   /** The lane with the fewest batches among the first laneCount (lanes past it stay idle). */
@@ -241,13 +244,12 @@ export class BatchScanner {
         const p = native.laneBatch!(l.lane, this.plan(set), fds, a.buf, ctx.maxFileSize, flags, cancel, spill, limits);
         l.pending++;
         this.posted++;
-        if (++this.onLanes > this.maxOnLanes) this.maxOnLanes = this.onLanes;
+        this.maxOnLanes = Math.max(this.maxOnLanes, this.onLanes());
         posted?.();
         try {
           await p;
         } finally {
           l.pending--;
-          this.onLanes--;
         }
       } else await native.scanBatch(this.plan(set), fds, a.buf, ctx.maxFileSize, flags, cancel, spill, limits);
     } catch (e) {

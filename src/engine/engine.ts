@@ -192,8 +192,9 @@ class ScanEngineImpl implements ScanEngine {
 
   setScanThreads(n: number): number {
     this.scanThreads = n;
-    const b = this.batches?.native ? this.batches : scanBatchBinding(this.opts.native) ? this.batchScanner(null) : null;
-    return b ? b.setLanes(n) : 1;
+    // Without a binding yet (none given, no native set seen), the scanner made here has no lanes
+    // (1); the one made later from a set's binding takes scanThreads.
+    return this.batchScanner(null).setLanes(n);
   }
 
   private batchScanner(set: DefinitionSet | null): BatchScanner {

@@ -4,8 +4,9 @@
 // Files travel in groups (one queue task, one slot, several files in a row). With an engine
 // that has scanBatch (the real one), a group is ONE native call that reads and scans its files
 // on one of the engine's on-demand lanes (maximumOnDemandScanThreads threads, each holding the
-// batch it scans and the next: the manager sizes the limiter to match, docs/scans.md);
-// engines without it (test wrappers) get one engine.scan per file. One file's failure never fails the scan: engine errors and
+// batch it scans and the next: the manager sizes the limiter to match, docs/scans.md); engines
+// without it (test wrappers) get one engine.scan per file. One file's failure never fails the
+// scan: engine errors and
 // exceptions are counted per code. Cancelling (AbortSignal) stops admitting files; running
 // engine calls see the same signal (the native pass checks it between chunks).
 // Ownership: every fd taken from the walker is closed exactly once: by scanBatch (which owns a
@@ -61,8 +62,6 @@ interface Group {
   started: boolean;
   /** A batch whose JS part (verdicts, archive walks, detections) runs after its native pass. */
   tail: boolean;
-  /** Holds a limiter slot (released once, when its files no longer need a scanning thread). */
-  slot: boolean;
 }
 
 export class ScanJob {
@@ -155,7 +154,7 @@ export class ScanJob {
           return b.closeFrom(i);
         }
       }
-      const g: Group = { b, from: i, to: j, started: false, tail: false, slot: true };
+      const g: Group = { b, from: i, to: j, started: false, tail: false };
       this.inflight++;
       this.o.queue.add(() => this.scanGroup(g), signal).then(
         () => this.done(g),
@@ -166,22 +165,16 @@ export class ScanJob {
   }
 
   /**
-   * The queue task ended. A batch's slot is released by its own read pass (readSlot); the group
-   * may still have a tail.
+   * The queue task ended. A batch's slot is released when its read pass is over (scanGroup);
+   * the group may still have a tail.
    */
   private done(g: Group): void {
     // Not started: the queue refused it (cancelled while waiting for room); its files are ours.
     if (!g.started) for (let k = g.from; k < g.to; k++) closeQuietly(g.b.fds[k]!);
     if (!g.tail) {
-      this.releaseSlot(g);
+      this.o.limiter.release();
       this.settle();
     }
-  }
-
-  private releaseSlot(g: Group): void {
-    if (!g.slot) return;
-    g.slot = false;
-    this.o.limiter.release();
   }
 
   private settle(): void {
@@ -210,9 +203,12 @@ export class ScanJob {
     return new Promise<void>((taskDone) => {
       g.tail = true;
       this.tails++;
+      // Called by the engine when the read pass is over, and again when the batch ends.
+      let slot = true;
       const readDone = (): void => {
         taskDone();
-        this.releaseSlot(g);
+        if (slot) this.o.limiter.release();
+        slot = false;
       };
       void this.scanBatch(g, readDone, taskDone)
         .catch((e: unknown) => this.failOn(g.b.path(g.from), e))

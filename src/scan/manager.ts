@@ -20,6 +20,7 @@ import { scanTarget, type ScanType } from './targets.js';
 import type { ScanEvent, ScanProgress, ScanSummary, ScanThreat } from './types.js';
 import { ScanWalker } from './walker.js';
 import { scanBatchBinding } from '../engine/batch-native.js';
+import type { LaneStats } from '../engine/batch.js';
 
 export const PROGRESS_MS = 250;
 /** Followers of one scan at most (each is an open API stream). */
@@ -243,7 +244,7 @@ export class ScanManager {
    * `mdatp health --details features`: the running scans, the batches the limiter admitted
    * (on lanes or scanning) against its limit, and the engine's lanes as measured there.
    */
-  features(lanes: Record<string, unknown> | null): Record<string, unknown> {
+  features(lanes: LaneStats | null): Record<string, unknown> {
     return {
       running_scans: this.running.size,
       threads: this.d.config.settings.maximumOnDemandScanThreads,

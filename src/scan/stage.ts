@@ -39,10 +39,7 @@ export const scansStage: Stage = {
       if (changed.some((c) => SETTINGS.includes(c))) manager.refresh();
     });
     s.diagnostics.set('scans.json', () => ({ running: manager.runningIds(), recent: manager.list(20) }));
-    s.health.register('scans', () => {
-      const lanes = s.engine?.stats().onDemandLanes ?? null;
-      return { details: { features: { on_demand_scans: manager.features(lanes ? { ...lanes } : null) } } };
-    });
+    s.health.register('scans', () => ({ details: { features: { on_demand_scans: manager.features(s.engine?.stats().onDemandLanes ?? null) } } }));
     s.scans = manager;
   },
   async stop(s) {

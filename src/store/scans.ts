@@ -127,10 +127,10 @@ export class ScansStore {
     if (retentionDays > 0) {
       removed += stmt(this.db, "DELETE FROM scans WHERE state != 'running' AND started_at < ?").run(Date.now() - retentionDays * 86_400_000).changes;
     }
-    removed += stmt(this.db, 
-        "DELETE FROM scans WHERE state != 'running' AND id NOT IN (SELECT id FROM scans WHERE state != 'running' ORDER BY started_at DESC, rowid DESC LIMIT ?)",
-      )
-      .run(Math.max(0, maxItems)).changes;
+    removed += stmt(
+      this.db,
+      "DELETE FROM scans WHERE state != 'running' AND id NOT IN (SELECT id FROM scans WHERE state != 'running' ORDER BY started_at DESC, rowid DESC LIMIT ?)",
+    ).run(Math.max(0, maxItems)).changes;
     return removed;
   }
 }
