@@ -755,8 +755,8 @@ using LaneRef = std::shared_ptr<LaneHandle>;
 void LaneDone(Napi::Env env, Napi::Function, LaneRef* ctx, BatchJob* job) {
   if (job == nullptr) return;
   if (env == nullptr) {
-    // The environment is going away: nothing to settle, and its references must not be touched.
-    (void)job;  // leaked on purpose (the process or worker is ending)
+    // The environment is going away: nothing to settle, and its references must not be touched;
+    // the job is leaked on purpose (the process or worker is ending).
     return;
   }
   std::unique_ptr<BatchJob> done(job);

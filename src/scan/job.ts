@@ -6,9 +6,9 @@
 // on one of the engine's on-demand lanes (maximumOnDemandScanThreads threads, each holding the
 // batch it scans and the next: the manager sizes the limiter to match, docs/scans.md); engines
 // without it (test wrappers) get one engine.scan per file. One file's failure never fails the
-// scan: engine errors and
-// exceptions are counted per code. Cancelling (AbortSignal) stops admitting files; running
-// engine calls see the same signal (the native pass checks it between chunks).
+// scan: engine errors and exceptions are counted per code. Cancelling (AbortSignal) stops
+// admitting files; running engine calls see the same signal (the native pass checks it between
+// chunks).
 // Ownership: every fd taken from the walker is closed exactly once: by scanBatch (which owns a
 // group's fds from the call on), else here after its scan, or unscanned when the scan is
 // cancelled. Must not: touch the store or the API (the manager does).

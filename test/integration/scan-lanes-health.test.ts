@@ -19,7 +19,7 @@ t.test('lanes in the health features', async (t) => {
   t.equal(h.code, 0, h.stderr);
   const f = JSON.parse(h.stdout).on_demand_scans as {
     running_scans: number; threads: number; batches_admitted: number; batches_admitted_limit: number;
-    lanes: { threads: number; lanesStarted: number; capacity: number; depth: number; maxDepth: number; posted: number } | null;
+    lanes: { lanesStarted: number; capacity: number; depth: number; maxDepth: number; posted: number } | null;
   };
   t.match(f, { running_scans: 0, threads: 3, batches_admitted: 0, batches_admitted_limit: 6 });
   t.ok(f.lanes, 'the engine reports its lanes');
