@@ -15,7 +15,7 @@ t.test('systemd-analyze verify', { skip: hasAnalyze ? false : 'systemd-analyze i
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stderr.trim(), '', 'no warnings');
   const unit = fs.readFileSync('systemd/wdavdaemon.service', 'utf8');
-  for (const k of ['Type=notify', 'NotifyAccess=main', 'WatchdogSec=', 'Restart=on-failure', 'ExecReload=', 'RuntimeDirectory=wdavdaemon', 'StateDirectory=wdavdaemon', 'CapabilityBoundingSet=']) t.match(unit, k);
+  for (const k of ['Type=notify', 'NotifyAccess=main', 'WatchdogSec=', 'TimeoutAbortSec=', 'Restart=on-failure', 'ExecReload=', 'RuntimeDirectory=wdavdaemon', 'StateDirectory=wdavdaemon', 'CapabilityBoundingSet=']) t.match(unit, k);
   for (const k of ['ProtectSystem', 'PrivateTmp', 'ProtectHome', 'PrivateDevices']) t.notMatch(unit, new RegExp(`^${k}=`, 'm'), `${k} would hide mounts from fanotify`);
 });
 
