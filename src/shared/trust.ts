@@ -42,6 +42,11 @@ export class UntrustedPathError extends WdavError {
   }
 }
 
+/** What is wrong, for a report that already names `subject`: `[path at fault] problem: not trusted; fix: ...`. */
+export function problemAfter(p: TrustProblem, subject: string): string {
+  return `${p.path === subject ? '' : `${p.path} `}${p.problem}: not trusted; fix: ${p.fix}`;
+}
+
 export function describeProblem(p: TrustProblem, target: string): string {
   const where = p.path === target ? p.path : `${p.path} (on the way to ${target})`;
   return `${where} ${p.problem}: not trusted; fix: ${p.fix}`;

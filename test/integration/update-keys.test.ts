@@ -1,5 +1,5 @@
 // Which key files are trusted: Ed25519 public keys only; private keys, other algorithms,
-// world-writable files and garbage are refused with a reason.
+// files others could change (the trust rule) and garbage are refused with a reason.
 import t from 'tap';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -24,7 +24,7 @@ t.test('key folder rules', async (t) => {
   t.equal(k.problems.length, 4);
   t.match(k.problems.join('\n'), /b-private\.pem: holds a PRIVATE key/u);
   t.match(k.problems.join('\n'), /c-rsa\.pem: a rsa key; only Ed25519 keys are used/u);
-  t.match(k.problems.join('\n'), /d-open\.pem: world-writable: not trusted/u);
+  t.match(k.problems.join('\n'), /d-open\.pem: is writable by group and others \(mode 0666\): not trusted; fix: chmod go-w/u);
   t.match(k.problems.join('\n'), /e-junk\.pem: not a PEM public key/u);
 
   const manifest = Buffer.from('{"exact":"bytes"}\n');
