@@ -75,8 +75,13 @@ function untrusted(input: string, p: TrustProblem): string {
 
 /** The trust problem of `p` as a `kind`, or null; a missing path is left to the caller's stat. */
 function trustOf(p: string, kind: TrustKind): string | null {
-  const r = checkTrusted(p, kind);
-  return r.ok || r.missing ? null : untrusted(p, r.problem);
+  try {
+    const r = checkTrusted(p, kind);
+    return r.ok || r.missing ? null : untrusted(p, r.problem);
+  } catch (e) {
+    // A directory on the way that cannot be searched (EACCES) cannot be judged: not loaded.
+    return `${p}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`;
+  }
 }
 
 /** An entry of a directory that passed: the entry alone (a link: its own way too). */
