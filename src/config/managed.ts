@@ -25,10 +25,11 @@ export class ManagedConfigError extends Error {
   }
 }
 
-const MAX_SIZE = 1024 * 1024;
+/** The largest managed file read (src/config/service.ts reads at most one byte more). */
+export const MAX_MANAGED_SIZE = 1024 * 1024;
 
 export function parseManagedConfig(file: string, text: string): ManagedConfig {
-  if (text.length > MAX_SIZE) throw new ManagedConfigError(file, null, `file is larger than ${MAX_SIZE} bytes`);
+  if (text.length > MAX_MANAGED_SIZE) throw new ManagedConfigError(file, null, `file is larger than ${MAX_MANAGED_SIZE} bytes`);
   let root: unknown;
   try {
     root = text.trim() === '' ? {} : JSON.parse(text);

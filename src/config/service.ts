@@ -1,16 +1,20 @@
 // src/config/service.ts — the effective configuration: built-in defaults ← local settings
 // (SQLite, changed with mdatp) ← managed file (mdatp_managed.json, watched and hot-reloaded).
 // A managed file that cannot be read or parsed keeps the last good managed values and becomes
-// a health issue. Emits 'change' with the ids that changed. Owns merging and the watch.
+// a health issue; so does one that is not trusted (ARCHITECTURE §3.9: the file and its
+// directory owned by root or the daemon's user and not writable by group or others, read with
+// a bound through src/shared/trust.ts). Emits 'change' with the ids that changed. Owns merging
+// and the watch.
 // Must not: act on settings (components subscribe to 'change').
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import type { Logger } from '../shared/logger.js';
 import { WdavError } from '../shared/errors.js';
+import { UntrustedPathError, readTrusted } from '../shared/trust.js';
 import type { ExclusionsStore } from '../store/exclusions.js';
 import type { SettingsStore } from '../store/settings.js';
 import { exclusionKey } from './exclusions.js';
-import { parseManagedConfig, ManagedConfigError, type IgnoredKey } from './managed.js';
+import { MAX_MANAGED_SIZE, parseManagedConfig, ManagedConfigError, type IgnoredKey } from './managed.js';
 import { MANAGED_KEYS, applySetting, readSetting, type SettingId } from './managed-keys.js';
 import { defaultSettings, type Exclusion, type Settings } from './settings.js';
 import { ParseError } from './parse.js';
@@ -24,7 +28,8 @@ export interface ConfigStatus {
   managedFile: string | null;
   managedPresent: boolean;
   managedLoadedAt: string | null;
-  lastError: { file: string; key: string | null; reason: string; at: string } | null;
+  /** `untrusted`: refused for who could write it, not for its content. */
+  lastError: { file: string; key: string | null; reason: string; at: string; untrusted?: boolean } | null;
   ignoredKeys: IgnoredKey[];
 }
 
@@ -94,9 +99,17 @@ export class ConfigService extends EventEmitter {
     if (!file) return;
     let text: string;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      text = readTrusted(file, MAX_MANAGED_SIZE).toString('utf8');
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
+      if (e instanceof UntrustedPathError) {
+        this.fail(new ManagedConfigError(file, null, e.message), true);
+        return;
+      }
+      if (err.code === 'WDAV_ERR_FILE_TOO_LARGE') {
+        this.fail(new ManagedConfigError(file, null, `file is larger than ${MAX_MANAGED_SIZE} bytes`));
+        return;
+      }
       if (err.code === 'ENOENT') {
         if (this.managedPresent) this.opts.logger.info({ file }, 'managed configuration file removed: managed settings no longer apply');
         this.managed = new Map();
@@ -128,11 +141,12 @@ export class ConfigService extends EventEmitter {
     }
   }
 
-  private fail(e: ManagedConfigError): void {
+  private fail(e: ManagedConfigError, untrusted = false): void {
     const same = this.lastError && this.lastError.reason === e.reason && this.lastError.key === e.key;
-    this.lastError = { file: e.file, key: e.key, reason: e.reason, at: new Date().toISOString() };
+    this.lastError = { file: e.file, key: e.key, reason: e.reason, at: new Date().toISOString(), ...(untrusted ? { untrusted } : {}) };
+    // Forget the last text: once the file is fixed, the same content applies at the next read.
     this.lastText = null;
-    if (!same) this.opts.logger.error({ file: e.file, key: e.key, reason: e.reason }, 'managed configuration refused; keeping the last valid configuration');
+    if (!same) this.opts.logger.error({ file: e.file, key: e.key, reason: e.reason, untrusted }, 'managed configuration refused; keeping the last valid configuration');
   }
 
   private recompute(): void {
@@ -233,6 +247,7 @@ export class ConfigService extends EventEmitter {
   healthIssues(): string[] {
     if (!this.lastError) return [];
     const e = this.lastError;
+    if (e.untrusted) return [`managed configuration ${e.file} is ignored: ${e.reason}; the last valid configuration is in use`];
     return [`managed configuration ${e.file} is invalid${e.key ? ` at ${e.key}` : ''}: ${e.reason}; the last valid configuration is in use`];
   }
 }

@@ -4,7 +4,8 @@
 import type { Services } from './services.js';
 import { appVersion } from '../shared/version.js';
 import { integrityCheck } from '../store/db.js';
-import fs from 'node:fs';
+import { MAX_MANAGED_SIZE } from '../config/managed.js';
+import { readTrusted } from '../shared/trust.js';
 
 export function registerCoreHealth(s: Services, dbRecreatedFrom: string | null): void {
   const machineGuid = s.store.meta.machineGuid();
@@ -54,7 +55,8 @@ export function registerCoreHealth(s: Services, dbRecreatedFrom: string | null):
     const f = s.config.status().managedFile;
     if (!f) return { file: null };
     try {
-      return { file: f, content: fs.readFileSync(f, 'utf8') };
+      // Under the same rule and bound as the daemon's own read: never a FIFO, a device or 14 GB.
+      return { file: f, content: readTrusted(f, MAX_MANAGED_SIZE).toString('utf8') };
     } catch (e) {
       return { file: f, error: (e as Error).message };
     }

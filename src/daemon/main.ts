@@ -33,6 +33,9 @@ function parseOrExit(): DaemonOptions {
 
 async function main(): Promise<void> {
   const options = parseOrExit();
+  // Whatever umask the daemon was started with, what it creates is never writable by group or
+  // others: its own trust check (src/shared/trust.ts) would refuse it at the next start.
+  process.umask(process.umask() | 0o022);
   const logs = new LoggerFactory({ level: options.logLevel ?? 'info' });
   const logger = logs.child('daemon');
   const native = loadNative();

@@ -1,13 +1,15 @@
 // src/daemon/stages.ts — the startup order (ARCHITECTURE §1, issue 2):
-// config → store → definitions → engine → API socket → RTP → ready.
+// config → state (trust of the state directory) → store → definitions → engine → API socket →
+// RTP → ready.
 // Shutdown runs in reverse: RTP stops first, then work drains, the API closes, the DB closes.
 import type { Stage } from './lifecycle.js';
 import { apiStage, configStage, storeStage } from './core-stages.js';
+import { stateStage } from './state-stage.js';
 import { threatsStage } from '../threats/stage.js';
 import { scansStage } from '../scan/stage.js';
 import { definitionsStage, engineStage } from '../definitions/stage.js';
 import { rtpStage } from '../rtp/stage.js';
 
 export function daemonStages(): Stage[] {
-  return [configStage, storeStage, definitionsStage, engineStage, threatsStage, apiStage, scansStage, rtpStage];
+  return [configStage, stateStage, storeStage, definitionsStage, engineStage, threatsStage, apiStage, scansStage, rtpStage];
 }

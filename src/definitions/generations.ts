@@ -4,6 +4,9 @@
 //   current.json           {"current": "gen-000012", "previous": "gen-000011"}: switched by
 //                          writing a temp file, fsync, rename, fsync of the directory
 //   .staging-<random>/     a download in progress; becomes gen-N by rename once complete
+// The pointer, generation.json and each generation directory are read only when they pass the
+// trust rule (src/shared/trust.ts; the files with a size bound): a generation someone else
+// could have changed is invalid, so the previous one (or none) is used and health says why.
 // Owns: directories, generation.json, the pointer, pruning. Must not: load definitions (the
 // service validates a generation through the loader before it switches the pointer).
 import crypto from 'node:crypto';
@@ -11,6 +14,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { WdavError, errorMessage } from '../shared/errors.js';
+import { UntrustedPathError, assertTrusted, readTrusted } from '../shared/trust.js';
 import { checkPackageFileName, checkVersion } from './manifest.js';
 
 export interface GenerationFile {
@@ -49,6 +53,8 @@ export interface Pointer {
 
 const POINTER = 'current.json';
 const META = 'generation.json';
+const MAX_POINTER = 64 * 1024;
+const MAX_META = 16 << 20;
 const GEN_RE = /^gen-(\d{6,})$/u;
 
 export function generationName(n: number): string {
@@ -110,9 +116,10 @@ export class GenerationStore {
   readPointer(): Pointer {
     let text: string;
     try {
-      text = fs.readFileSync(path.join(this.root, POINTER), 'utf8');
+      text = readTrusted(path.join(this.root, POINTER), MAX_POINTER).toString('utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { current: null, previous: null };
+      if (e instanceof UntrustedPathError) throw invalid(path.join(this.root, POINTER), e.message);
       throw e;
     }
     try {
@@ -193,8 +200,10 @@ export class GenerationStore {
     const metaFile = path.join(dir, META);
     let text: string;
     try {
-      text = await fsp.readFile(metaFile, 'utf8');
+      assertTrusted(dir, 'dir');
+      text = readTrusted(metaFile, MAX_META).toString('utf8');
     } catch (e) {
+      if (e instanceof UntrustedPathError) throw invalid(metaFile, e.message);
       throw invalid(metaFile, `cannot read (${(e as NodeJS.ErrnoException).code ?? errorMessage(e)})`);
     }
     const meta = parseMeta(text, metaFile);

@@ -84,6 +84,9 @@ export interface DefinitionsServiceOptions {
 
 const silent: Logger = { info() {}, warn() {}, error() {} };
 
+/** Where generations live under the state directory. */
+export const DEFINITIONS_DIR = 'definitions';
+
 /** Administrators' keys live with the configuration, so reinstalling the daemon keeps them. */
 export function defaultExtraKeysDir(): string {
   return path.join(path.dirname(defaultCustomDefinitionsDir()), 'keys');
@@ -108,7 +111,7 @@ export class DefinitionsService extends EventEmitter {
 
   constructor(private readonly opts: DefinitionsServiceOptions) {
     super();
-    this.store = new GenerationStore(path.join(opts.stateDir, 'definitions'));
+    this.store = new GenerationStore(path.join(opts.stateDir, DEFINITIONS_DIR));
     this.load = opts.load ?? defaultLoadSet(opts.native ?? null);
     this.log = opts.logger ?? silent;
     const extra = opts.extraKeysDir === undefined ? defaultExtraKeysDir() : opts.extraKeysDir;

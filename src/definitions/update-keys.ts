@@ -1,12 +1,15 @@
 // src/definitions/update-keys.ts — the trusted Ed25519 public keys that verify definitions
 // packages: `*.pem` (SPKI "BEGIN PUBLIC KEY") files in the keys/ folder installed with the daemon
-// and in an optional extra directory. A private key, a non-Ed25519 key or a world-writable file
-// is never trusted (each is reported). Owns: loading keys and checking manifest signatures.
+// and in an optional extra directory. A private key, a non-Ed25519 key, or a file that fails the
+// trust rule (src/shared/trust.ts: someone other than root or the daemon's user could change it
+// or its directories) is never trusted (each is reported). Owns: loading keys and checking
+// manifest signatures.
 // Must not: fetch anything.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { WdavError } from '../shared/errors.js';
+import { UntrustedPathError, problemAfter, readTrusted } from '../shared/trust.js';
 import { decodeSignature } from './manifest.js';
 
 export interface TrustedKey {
@@ -45,17 +48,15 @@ export function loadTrustedKeys(dirs: readonly string[]): TrustedKeys {
 }
 
 function keyProblem(file: string): string | crypto.KeyObject {
-  let st: fs.Stats;
+  let text: string;
   try {
-    st = fs.statSync(file);
+    // Anyone who could swap a key file could sign definitions: the trust rule, with a bound.
+    text = readTrusted(file, MAX_KEY_FILE).toString('utf8');
   } catch (e) {
+    if (e instanceof UntrustedPathError) return problemAfter(e.problem, file);
+    if ((e as WdavError).code === 'WDAV_ERR_FILE_TOO_LARGE') return 'larger than 64 KiB';
     return `cannot read (${(e as NodeJS.ErrnoException).code})`;
   }
-  if (!st.isFile()) return 'not a regular file';
-  if (st.size > MAX_KEY_FILE) return 'larger than 64 KiB';
-  // Anyone could swap a world-writable key for their own.
-  if (st.mode & 0o002) return 'world-writable: not trusted';
-  const text = fs.readFileSync(file, 'utf8');
   if (/PRIVATE KEY-----/u.test(text)) return 'holds a PRIVATE key: not trusted (install only the public key, keep the private key off this machine)';
   let key: crypto.KeyObject;
   try {

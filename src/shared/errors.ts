@@ -40,6 +40,9 @@ export const ERRORS = {
   WDAV_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   WDAV_ERR_DAEMON_RUNNING: { status: 409, message: 'Another wdavdaemon is already serving this socket' },
   WDAV_ERR_DAEMON_UNREACHABLE: { status: 503, message: 'Cannot reach wdavdaemon' },
+  WDAV_ERR_UNTRUSTED_PATH: { status: 500, message: 'A file or directory the daemon relies on could be changed by a user other than root or the daemon user' },
+  WDAV_ERR_FILE_TOO_LARGE: { status: 422, message: 'The file is larger than the daemon reads' },
+  WDAV_ERR_QUARANTINE_UNAUTHENTIC: { status: 422, message: 'The quarantined item failed authentication (forged, modified, or of an older format) and is never restored' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -3,20 +3,25 @@
 // once either at its original path, in quarantine with its row, or at its restore destination.
 // Rules, by what was last committed (see the step list in src/threats/quarantine.ts):
 //   <id>.tmp                    never published: deleted (the original was not touched).
-//   <id>.q without a row        its threat was restored/removed → deleted; else if the original
-//                               still exists → deleted (the quarantine never happened); else
-//                               (the row was lost with the database) → adopted from its header.
+//   <id>.q without a row        authenticated first (src/threats/qfile.ts): one that fails is
+//                               planted, edited or of format 1 → reported, left in place, never
+//                               adopted. Else its threat was restored/removed → deleted; else if
+//                               the original still exists → deleted (the quarantine never
+//                               happened); else (the row was lost with the database) → adopted
+//                               from its header.
 //   row 'stored'                copy missing/damaged → undone (quarantine_failed); original gone
 //                               or still the copied file → completed; original changed → undone.
 //   row 'restoring'             destination holds the content → completed; else undone.
 //   row 'removing'              completed.
 //   row 'quarantined', no file  reported (a health issue), never invented.
+//   row 'quarantined', format 1 counted and reported: such items cannot be restored (no tag).
 // Runs before the API opens, single-threaded. Owns these rules. Must not: log events itself
 // (it returns what it did; the service logs).
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { QuarantineRow } from '../store/quarantine.js';
-import { readHeader, readQuarantineFile, type QHeader } from './qfile.js';
+import type { WdavError } from '../shared/errors.js';
+import { formatOf, readQuarantineFile, type QHeader } from './qfile.js';
 import { Quarantine, Refused, describeFsError, restoreMarker, rowFsPath, rowIdentity, type QuarantineDeps } from './quarantine.js';
 import { fsyncDir, inDir, lstatOrNull, openDirNoFollow, sha256OfPath, splitPath, type FsPath } from './safe-fs.js';
 
@@ -32,10 +37,12 @@ export interface ReconcileReport {
   actions: ReconcileAction[];
   /** Quarantined items whose file is missing or unreadable (health issues). */
   problems: string[];
+  /** Threat ids of quarantined items of format 1 (no tag: never restored; the service reports them). */
+  formatOne: string[];
 }
 
 export async function reconcile(d: QuarantineDeps, q: Quarantine): Promise<ReconcileReport> {
-  const report: ReconcileReport = { actions: [], problems: [] };
+  const report: ReconcileReport = { actions: [], problems: [], formatOne: [] };
   const act = (threatId: string, file: string, outcome: string, detail?: string) => report.actions.push({ threatId, file, outcome, ...(detail ? { detail } : {}) });
 
   for (const row of d.rows.inStates(['stored'])) await reconcileStored(d, q, row, act);
@@ -58,7 +65,9 @@ export async function reconcile(d: QuarantineDeps, q: Quarantine): Promise<Recon
   await fsyncDir(d.dir);
 
   for (const row of d.rows.inStates(['quarantined'])) {
-    if (!(await lstatOrNull(path.join(d.dir, row.file)))) report.problems.push(`quarantined file of threat ${row.threat_id} (${row.original_path}) is missing from ${d.dir}`);
+    const file = path.join(d.dir, row.file);
+    if (!(await lstatOrNull(file))) report.problems.push(`quarantined file of threat ${row.threat_id} (${row.original_path}) is missing from ${d.dir}`);
+    else if ((await formatOf(file).catch(() => null)) === 1) report.formatOne.push(row.threat_id);
   }
   return report;
 }
@@ -140,14 +149,17 @@ async function reconcileRestoring(d: QuarantineDeps, q: Quarantine, row: Quarant
 async function reconcileOrphan(d: QuarantineDeps, full: string, name: string, act: Act, report: ReconcileReport): Promise<void> {
   let header: QHeader;
   try {
-    const h = await fsp.open(full, 'r');
-    try {
-      header = (await readHeader(h)).header;
-    } finally {
-      await h.close();
-    }
+    // Nothing in a header is acted on before the whole item authenticates: a planted item
+    // could otherwise name any path, owner and mode for a later restore.
+    header = await readQuarantineFile(full, d.key);
   } catch (e) {
-    report.problems.push(`quarantine file ${name} has no record and an unreadable header (${describeFsError(e)}); left in place`);
+    const err = e as Partial<WdavError>;
+    const why = err.code === 'WDAV_ERR_QUARANTINE_UNAUTHENTIC' ? String(err.details?.why) : null;
+    report.problems.push(`quarantine file ${name} has no record and ${why ? `failed authentication (${why})` : `does not verify (${describeFsError(e)})`}; not adopted, left in place`);
+    return;
+  }
+  if (name !== `${header.threatId}.q`) {
+    report.problems.push(`quarantine file ${name} has no record and holds the item of threat ${header.threatId}; not adopted, left in place`);
     return;
   }
   const threat = d.threats.get(header.threatId);
@@ -159,10 +171,6 @@ async function reconcileOrphan(d: QuarantineDeps, full: string, name: string, ac
   if (await lstatOrNull(originalPath)) {
     await fsp.rm(full, { force: true });
     return act(header.threatId, name, 'orphan deleted (original still in place)');
-  }
-  if (!(await verifies(d, full))) {
-    report.problems.push(`quarantine file ${name} has no record and does not verify; left in place`);
-    return;
   }
   adopt(d, header, name, threat === undefined);
   act(header.threatId, name, 'orphan adopted', 'record rebuilt from the quarantine file header');

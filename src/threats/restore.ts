@@ -34,7 +34,8 @@ export async function restoreItem(d: QuarantineDeps, qfile: string, threatId: st
     })();
     const out = await fsp.open(inDir(dir, temp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     try {
-      await readQuarantineFile(qfile, d.key, (chunk) => writeAll(out, chunk));
+      // Authenticated before a byte is written, and bound to this threat's record.
+      await readQuarantineFile(qfile, d.key, (chunk) => writeAll(out, chunk), { threatId, sha256: row.sha256 });
       await out.chown(row.uid, row.gid).catch((e: NodeJS.ErrnoException) => {
         if (e.code !== 'EPERM' || process.getuid?.() === 0) throw e;
       });

@@ -18,6 +18,7 @@ import { QuarantineStore } from '../store/quarantine.js';
 import { ThreatsStore, type ThreatRow, type ThreatStatus } from '../store/threats.js';
 import type { Logger } from '../shared/logger.js';
 import { WdavError } from '../shared/errors.js';
+import { UntrustedPathError, assertTrusted } from '../shared/trust.js';
 import { ThreatAdmin } from './admin.js';
 import { AllowList } from './allow-list.js';
 import { ThreatEvents } from './events.js';
@@ -60,7 +61,9 @@ export class ThreatService implements ThreatHandler {
   private quarantine: Quarantine | null = null;
   /** Why quarantine cannot work (damaged key, unusable directory): a health issue. */
   quarantineError: string | null = null;
-  reconcileReport: ReconcileReport = { actions: [], problems: [] };
+  reconcileReport: ReconcileReport = { actions: [], problems: [], formatOne: [] };
+  /** Items refused by restore for failing authentication, by threat id (health issues until removed). */
+  private readonly unauthentic = new Map<string, string>();
   private closing = false;
 
   private constructor(private readonly o: ThreatServiceOptions) {
@@ -85,6 +88,9 @@ export class ThreatService implements ThreatHandler {
       const orphaned = keyExisted ? 0 : s.rows.inStates(['quarantined']).length;
       if (orphaned > 0) s.reconcileReport.problems.push(`${KEY_FILE} was missing and a new key was made: ${orphaned} quarantined file(s) encrypted with the lost key cannot be restored (they can be removed)`);
     } catch (e) {
+      // A quarantine directory or key others could change is not a degraded quarantine: the
+      // daemon refuses to start (the 'state' stage normally says so first).
+      if (e instanceof UntrustedPathError) throw e;
       s.quarantine = null;
       s.quarantineError = `quarantine is unavailable: ${describeFsError(e)}`;
       o.logger.error({ err: s.quarantineError, dir: s.quarantineDir }, 'quarantine is unavailable; detections are recorded but files stay in place');
@@ -100,9 +106,15 @@ export class ThreatService implements ThreatHandler {
     return this.o.config.settings;
   }
 
-  /** Health issues that are real: quarantine unusable, quarantined files missing. */
+  /** Health issues that are real: quarantine unusable, quarantined files missing or failing authentication. */
   healthIssues(): string[] {
-    return [...(this.quarantineError ? [this.quarantineError] : []), ...this.reconcileReport.problems];
+    const formatOne = this.reconcileReport.formatOne.filter((id) => this.rows.get(id)?.state === 'quarantined').length;
+    return [
+      ...(this.quarantineError ? [this.quarantineError] : []),
+      ...this.reconcileReport.problems,
+      ...(formatOne > 0 ? [`${formatOne} quarantined item(s) are of format 1, made before items were authenticated: they cannot be restored (mdatp threat quarantine remove deletes them)`] : []),
+      ...this.unauthentic.values(),
+    ];
   }
 
   /** True when restoring or an administrator allowed this exact content. */
@@ -233,6 +245,7 @@ export class ThreatService implements ThreatHandler {
   async quarantineRemoveLocked(id: string, detail: string, actor: Actor = null): Promise<void> {
     const t = this.need(id);
     await this.requireQuarantine().remove(id, detail, actor);
+    this.unauthentic.delete(id);
     this.events.emit('threat_removed', 'remove', 'success', { ...ThreatEvents.of(t, actor), reason: detail }, `quarantined threat removed: ${t.name} (${t.path})`);
   }
 
@@ -257,6 +270,8 @@ export class ThreatService implements ThreatHandler {
       const t = this.need(id);
       this.refuseIfDisallowed('restore', t, actor);
       const q = this.requireQuarantine();
+      // Checked again before use: the directory may have been opened up since the start.
+      assertTrusted(this.quarantineDir, 'dir');
       let dest = destDir;
       if (dest === undefined) {
         if (t.raw_path) throw new WdavError('WDAV_ERR_INVALID_ARGUMENT', 'the original path is not valid UTF-8: give --destination-path');
@@ -268,7 +283,10 @@ export class ThreatService implements ThreatHandler {
         return { threat: this.get(id), destination };
       } catch (e) {
         const refused = e instanceof WdavError && e.status < 500;
-        this.events.emit('threat_restored', 'restore', refused ? 'refused' : 'failure', { ...ThreatEvents.of(t, actor), reason: (e as Error).message, destination: dest }, `restore of ${t.name} failed: ${(e as Error).message}`);
+        // A forged or edited item is refused like any bad request, but logged as an error: someone wrote into the quarantine.
+        const forged = e instanceof WdavError && e.code === 'WDAV_ERR_QUARANTINE_UNAUTHENTIC';
+        if (forged) this.unauthentic.set(id, `${(e as Error).message} (threat ${id}, ${t.path})`);
+        this.events.emit('threat_restored', 'restore', refused ? 'refused' : 'failure', { ...ThreatEvents.of(t, actor), reason: (e as Error).message, destination: dest }, `restore of ${t.name} failed: ${(e as Error).message}`, forged ? 'error' : undefined);
         throw e;
       }
     });
@@ -299,7 +317,9 @@ export class ThreatService implements ThreatHandler {
 
 function prepareDir(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  assertTrusted(dir, 'dir');
   const st = fs.lstatSync(dir);
   if (!st.isDirectory()) throw new WdavError('WDAV_ERR_QUARANTINE_FAILED', `${dir} is not a directory`);
+  // Trusted (nobody else can write), but readable by others: made private as documented.
   if ((st.mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
 }

@@ -233,3 +233,13 @@ export function parseFields(text: string): Record<string, string> {
   }
   return out;
 }
+
+/** Calls `fn` every 100 ms until `ok` holds of its answer or `ms` passed; answers the last value. */
+export async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() - t0 > ms) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

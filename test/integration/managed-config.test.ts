@@ -2,16 +2,7 @@
 // configuration and shows as a health issue; managed settings cannot be changed with mdatp and
 // health marks them [managed]; keys we do not implement are accepted and reported.
 import t from 'tap';
-import { TestDaemon, parseFields } from '../helpers/daemon.js';
-
-async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() - t0 > ms) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { TestDaemon, parseFields, waitFor } from '../helpers/daemon.js';
 
 t.test('hot reload, invalid file keeps last good + health issue, [managed] refusal', async (t) => {
   const d = await TestDaemon.start(t, {

@@ -1,5 +1,5 @@
 // Which key files are trusted: Ed25519 public keys only; private keys, other algorithms,
-// world-writable files and garbage are refused with a reason.
+// files others could change (the trust rule) and garbage are refused with a reason.
 import t from 'tap';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -17,14 +17,17 @@ t.test('key folder rules', async (t) => {
   fs.writeFileSync(path.join(dir, 'c-rsa.pem'), pem(crypto.generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey, 'spki'));
   fs.writeFileSync(path.join(dir, 'd-open.pem'), pem(crypto.generateKeyPairSync('ed25519').publicKey, 'spki'));
   fs.chmodSync(path.join(dir, 'd-open.pem'), 0o666);
+  fs.writeFileSync(path.join(dir, 'd-group.pem'), pem(crypto.generateKeyPairSync('ed25519').publicKey, 'spki'));
+  fs.chmodSync(path.join(dir, 'd-group.pem'), 0o664);
   fs.writeFileSync(path.join(dir, 'e-junk.pem'), 'hello');
   fs.writeFileSync(path.join(dir, 'notes.txt'), 'not a key file name');
   const k = loadTrustedKeys([dir, path.join(dir, 'missing-dir')]);
   t.same(k.keys.map((x) => path.basename(x.file)), ['a-good.pem']);
-  t.equal(k.problems.length, 4);
+  t.equal(k.problems.length, 5);
   t.match(k.problems.join('\n'), /b-private\.pem: holds a PRIVATE key/u);
   t.match(k.problems.join('\n'), /c-rsa\.pem: a rsa key; only Ed25519 keys are used/u);
-  t.match(k.problems.join('\n'), /d-open\.pem: world-writable: not trusted/u);
+  t.match(k.problems.join('\n'), /d-open\.pem: is writable by group and others \(mode 0666\): not trusted; fix: chmod go-w/u);
+  t.match(k.problems.join('\n'), /d-group\.pem: is writable by group \(mode 0664\): not trusted/u, 'group-writable too');
   t.match(k.problems.join('\n'), /e-junk\.pem: not a PEM public key/u);
 
   const manifest = Buffer.from('{"exact":"bytes"}\n');

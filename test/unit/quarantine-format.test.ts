@@ -31,20 +31,22 @@ t.test('quarantined files are private, neutralised, self-describing and verified
   const h = await fs.promises.open(qf, 'r');
   const { header } = await readHeader(h);
   await h.close();
-  t.match(header, { v: 1, cipher: 'aes-256-ctr', threatId: out.threatId, path: f.path, sha256: sha256(f.data), size: f.data.length, mode: 0o755 });
+  t.match(header, { v: 2, cipher: 'aes-256-ctr', mac: 'hmac-sha256', threatId: out.threatId, path: f.path, sha256: sha256(f.data), size: f.data.length, mode: 0o755 });
 
   const chunks: Buffer[] = [];
   await readQuarantineFile(qf, fs.readFileSync(key), async (c) => void chunks.push(c));
   t.ok(Buffer.concat(chunks).equals(f.data), 'decrypts to the original bytes');
 
-  // Any damage is detected, and restore refuses to write damaged content.
+  // Any change is detected by the tag (damage and forgery alike), and restore refuses to write.
   const fd = fs.openSync(qf, 'r+');
-  fs.writeSync(fd, Buffer.from([raw[raw.length - 10]! ^ 0xff]), 0, 1, raw.length - 10);
+  fs.writeSync(fd, Buffer.from([raw[raw.length - 40]! ^ 0xff]), 0, 1, raw.length - 40);
   fs.closeSync(fd);
-  await t.rejects(readQuarantineFile(qf, fs.readFileSync(key)), { code: 'WDAV_ERR_QUARANTINE_DAMAGED' });
+  await t.rejects(readQuarantineFile(qf, fs.readFileSync(key)), { code: 'WDAV_ERR_QUARANTINE_UNAUTHENTIC' });
   const dest = path.join(e.dir, 'out');
   fs.mkdirSync(dest);
-  await t.rejects(e.svc.restore(out.threatId!, dest, 0), { code: 'WDAV_ERR_QUARANTINE_DAMAGED' });
+  await t.rejects(e.svc.restore(out.threatId!, dest, 0), { code: 'WDAV_ERR_QUARANTINE_UNAUTHENTIC' });
+  fs.truncateSync(qf, 12);
+  await t.rejects(readQuarantineFile(qf, fs.readFileSync(key)), { code: 'WDAV_ERR_QUARANTINE_DAMAGED' }, 'a truncated file is damaged');
   t.same(fs.readdirSync(dest), [], 'nothing written to the destination');
   t.equal(e.svc.get(out.threatId!).status, 'quarantined', 'still quarantined');
   t.equal(e.svc.isAllowedHash(sha256(f.data)), false, 'the failed restore did not allow the hash');

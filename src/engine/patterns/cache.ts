@@ -5,13 +5,19 @@
 // the Vectorscan version and every expression with its flags and offsets, so any change of
 // patterns misses the cache; a file whose bytes do not match its sha256 is ignored.
 // Written to a temp file and renamed (a crash never leaves a torn cache); older files pruned.
+// The bytes go to the native deserializer, so a cache file is read only when it and every
+// directory above it pass the trust rule (src/shared/trust.ts); otherwise readCache throws
+// UntrustedPathError and the caller compiles instead (and writes nothing there).
 // Owns: the cache files in the directory it is given. Must not: compile.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
+import { readTrusted } from '../../shared/trust.js';
 
 const MAGIC = Buffer.from('WDAVHS1\n');
 const KEEP = 3;
+/** Far above any database we compile (100,000 patterns: tens of MB). */
+const MAX_CACHE_FILE = 2 ** 31 - 1;
 
 export interface CacheHeader {
   key: string;
@@ -26,12 +32,13 @@ export function cacheFile(dir: string, key: string): string {
   return path.join(dir, `hs-${key.slice(0, 40)}.db`);
 }
 
-/** The cached header and database bytes, or undefined when absent, foreign or corrupt. */
+/** The cached header and database bytes, or undefined when absent, foreign or corrupt; throws UntrustedPathError. */
 export async function readCache(dir: string, key: string): Promise<{ header: CacheHeader; bytes: Buffer } | undefined> {
   let buf: Buffer;
   try {
-    buf = await fs.readFile(cacheFile(dir, key));
-  } catch {
+    buf = readTrusted(cacheFile(dir, key), MAX_CACHE_FILE);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'WDAV_ERR_UNTRUSTED_PATH') throw e;
     return undefined;
   }
   if (buf.length < MAGIC.length + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;

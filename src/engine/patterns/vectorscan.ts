@@ -103,7 +103,12 @@ export async function buildVectorscan(b: PatternsBinding, exprs: HsExpression[],
   const t0 = performance.now();
   let cacheError: string | undefined;
   if (cacheDir) {
-    const hit = await readCache(cacheDir, key);
+    const hit = await readCache(cacheDir, key).catch((e: unknown) => {
+      // Others could have written it: compile, and leave the directory alone.
+      cacheError = `not used: ${errorMessage(e)}`;
+      cacheDir = undefined;
+      return undefined;
+    });
     if (hit) {
       try {
         const db = await b.patternsLoad(hit.bytes, eof);
