@@ -14,7 +14,9 @@ import { WdavError } from '../shared/errors.js';
 import { readChunks, writeAll } from './safe-fs.js';
 
 export const MAGIC = Buffer.from('WDAVQF01');
-const MAX_HEADER = 64 * 1024;
+// The header holds the original path, which may be as deep as the scanners go (4096 levels of
+// up to 255 bytes: about 1 MiB, up to 5x that as JSON-escaped \xHH text, plus base64 raw bytes).
+const MAX_HEADER = 8 * 1024 * 1024;
 export const KEY_FILE = 'quarantine.key';
 
 export interface QHeader {

@@ -22,7 +22,7 @@ import { WdavError } from '../shared/errors.js';
 import type { AllowList } from './allow-list.js';
 import { readQuarantineFile, writeQuarantineFile } from './qfile.js';
 import { restoreItem } from './restore.js';
-import { fsyncDir, identityOf, inDir, lstatOrNull, openParent, sameIdentity, type FsPath, type Identity } from './safe-fs.js';
+import { PathWalkError, fsyncDir, identityOf, inDir, lstatAt, lstatOrNull, openAt, openParent, sameIdentity, type FsPath, type Identity } from './safe-fs.js';
 
 export interface QuarantineDeps {
   db: Db;
@@ -72,7 +72,7 @@ export class Quarantine {
       }
       const st = await statFd(fd);
       if (!st.isFile()) throw new Refused('not a regular file');
-      const at = await lstatOrNull(fsPath);
+      const at = await lstatAt(fsPath);
       if (!at) throw new Refused('the file no longer exists at its path');
       if (at.dev !== st.dev || at.ino !== st.ino) throw new Refused('the path now names another file');
       await fsp.rm(tmp, { force: true });
@@ -109,9 +109,15 @@ export class Quarantine {
 
   /** Step 3 of quarantine (also used by reconciliation): unlink the original if it is still the copied file. */
   async unlinkOriginal(fsPath: FsPath, copied: Identity): Promise<void> {
-    const { dir, base } = await openParent(fsPath).catch((e) => {
+    let opened;
+    try {
+      opened = await openParent(fsPath);
+    } catch (e) {
+      // A directory on the way is gone: so is the original, and the copy is the file now.
+      if (e instanceof PathWalkError && e.missing) return;
       throw new Refused(`cannot open the file's directory: ${describeFsError(e)}`);
-    });
+    }
+    const { dir, base } = opened;
     try {
       const name = inDir(dir, base);
       const now = await lstatOrNull(name);
@@ -171,10 +177,10 @@ export class Quarantine {
 
 async function openSource(p: FsPath): Promise<number> {
   try {
-    return await new Promise<number>((resolve, reject) => fs.open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, (e, fd) => (e ? reject(e) : resolve(fd))));
+    return await openAt(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Refused('the file no longer exists at its path');
+    if (code === 'ENOENT' || (e instanceof PathWalkError && e.missing)) throw new Refused('the file no longer exists at its path');
     if (code === 'ELOOP') throw new Refused('the path is a symbolic link');
     throw new Refused(`cannot open the file: ${describeFsError(e)}`);
   }
