@@ -1,35 +1,8 @@
 // test/helpers/deep-path.ts — files at paths longer than PATH_MAX (4096 bytes), which the kernel
 // accepts only through relative operations: every helper here walks the path component by
 // component through /proc/self/fd/N/<name> (each component ≤ 255 bytes), so the test process
-// never hands the kernel the whole path. Also a small tmpfs for a test (mounted when root,
-// unmounted in teardown, also on failure).
+// never hands the kernel the whole path.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-
-type T = { teardown(fn: () => unknown): void };
-
-/** A directory of its own: a tmpfs of `size` when root, else a temp dir. Removed at teardown. */
-export function scratchMount(t: T, size = '16m'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdav-deep-'));
-  let mounted = false;
-  if (process.getuid?.() === 0) {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'tmpfs', dir]);
-    mounted = true;
-  }
-  t.teardown(() => {
-    if (mounted) {
-      try {
-        execFileSync('umount', ['-l', dir]);
-      } catch {
-        // already gone
-      }
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
 
 /** `depth` directories named `seg` under `root`, created relative to their parent; answers the full path. */
 export function makeDeepDir(root: string, depth: number, seg = 'D'.repeat(240)): string {

@@ -9,7 +9,8 @@ import t from 'tap';
 import path from 'node:path';
 import { TestDaemon } from '../helpers/daemon.js';
 import { eicar, scanJson } from '../helpers/scan-daemon.js';
-import { makeDeepDir, readDeep, scratchMount, writeDeep } from '../helpers/deep-path.js';
+import { makeDeepDir, readDeep, writeDeep } from '../helpers/deep-path.js';
+import { scratchMount } from '../helpers/scratch-fs.js';
 
 interface ThreatJson {
   id: string;

@@ -7,7 +7,8 @@ import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openThreatEnv, detection, sha256, type ThreatEnv } from '../helpers/threats.js';
-import { inDeepDir, makeDeepDir, readDeep, scratchMount, writeDeep } from '../helpers/deep-path.js';
+import { inDeepDir, makeDeepDir, readDeep, writeDeep } from '../helpers/deep-path.js';
+import { scratchMount } from '../helpers/scratch-fs.js';
 import { KEY_FILE, writeQuarantineFile } from '../../src/threats/qfile.js';
 
 /** A detected deep file with its verified quarantine copy written; `row` says whether the 'stored' row committed. */
