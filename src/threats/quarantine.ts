@@ -19,6 +19,7 @@ import type { Db } from '../store/db.js';
 import type { QuarantineRow, QuarantineStore } from '../store/quarantine.js';
 import type { ThreatRow, ThreatsStore } from '../store/threats.js';
 import { WdavError } from '../shared/errors.js';
+import { isStorageFull } from '../store/storage-health.js';
 import type { AllowList } from './allow-list.js';
 import { readQuarantineFile, writeQuarantineFile } from './qfile.js';
 import { restoreItem } from './restore.js';
@@ -33,7 +34,11 @@ export interface QuarantineDeps {
   allow: AllowList;
 }
 
-export type QuarantineResult = { ok: true } | { ok: false; reason: string };
+/**
+ * `cause`: the error that stopped the quarantine, if it was one (not a refusal); `recordError`:
+ * the error that kept the outcome from being recorded (the database full, typically).
+ */
+export type QuarantineResult = { ok: true } | { ok: false; reason: string; cause?: unknown; recordError?: unknown };
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
 
@@ -62,7 +67,7 @@ export class Quarantine {
     const final = this.file(t.id);
     let fd = opts.fd;
     let own = false;
-    let stored = false;
+    let published = false;
     let originalGone = false;
     try {
       if (!t.sha256) throw new Refused('the file hash is unknown');
@@ -88,20 +93,27 @@ export class Quarantine {
       if (copied.sha256 !== t.sha256) throw new Refused('the file changed since it was scanned (sha256 differs)');
       await readQuarantineFile(tmp, this.d.key);
       await fsp.rename(tmp, final);
+      published = true;
       await fsyncDir(this.d.dir);
       this.d.rows.insert(rowOf(t, st, `${t.id}.q`));
-      stored = true;
       await this.unlinkOriginal(fsPath, identityOf(st));
       originalGone = true;
       this.commitQuarantined(t.id, opts.actorUid ?? null);
       return { ok: true };
     } catch (e) {
-      const reason = e instanceof Refused ? e.message : describeFsError(e);
+      const cause = e instanceof Refused ? undefined : e;
+      const reason = cause === undefined ? (e as Error).message : isStorageFull(e) ? `no room for the copy in ${this.d.dir} (${describeFsError(e)}); the file was left in place` : describeFsError(e);
       // Once the original is gone the copy is the file: never undo; startup completes the step.
-      if (originalGone) return { ok: false, reason: `${reason} (the copy is kept; the operation completes at the next start)` };
+      if (originalGone) return { ok: false, reason: `${reason} (the copy is kept; the operation completes at the next start)`, cause };
       await fsp.rm(tmp, { force: true }).catch(() => undefined);
-      await this.fail(t.id, reason, stored, opts.actorUid ?? null);
-      return { ok: false, reason };
+      try {
+        await this.fail(t.id, reason, published, opts.actorUid ?? null);
+      } catch (recordError) {
+        // Nothing is lost: the original is in place, the copy is gone (or its row 'stored' has
+        // the next start finish the undo). Only the record cannot say why: the caller logs it.
+        return { ok: false, reason: `${reason}; the outcome could not be recorded (${describeFsError(recordError)})`, cause, recordError };
+      }
+      return { ok: false, reason, cause };
     } finally {
       if (own && fd !== undefined) fs.close(fd, () => undefined);
     }
@@ -139,9 +151,9 @@ export class Quarantine {
     })();
   }
 
-  /** Undoes a quarantine that cannot complete: the copy goes first, then the row and status commit. */
-  async fail(threatId: string, reason: string, stored: boolean, actorUid: number | null): Promise<void> {
-    if (stored) {
+  /** Undoes a quarantine that cannot complete: the copy (when published) goes first, then the row and status commit. */
+  async fail(threatId: string, reason: string, published: boolean, actorUid: number | null): Promise<void> {
+    if (published) {
       await fsp.rm(this.file(threatId), { force: true });
       await fsyncDir(this.d.dir);
     }
