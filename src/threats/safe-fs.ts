@@ -18,6 +18,9 @@ export type FsPath = string | Buffer;
 
 const SLASH = 0x2f;
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
+// Linux's O_PATH (the same value on every architecture Node runs on there); Node does not
+// export it. A directory opened O_PATH needs only search permission, as in a path lookup.
+const O_PATH = 0o10000000;
 
 export function toBuffer(p: FsPath): Buffer {
   return typeof p === 'string' ? Buffer.from(p, 'utf8') : p;
@@ -83,15 +86,18 @@ function components(p: Buffer): Buffer[] {
 export async function openDirAt(dir: FsPath, o: { follow: boolean }): Promise<FileHandle> {
   const b = toBuffer(dir);
   if (b[0] !== SLASH) throw new WdavError('WDAV_ERR_INVALID_PATH', `not an absolute path: ${b.toString('utf8')}`);
-  const flags = O_RDONLY | O_DIRECTORY | (o.follow ? 0 : O_NOFOLLOW);
-  let cur = await fsp.open('/', O_RDONLY | O_DIRECTORY);
+  // The directories on the way are opened O_PATH: they need only be searchable (mode 0711),
+  // as for the kernel's own lookup; the last one is opened for reading (it is fsynced).
+  const parts = components(b);
+  const mode = (last: boolean) => (last ? O_RDONLY : O_PATH) | O_DIRECTORY;
+  let cur = await fsp.open('/', mode(parts.length === 0));
   const walked: Buffer[] = [];
   try {
-    for (const part of components(b)) {
+    for (const [i, part] of parts.entries()) {
       walked.push(Buffer.from('/'), part);
       let next: FileHandle;
       try {
-        next = await fsp.open(inDir(cur, part), flags);
+        next = await fsp.open(inDir(cur, part), mode(i === parts.length - 1) | (o.follow ? 0 : O_NOFOLLOW));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         throw code ? new PathWalkError(code, Buffer.concat(walked), { cause: e }) : e;
