@@ -122,9 +122,7 @@ export class ThreatService implements ThreatHandler {
     if (this.closing) throw new WdavError('WDAV_ERR_SHUTTING_DOWN', 'the threat service is stopping');
     validateDetection(ev);
     try {
-      const out = await this.record(ev);
-      if (out.threatId) this.o.storage?.noteSuccess('database');
-      return out;
+      return await this.record(ev);
     } catch (e) {
       // The database full: not recorded, and the file was not touched (quarantine comes after
       // the record). The scanners log the error; the health issue says why.
@@ -173,6 +171,8 @@ export class ThreatService implements ThreatHandler {
         history,
       );
     }
+    // Committed: the database takes writes (before the quarantine, which reports its own outcome).
+    this.o.storage?.noteSuccess('database');
     const action = d.reason === 'allowed_threat' ? 'allow' : d.quarantine ? 'quarantine' : ev.blocked ? 'block' : 'report';
     this.events.emit('threat_detected', action, 'success', { ...base, threatId: id, reason: d.reason, blocked: ev.blocked, repeated: !!open }, `threat detected: ${ev.name} in ${ev.path}`, 'warn');
     if (!d.quarantine) return { threatId: id, action: d.reason === 'allowed_threat' ? 'allowed' : ev.blocked ? 'blocked' : 'reported' };
