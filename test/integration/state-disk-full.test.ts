@@ -37,7 +37,7 @@ t.test('a full state directory is a health issue; files stay; it clears when spa
 
   // Almost full: a record fits, the copy does not.
   const filler = path.join(dir, 'filler');
-  fillUp(filler, 256 * 1024);
+  fillUp(filler, 512 * 1024);
   fs.writeFileSync(path.join(tree, 'big.bin'), big);
   const first = await scanJson(d, ['custom', '--path', tree]);
   t.equal(first.code, 0, `the scan goes on: ${first.stderr}`);
