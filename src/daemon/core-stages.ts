@@ -8,6 +8,7 @@ import { openDatabase } from '../store/db.js';
 import { ExclusionsStore } from '../store/exclusions.js';
 import { MetaStore } from '../store/meta.js';
 import { SettingsStore } from '../store/settings.js';
+import { StorageHealth } from '../store/storage-health.js';
 import type { SettingId } from '../config/managed-keys.js';
 import { registerCoreHealth } from './core-health.js';
 import type { Stage } from './lifecycle.js';
@@ -44,13 +45,18 @@ export const storeStage: Stage = {
       meta: new MetaStore(opened.db),
       settings: new SettingsStore(opened.db),
       exclusions: new ExclusionsStore(opened.db),
+      storage: new StorageHealth({ stateDir: s.options.stateDir, logger: s.logs.child('storage') }),
     };
     s.config.start({ settings: s.store.settings, exclusions: s.store.exclusions });
     // A level given on the command line wins at startup over the stored one.
     s.logs.setLevel(s.options.logLevel ?? s.config.settings.logLevel);
     registerCoreHealth(s, opened.recreatedFrom);
+    const storage = s.store.storage;
+    s.health.register('storage', () => ({ issues: storage.issues() }));
+    storage.start();
   },
-  stop(s) {
+  async stop(s) {
+    await s.store.storage.stop();
     s.store.db.close();
   },
 };

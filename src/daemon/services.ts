@@ -5,6 +5,7 @@ import type { Db } from '../store/db.js';
 import type { ExclusionsStore } from '../store/exclusions.js';
 import type { MetaStore } from '../store/meta.js';
 import type { SettingsStore } from '../store/settings.js';
+import type { StorageHealth } from '../store/storage-health.js';
 import type { LoggerFactory } from '../shared/logger.js';
 import type { NativeBinding } from '../shared/native.js';
 import type { ScanQueue } from '../scan/queue.js';
@@ -18,6 +19,8 @@ export interface Store {
   meta: MetaStore;
   settings: SettingsStore;
   exclusions: ExclusionsStore;
+  /** Can the state directory still be written (src/store/storage-health.ts)? */
+  storage: StorageHealth;
 }
 
 export interface Services {

@@ -108,7 +108,12 @@ export class ScanManager {
       mountsSkipped: skip.mountPoints,
       onDetection: (j, det) => this.onDetection(j, det),
     });
-    this.d.store.insert(job.summary());
+    try {
+      this.d.store.insert(job.summary());
+    } catch (e) {
+      // A full disk (SQLITE_FULL) must not stop a scan: it runs and reports; only its history is lost.
+      this.d.logger.error({ scanId: job.id, err: e }, 'cannot record the scan; it runs unrecorded');
+    }
     this.d.logger.info({ scanId: job.id, type: req.type, paths: target.roots, ignoreExclusions: ignore, uid: req.uid, threads }, 'on-demand scan started');
     const done = job.run().then(
       (summary) => this.finish(job, summary),

@@ -43,6 +43,7 @@ export const ERRORS = {
   WDAV_ERR_UNTRUSTED_PATH: { status: 500, message: 'A file or directory the daemon relies on could be changed by a user other than root or the daemon user' },
   WDAV_ERR_FILE_TOO_LARGE: { status: 422, message: 'The file is larger than the daemon reads' },
   WDAV_ERR_QUARANTINE_UNAUTHENTIC: { status: 422, message: 'The quarantined item failed authentication (forged, modified, or of an older format) and is never restored' },
+  WDAV_ERR_STATE_FULL: { status: 507, message: 'The state directory is full: quarantine and records cannot be written' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

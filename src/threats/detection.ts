@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { THREAT_TYPES } from '../engine/types.js';
 import { WdavError } from '../shared/errors.js';
-import { sha256OfFd } from './safe-fs.js';
+import { openAt, sha256OfFd } from './safe-fs.js';
 import type { DetectionEvent } from './types.js';
 
 const SOURCES = ['real_time', 'on_write', 'on_demand'];
@@ -24,7 +24,8 @@ export function validateDetection(ev: DetectionEvent): void {
 export async function hashDetectedFile(p: string | Buffer, fd: number | undefined, size: number | null): Promise<{ sha256: string | null; size: number | null }> {
   let own: number | undefined;
   try {
-    if (fd === undefined) own = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    // Relative to its open directory: a path beyond PATH_MAX is a path like any other.
+    if (fd === undefined) own = await openAt(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
     if (!fs.fstatSync(fd ?? own!).isFile()) return { sha256: null, size };
     return await sha256OfFd(fd ?? own!);
   } catch {

@@ -21,7 +21,9 @@ import { readChunks, writeAll } from './safe-fs.js';
 export const MAGIC = Buffer.from('WDAVQF02');
 /** Format 1 (no authentication tag): recognised only to say why it is refused. */
 export const MAGIC_V1 = Buffer.from('WDAVQF01');
-const MAX_HEADER = 64 * 1024;
+// The header holds the original path, which may be as deep as the scanners go (4096 levels of
+// up to 255 bytes: about 1 MiB, up to 5x that as JSON-escaped \xHH text, plus base64 raw bytes).
+const MAX_HEADER = 8 * 1024 * 1024;
 const TAG_BYTES = 32;
 export const KEY_FILE = 'quarantine.key';
 

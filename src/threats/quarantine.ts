@@ -19,10 +19,11 @@ import type { Db } from '../store/db.js';
 import type { QuarantineRow, QuarantineStore } from '../store/quarantine.js';
 import type { ThreatRow, ThreatsStore } from '../store/threats.js';
 import { WdavError } from '../shared/errors.js';
+import { isStorageFull } from '../store/storage-health.js';
 import type { AllowList } from './allow-list.js';
 import { readQuarantineFile, writeQuarantineFile } from './qfile.js';
 import { restoreItem } from './restore.js';
-import { fsyncDir, identityOf, inDir, lstatOrNull, openParent, sameIdentity, type FsPath, type Identity } from './safe-fs.js';
+import { PathWalkError, fsyncDir, identityOf, inDir, lstatAt, lstatOrNull, openAt, openParent, sameIdentity, type FsPath, type Identity } from './safe-fs.js';
 
 export interface QuarantineDeps {
   db: Db;
@@ -33,7 +34,11 @@ export interface QuarantineDeps {
   allow: AllowList;
 }
 
-export type QuarantineResult = { ok: true } | { ok: false; reason: string };
+/**
+ * `cause`: the error that stopped the quarantine, if it was one (not a refusal); `recordError`:
+ * the error that kept the outcome from being recorded (the database full, typically).
+ */
+export type QuarantineResult = { ok: true } | { ok: false; reason: string; cause?: unknown; recordError?: unknown };
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
 
@@ -62,7 +67,7 @@ export class Quarantine {
     const final = this.file(t.id);
     let fd = opts.fd;
     let own = false;
-    let stored = false;
+    let published = false;
     let originalGone = false;
     try {
       if (!t.sha256) throw new Refused('the file hash is unknown');
@@ -72,7 +77,7 @@ export class Quarantine {
       }
       const st = await statFd(fd);
       if (!st.isFile()) throw new Refused('not a regular file');
-      const at = await lstatOrNull(fsPath);
+      const at = await lstatAt(fsPath);
       if (!at) throw new Refused('the file no longer exists at its path');
       if (at.dev !== st.dev || at.ino !== st.ino) throw new Refused('the path now names another file');
       await fsp.rm(tmp, { force: true });
@@ -88,20 +93,27 @@ export class Quarantine {
       if (copied.sha256 !== t.sha256) throw new Refused('the file changed since it was scanned (sha256 differs)');
       await readQuarantineFile(tmp, this.d.key);
       await fsp.rename(tmp, final);
+      published = true;
       await fsyncDir(this.d.dir);
       this.d.rows.insert(rowOf(t, st, `${t.id}.q`));
-      stored = true;
       await this.unlinkOriginal(fsPath, identityOf(st));
       originalGone = true;
       this.commitQuarantined(t.id, opts.actorUid ?? null);
       return { ok: true };
     } catch (e) {
-      const reason = e instanceof Refused ? e.message : describeFsError(e);
+      const cause = e instanceof Refused ? undefined : e;
+      const reason = cause === undefined ? (e as Error).message : isStorageFull(e) ? `no room for the copy in ${this.d.dir} (${describeFsError(e)}); the file was left in place` : describeFsError(e);
       // Once the original is gone the copy is the file: never undo; startup completes the step.
-      if (originalGone) return { ok: false, reason: `${reason} (the copy is kept; the operation completes at the next start)` };
+      if (originalGone) return { ok: false, reason: `${reason} (the copy is kept; the operation completes at the next start)`, cause };
       await fsp.rm(tmp, { force: true }).catch(() => undefined);
-      await this.fail(t.id, reason, stored, opts.actorUid ?? null);
-      return { ok: false, reason };
+      try {
+        await this.fail(t.id, reason, published, opts.actorUid ?? null);
+      } catch (recordError) {
+        // Nothing is lost: the original is in place, the copy is gone (or its row 'stored' has
+        // the next start finish the undo). Only the record cannot say why: the caller logs it.
+        return { ok: false, reason: `${reason}; the outcome could not be recorded (${describeFsError(recordError)})`, cause, recordError };
+      }
+      return { ok: false, reason, cause };
     } finally {
       if (own && fd !== undefined) fs.close(fd, () => undefined);
     }
@@ -109,9 +121,15 @@ export class Quarantine {
 
   /** Step 3 of quarantine (also used by reconciliation): unlink the original if it is still the copied file. */
   async unlinkOriginal(fsPath: FsPath, copied: Identity): Promise<void> {
-    const { dir, base } = await openParent(fsPath).catch((e) => {
+    let opened;
+    try {
+      opened = await openParent(fsPath);
+    } catch (e) {
+      // A directory on the way is gone: so is the original, and the copy is the file now.
+      if (e instanceof PathWalkError && e.missing) return;
       throw new Refused(`cannot open the file's directory: ${describeFsError(e)}`);
-    });
+    }
+    const { dir, base } = opened;
     try {
       const name = inDir(dir, base);
       const now = await lstatOrNull(name);
@@ -133,9 +151,9 @@ export class Quarantine {
     })();
   }
 
-  /** Undoes a quarantine that cannot complete: the copy goes first, then the row and status commit. */
-  async fail(threatId: string, reason: string, stored: boolean, actorUid: number | null): Promise<void> {
-    if (stored) {
+  /** Undoes a quarantine that cannot complete: the copy (when published) goes first, then the row and status commit. */
+  async fail(threatId: string, reason: string, published: boolean, actorUid: number | null): Promise<void> {
+    if (published) {
       await fsp.rm(this.file(threatId), { force: true });
       await fsyncDir(this.d.dir);
     }
@@ -171,10 +189,10 @@ export class Quarantine {
 
 async function openSource(p: FsPath): Promise<number> {
   try {
-    return await new Promise<number>((resolve, reject) => fs.open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, (e, fd) => (e ? reject(e) : resolve(fd))));
+    return await openAt(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Refused('the file no longer exists at its path');
+    if (code === 'ENOENT' || (e instanceof PathWalkError && e.missing)) throw new Refused('the file no longer exists at its path');
     if (code === 'ELOOP') throw new Refused('the path is a symbolic link');
     throw new Refused(`cannot open the file: ${describeFsError(e)}`);
   }

@@ -23,7 +23,7 @@ import type { QuarantineRow } from '../store/quarantine.js';
 import type { WdavError } from '../shared/errors.js';
 import { formatOf, readQuarantineFile, type QHeader } from './qfile.js';
 import { Quarantine, Refused, describeFsError, restoreMarker, rowFsPath, rowIdentity, type QuarantineDeps } from './quarantine.js';
-import { fsyncDir, inDir, lstatOrNull, openDirNoFollow, sha256OfPath, splitPath, type FsPath } from './safe-fs.js';
+import { fsyncDir, inDir, lstatAt, lstatOrNull, openDirNoFollow, sha256OfPath, splitPath, type FsPath } from './safe-fs.js';
 
 export interface ReconcileAction {
   threatId: string;
@@ -85,7 +85,7 @@ async function verifies(d: QuarantineDeps, file: string): Promise<boolean> {
 
 async function reconcileStored(d: QuarantineDeps, q: Quarantine, row: QuarantineRow, act: Act): Promise<void> {
   const file = q.file(row.threat_id);
-  const original = await lstatOrNull(rowFsPath(row));
+  const original = await lstatAt(rowFsPath(row));
   if (!(await verifies(d, file))) {
     if (!original) {
       // Cannot happen with the fsync ordering short of disk damage; keep the row so it is seen.
@@ -168,7 +168,7 @@ async function reconcileOrphan(d: QuarantineDeps, full: string, name: string, ac
     return act(header.threatId, name, `orphan deleted (threat ${threat.status})`);
   }
   const originalPath: FsPath = header.rawPath ? Buffer.from(header.rawPath, 'base64') : header.path;
-  if (await lstatOrNull(originalPath)) {
+  if (await lstatAt(originalPath)) {
     await fsp.rm(full, { force: true });
     return act(header.threatId, name, 'orphan deleted (original still in place)');
   }

@@ -1,8 +1,12 @@
 // src/threats/safe-fs.ts — the file-system primitives quarantine and restore need to be
-// crash-safe and race-safe: directories opened component by component without following
-// symbolic links, names resolved relative to an open directory (through /proc/self/fd, the
-// openat() Node lacks), directory fsync, and the identity of a file (dev, ino, size, mtime).
-// Paths may be Buffers: file names on Linux are bytes, not always UTF-8.
+// crash-safe and race-safe: directories opened component by component (restore destinations
+// without following symbolic links), names resolved relative to an open directory (through
+// /proc/self/fd, the openat() Node lacks), directory fsync, and the identity of a file (dev,
+// ino, size, mtime). Paths may be Buffers: file names on Linux are bytes, not always UTF-8.
+// Every operation on a path given by a user or a scanner goes through an open directory, so a
+// path of any length the kernel accepts works (each component ≤ 255 bytes; the whole may be far
+// beyond PATH_MAX, reachable only by relative operations): the kernel never sees more than
+// `/proc/self/fd/N/<one component>`.
 // Owns these primitives. Must not: know about threats or the database.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -14,6 +18,9 @@ export type FsPath = string | Buffer;
 
 const SLASH = 0x2f;
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
+// Linux's O_PATH (the same value on every architecture Node runs on there); Node does not
+// export it. A directory opened O_PATH needs only search permission, as in a path lookup.
+const O_PATH = 0o10000000;
 
 export function toBuffer(p: FsPath): Buffer {
   return typeof p === 'string' ? Buffer.from(p, 'utf8') : p;
@@ -38,33 +45,62 @@ export function inDir(dir: FileHandle, name: FsPath): Buffer {
   return Buffer.concat([Buffer.from(`/proc/self/fd/${dir.fd}/`), n]);
 }
 
+/** A component of a path that could not be opened as a directory: which one, and the errno code. */
+export class PathWalkError extends Error {
+  constructor(
+    readonly code: string,
+    /** The path up to and including the component that failed. */
+    readonly walked: Buffer,
+    options?: { cause?: unknown },
+  ) {
+    super(`${code}: cannot open directory ${walked.toString('utf8')}`, options);
+  }
+
+  /** Nothing is at the path (a component is missing, not a directory, or a link loop). */
+  get missing(): boolean {
+    return this.code === 'ENOENT' || this.code === 'ENOTDIR' || this.code === 'ELOOP';
+  }
+}
+
+function components(p: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i <= p.length; i++) {
+    if (i < p.length && p[i] !== SLASH) continue;
+    const c = p.subarray(start, i);
+    if (c.length > 0 && !(c.length === 1 && c[0] === 0x2e)) out.push(c);
+    start = i + 1;
+  }
+  return out;
+}
+
 /**
- * Opens an absolute directory path refusing a symbolic link at any component: each component
- * is opened relative to its already-open parent with O_NOFOLLOW | O_DIRECTORY, so a
- * component swapped for a link while we walk is refused too. Throws
- * WDAV_ERR_RESTORE_DESTINATION_UNSAFE (link, not a directory) or WDAV_ERR_INVALID_PATH.
+ * Opens the absolute directory `dir` from `/`, each component relative to its already-open
+ * parent (so its length does not matter). With `follow: false` every component is opened
+ * O_NOFOLLOW: a symbolic link anywhere is refused, also one swapped in while we walk. With
+ * `follow: true` a link at a component is resolved by the kernel relative to the directory that
+ * holds it, as the whole path would be (a detected file's path may pass through one, e.g.
+ * /lib → usr/lib); what is then done there is checked against the file's identity.
+ * Throws PathWalkError naming the component, or WDAV_ERR_INVALID_PATH for `..` or a relative path.
  */
-export async function openDirNoFollow(dir: string): Promise<FileHandle> {
-  if (!path.isAbsolute(dir)) throw new WdavError('WDAV_ERR_INVALID_PATH', `the destination must be an absolute path: ${dir}`);
-  const parts = path.normalize(dir).split('/').filter(Boolean);
-  let cur = await fsp.open('/', O_RDONLY | O_DIRECTORY);
-  let walked = '';
+export async function openDirAt(dir: FsPath, o: { follow: boolean }): Promise<FileHandle> {
+  const b = toBuffer(dir);
+  if (b[0] !== SLASH) throw new WdavError('WDAV_ERR_INVALID_PATH', `not an absolute path: ${b.toString('utf8')}`);
+  // The directories on the way are opened O_PATH: they need only be searchable (mode 0711),
+  // as for the kernel's own lookup; the last one is opened for reading (it is fsynced).
+  const parts = components(b);
+  const mode = (last: boolean) => (last ? O_RDONLY : O_PATH) | O_DIRECTORY;
+  let cur = await fsp.open('/', mode(parts.length === 0));
+  const walked: Buffer[] = [];
   try {
-    for (const part of parts) {
-      walked += `/${part}`;
+    for (const [i, part] of parts.entries()) {
+      walked.push(Buffer.from('/'), part);
       let next: FileHandle;
       try {
-        next = await fsp.open(inDir(cur, part), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        next = await fsp.open(inDir(cur, part), mode(i === parts.length - 1) | (o.follow ? 0 : O_NOFOLLOW));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ELOOP' || code === 'ENOTDIR') {
-          // Linux answers ENOTDIR for a link opened with O_DIRECTORY | O_NOFOLLOW: say which it is.
-          const link = (await lstatOrNull(inDir(cur, part)))?.isSymbolicLink() ?? false;
-          throw new WdavError('WDAV_ERR_RESTORE_DESTINATION_UNSAFE', `refusing ${dir}: ${walked} is ${link ? 'a symbolic link' : 'not a directory'}`);
-        }
-        if (code === 'ENOENT') throw new WdavError('WDAV_ERR_INVALID_PATH', `destination directory does not exist: ${walked}`);
-        if (code === 'EACCES') throw new WdavError('WDAV_ERR_INVALID_PATH', `cannot open destination directory ${walked}: permission denied`);
-        throw e;
+        throw code ? new PathWalkError(code, Buffer.concat(walked), { cause: e }) : e;
       }
       await cur.close();
       cur = next;
@@ -76,10 +112,64 @@ export async function openDirNoFollow(dir: string): Promise<FileHandle> {
   }
 }
 
-/** Opens the directory that contains `file` (following links there, as the path does). */
+/**
+ * Opens an absolute directory path refusing a symbolic link at any component (openDirAt with
+ * follow: false). Throws WDAV_ERR_RESTORE_DESTINATION_UNSAFE (link, not a directory) or
+ * WDAV_ERR_INVALID_PATH.
+ */
+export async function openDirNoFollow(dir: string): Promise<FileHandle> {
+  if (!path.isAbsolute(dir)) throw new WdavError('WDAV_ERR_INVALID_PATH', `the destination must be an absolute path: ${dir}`);
+  try {
+    return await openDirAt(path.normalize(dir), { follow: false });
+  } catch (e) {
+    if (!(e instanceof PathWalkError)) throw e;
+    const walked = e.walked.toString('utf8');
+    if (e.code === 'ELOOP' || e.code === 'ENOTDIR') {
+      // Linux answers ENOTDIR for a link opened with O_DIRECTORY | O_NOFOLLOW: say which it is.
+      const { dir: parent, base } = splitPath(e.walked);
+      const link = await withDir(parent, true, async (h) => (await lstatOrNull(inDir(h, base)))?.isSymbolicLink() ?? false).catch(() => false);
+      throw new WdavError('WDAV_ERR_RESTORE_DESTINATION_UNSAFE', `refusing ${dir}: ${walked} is ${link ? 'a symbolic link' : 'not a directory'}`);
+    }
+    if (e.code === 'ENOENT') throw new WdavError('WDAV_ERR_INVALID_PATH', `destination directory does not exist: ${walked}`);
+    if (e.code === 'EACCES') throw new WdavError('WDAV_ERR_INVALID_PATH', `cannot open destination directory ${walked}: permission denied`);
+    throw e;
+  }
+}
+
+async function withDir<R>(dir: FsPath, follow: boolean, fn: (h: FileHandle) => Promise<R>): Promise<R> {
+  const h = await openDirAt(dir, { follow });
+  try {
+    return await fn(h);
+  } finally {
+    await h.close();
+  }
+}
+
+/** Opens the directory that contains `file` (component by component, following links there, as the path does). */
 export async function openParent(file: FsPath): Promise<{ dir: FileHandle; base: Buffer }> {
   const { dir, base } = splitPath(file);
-  return { dir: await fsp.open(dir, O_RDONLY | O_DIRECTORY), base };
+  return { dir: await openDirAt(dir, { follow: true }), base };
+}
+
+/**
+ * lstat of an absolute path of any length (its directory opened component by component):
+ * null when nothing is there — the name, or a directory on the way, is missing or is not a
+ * directory. A caller that keeps a copy when the original is gone is then on the safe side.
+ */
+export async function lstatAt(file: FsPath): Promise<fs.BigIntStats | null> {
+  const { dir, base } = splitPath(file);
+  try {
+    return await withDir(dir, true, (h) => lstatOrNull(inDir(h, base)));
+  } catch (e) {
+    if (e instanceof PathWalkError && e.missing) return null;
+    throw e;
+  }
+}
+
+/** open(2) of an absolute path of any length, relative to its open directory; answers the fd. */
+export async function openAt(file: FsPath, flags: number): Promise<number> {
+  const { dir, base } = splitPath(file);
+  return withDir(dir, true, (h) => new Promise<number>((resolve, reject) => fs.open(inDir(h, base), flags, (e, fd) => (e ? reject(e) : resolve(fd)))));
 }
 
 export async function fsyncDir(dir: FsPath | FileHandle): Promise<void> {

@@ -12,10 +12,11 @@ import { randomUUID } from 'node:crypto';
 import type { ConfigService } from '../config/service.js';
 import type { Settings } from '../config/settings.js';
 import type { SettingsStore } from '../store/settings.js';
-import type { Db } from '../store/db.js';
+import { DB_FILE, type Db } from '../store/db.js';
 import { AllowedStore } from '../store/allowed.js';
 import { QuarantineStore } from '../store/quarantine.js';
 import { ThreatsStore, type ThreatRow, type ThreatStatus } from '../store/threats.js';
+import { isStorageFull, type StorageReporter } from '../store/storage-health.js';
 import type { Logger } from '../shared/logger.js';
 import { WdavError } from '../shared/errors.js';
 import { UntrustedPathError, assertTrusted } from '../shared/trust.js';
@@ -25,7 +26,7 @@ import { ThreatEvents } from './events.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { decide } from './policy.js';
 import { KEY_FILE, loadOrCreateKey } from './qfile.js';
-import { Quarantine, describeFsError, type QuarantineDeps } from './quarantine.js';
+import { Quarantine, describeFsError, type QuarantineDeps, type QuarantineResult } from './quarantine.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { Retention } from './retention.js';
 import { splitPath } from './safe-fs.js';
@@ -42,6 +43,8 @@ export interface ThreatServiceOptions {
   /** Local settings table (the per-type policy is written there when the managed file merges). */
   localSettings: Pick<SettingsStore, 'all' | 'set' | 'delete'>;
   logger: Logger<'verbose'>;
+  /** Told when a write fails for lack of space, and when one succeeds again (a health issue). */
+  storage?: StorageReporter;
 }
 
 /** Who asked (the API caller's uid; null for the daemon itself). */
@@ -130,6 +133,22 @@ export class ThreatService implements ThreatHandler {
   async handle(ev: DetectionEvent): Promise<ThreatOutcome> {
     if (this.closing) throw new WdavError('WDAV_ERR_SHUTTING_DOWN', 'the threat service is stopping');
     validateDetection(ev);
+    try {
+      return await this.record(ev);
+    } catch (e) {
+      // The database full: not recorded, and the file was not touched (quarantine comes after
+      // the record). The scanners log the error; the health issue says why.
+      this.noteStorage(e);
+      throw e;
+    }
+  }
+
+  private noteStorage(e: unknown): void {
+    const sqlite = String((e as { code?: unknown })?.code ?? '').startsWith('SQLITE_');
+    this.o.storage?.noteFailure(sqlite ? 'database' : 'quarantine', sqlite ? path.join(this.o.stateDir, DB_FILE) : this.quarantineDir, e);
+  }
+
+  private async record(ev: DetectionEvent): Promise<ThreatOutcome> {
     let sha256 = ev.sha256?.toLowerCase() ?? null;
     let size = ev.size ?? null;
     if (!sha256) ({ sha256, size } = await hashDetectedFile(ev.rawPath ?? ev.path, ev.fd, size));
@@ -164,6 +183,8 @@ export class ThreatService implements ThreatHandler {
         history,
       );
     }
+    // Committed: the database takes writes (before the quarantine, which reports its own outcome).
+    this.o.storage?.noteSuccess('database');
     const action = d.reason === 'allowed_threat' ? 'allow' : d.quarantine ? 'quarantine' : ev.blocked ? 'block' : 'report';
     this.events.emit('threat_detected', action, 'success', { ...base, threatId: id, reason: d.reason, blocked: ev.blocked, repeated: !!open }, `threat detected: ${ev.name} in ${ev.path}`, 'warn');
     if (!d.quarantine) return { threatId: id, action: d.reason === 'allowed_threat' ? 'allowed' : ev.blocked ? 'blocked' : 'reported' };
@@ -172,20 +193,27 @@ export class ThreatService implements ThreatHandler {
       if (!t) return { threatId: id, action: 'quarantine_failed' as const };
       if (t.status === 'quarantined') return { threatId: id, action: 'quarantined' as const };
       const r = await this.doQuarantine(t, ev.fd, null);
-      return { threatId: id, action: r ? ('quarantined' as const) : ('quarantine_failed' as const) };
+      return { threatId: id, action: r.ok ? ('quarantined' as const) : ('quarantine_failed' as const) };
     });
   }
 
-  /** Quarantines under the file's path lock and logs the outcome; true on success. Caller holds the threat lock. */
-  private async doQuarantine(t: ThreatRow, fd: number | undefined, actor: Actor): Promise<boolean> {
+  /** Quarantines under the file's path lock and logs the outcome. Caller holds the threat lock. */
+  private async doQuarantine(t: ThreatRow, fd: number | undefined, actor: Actor): Promise<QuarantineResult> {
     const q = this.quarantine;
     const r = q
       ? await this.locks.run(`path:${t.path}`, () => q.quarantine(t, { ...(fd !== undefined ? { fd } : {}), actorUid: actor }))
       : { ok: false as const, reason: this.quarantineError ?? 'quarantine is unavailable' };
     if (!q) this.threats.setStatus(t.id, 'quarantine_failed', Date.now(), r.ok ? null : r.reason, actor);
+    if (r.ok) {
+      this.o.storage?.noteSuccess('quarantine');
+      this.o.storage?.noteSuccess('database');
+    } else {
+      if (r.cause !== undefined) this.noteStorage(r.cause);
+      if (r.recordError !== undefined) this.noteStorage(r.recordError);
+    }
     if (r.ok) this.events.emit('threat_quarantined', 'quarantine', 'success', ThreatEvents.of(t, actor), `threat quarantined: ${t.name} from ${t.path}`);
     else this.events.emit('threat_quarantine_failed', 'quarantine', 'failure', { ...ThreatEvents.of(t, actor), reason: r.reason }, `quarantine failed: ${t.name} in ${t.path}: ${r.reason}`);
-    return r.ok;
+    return r;
   }
 
   private need(id: string): ThreatRow {
@@ -227,8 +255,8 @@ export class ThreatService implements ThreatHandler {
         const h = await hashDetectedFile(t.raw_path ?? t.path, undefined, t.size);
         if (h.sha256) this.threats.setHash(id, h.sha256, h.size ?? 0);
       }
-      const ok = await this.doQuarantine(this.need(id), undefined, actor);
-      if (!ok) throw new WdavError('WDAV_ERR_QUARANTINE_FAILED', `cannot quarantine threat ${id}: ${this.threats.history(id).at(-1)?.detail ?? 'unknown reason'}`);
+      const r = await this.doQuarantine(this.need(id), undefined, actor);
+      if (!r.ok) throw new WdavError(isStorageFull(r.cause) || isStorageFull(r.recordError) ? 'WDAV_ERR_STATE_FULL' : 'WDAV_ERR_QUARANTINE_FAILED', `cannot quarantine threat ${id}: ${r.reason}`);
       return this.get(id);
     });
   }

@@ -16,7 +16,7 @@ export const threatsStage: Stage = {
   name: 'threats',
   async start(s) {
     const logger = s.logs.child('threats');
-    const svc = await ThreatService.open({ db: s.store.db, stateDir: s.options.stateDir, config: s.config, localSettings: s.store.settings, logger });
+    const svc = await ThreatService.open({ db: s.store.db, stateDir: s.options.stateDir, config: s.config, localSettings: s.store.settings, logger, storage: s.store.storage });
     s.threats = svc;
     s.health.register('threats', () => ({ issues: svc.healthIssues() }));
     s.diagnostics.set('recent-detections.json', () => ({ threats: svc.recent(100), quarantined: svc.quarantined(), allowed: svc.admin.allowedList() }));

@@ -12,6 +12,7 @@ import { SettingsStore } from '../../src/store/settings.js';
 import { ExclusionsStore } from '../../src/store/exclusions.js';
 import { ThreatService } from '../../src/threats/service.js';
 import type { DetectionEvent } from '../../src/threats/types.js';
+import type { StorageReporter } from '../../src/store/storage-health.js';
 
 export interface Rec {
   level: number;
@@ -36,7 +37,7 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-export async function openThreatEnv(t: Teardown | null, o: { stateDir?: string; managed?: unknown } = {}): Promise<ThreatEnv> {
+export async function openThreatEnv(t: Teardown | null, o: { stateDir?: string; managed?: unknown; storage?: StorageReporter } = {}): Promise<ThreatEnv> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdav-threats-'));
   const stateDir = o.stateDir ?? path.join(dir, 'state');
   const files = path.join(dir, 'files');
@@ -50,7 +51,7 @@ export async function openThreatEnv(t: Teardown | null, o: { stateDir?: string; 
   const opened = openDatabase(stateDir, factory.child('store'));
   const settings = new SettingsStore(opened.db);
   config.start({ settings, exclusions: new ExclusionsStore(opened.db) });
-  const svc = await ThreatService.open({ db: opened.db, stateDir, config, localSettings: settings, logger: factory.child('threats') });
+  const svc = await ThreatService.open({ db: opened.db, stateDir, config, localSettings: settings, logger: factory.child('threats'), ...(o.storage ? { storage: o.storage } : {}) });
   let closed = false;
   const env: ThreatEnv = {
     dir,

@@ -8,13 +8,15 @@
 // Owns request shapes only; behaviour is src/threats/.
 import { Type } from '@sinclair/typebox';
 import type { Api } from '../app.js';
-import { checkPath } from '../app.js';
+import { BODY_LIMIT, checkPath } from '../app.js';
 import type { Services } from '../../daemon/services.js';
 import { WdavError } from '../../shared/errors.js';
 import type { ThreatService } from '../../threats/service.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 128 });
-const PathStr = Type.String({ minLength: 1, maxLength: 4096 });
+// Not PATH_MAX: a detected file may be deeper (the kernel accepts such paths through relative
+// operations, and quarantine and restore use only those); the body limit bounds the request.
+const PathStr = Type.String({ minLength: 1, maxLength: BODY_LIMIT });
 const Name = Type.Object({ name: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
 
 export function threatRoutes(s: Services) {
