@@ -1167,6 +1167,8 @@ class FanotifyGroupWrap : public Napi::ObjectWrap<FanotifyGroupWrap> {
     put("responder", "depth", s.reply_depth);
     put("responder", "maxDepth", s.reply_max);
     put("ignoreMarks", "epoch", s.epoch);
+    put("reader", "shortOfFds", s.short_of_fds);
+    put("reader", "fdReserve", s.fd_reserve);
     return out;
   }
 

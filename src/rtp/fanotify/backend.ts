@@ -4,7 +4,8 @@
 // re-marks them when /proc/self/mountinfo changes; with RTP paths the native scope answers
 // the rest of each marked mount at once. Flushes kernel ignore marks with the verdict cache.
 // Logs native counters that signal trouble (deadline answers, overflows, full tables)
-// rate-limited, as differences. Owns: the group, its marks, the after-write scheduler.
+// rate-limited, as differences, and a shortage of file descriptors as a health issue
+// (fd-shortage.ts). Owns: the group, its marks, the after-write scheduler.
 // Must not: decide verdicts (events.ts + pipeline.ts) or read settings other than its own.
 import { errorMessage } from '../../shared/errors.js';
 import type { NativeBinding } from '../../shared/native.js';
@@ -16,6 +17,7 @@ import type { RtpBackend, RtpBackendStatus } from '../types.js';
 import type { FileIdentity } from '../verdict-cache.js';
 import { scanWritten } from '../write-scan.js';
 import { FanotifyEventHandler } from './events.js';
+import { FdShortage } from './fd-shortage.js';
 import { openFanotifyGroup, type FanotifyGroup, type FanotifyStats } from './native.js';
 
 export interface FanotifyBackendOptions {
@@ -55,9 +57,11 @@ export class FanotifyBackend implements RtpBackend {
   private lastCounts = new Map<string, number>();
   private logTimer: NodeJS.Timeout | null = null;
   private readonly p: RtpPipeline;
+  private readonly fdShortage: FdShortage;
 
   constructor(private readonly o: FanotifyBackendOptions) {
     this.p = o.pipeline;
+    this.fdShortage = new FdShortage(() => this.p.settings.wdavdaemon.rtpDefaultResponse);
     this.handler = new FanotifyEventHandler(this.p, () => this.afterWrite);
   }
 
@@ -102,6 +106,7 @@ export class FanotifyBackend implements RtpBackend {
     this.marked.clear();
     this.remark();
     this.lastCounts.clear();
+    this.fdShortage.reset();
     this.logTimer = setInterval(() => this.logCounters(), LOG_EVERY_MS);
     this.logTimer.unref();
     const info = group.info();
@@ -193,6 +198,8 @@ export class FanotifyBackend implements RtpBackend {
       this.lastCounts.set(k, now[k] ?? 0);
     }
     if (Object.keys(grew).length) this.log.warn({ ...grew, intervalMs: LOG_EVERY_MS }, 'real-time protection answered events without a verdict (deadline, full queue) or lost notifications');
+    const short = this.fdShortage.check(st);
+    if (short) this.log.error({ err: short, intervalMs: LOG_EVERY_MS }, 'real-time protection is short of file descriptors');
   }
 
   status(): RtpBackendStatus {
@@ -200,6 +207,8 @@ export class FanotifyBackend implements RtpBackend {
     const issues = [...(this.openError ? [this.openError] : []), ...this.markErrors.map((e) => `real-time protection could not mark ${e}`)];
     if (g && this.marked.size === 0) issues.push('real-time protection monitors no mount (none matched the RTP paths and filesystem policy)');
     const native = g ? g.stats() : null;
+    const short = native ? this.fdShortage.issue(native) : null;
+    if (short) issues.push(short);
     return {
       active: g !== null,
       issues,
