@@ -40,6 +40,7 @@ export const ERRORS = {
   WDAV_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   WDAV_ERR_DAEMON_RUNNING: { status: 409, message: 'Another wdavdaemon is already serving this socket' },
   WDAV_ERR_DAEMON_UNREACHABLE: { status: 503, message: 'Cannot reach wdavdaemon' },
+  WDAV_ERR_TOO_MANY_CONNECTIONS: { status: 503, message: 'Too many connections to the control socket; try again when some have closed' },
   WDAV_ERR_OUT_OF_FDS: { status: 503, message: 'The daemon is short of file descriptors' },
 } as const;
 

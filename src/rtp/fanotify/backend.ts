@@ -30,6 +30,23 @@ export interface FanotifyBackendOptions {
   mountInfoFile?: string;
 }
 
+/** close_write events queued to JS at most, each holding its event fd. */
+const CLOSE_WRITE_CAPACITY = 1024;
+
+/** Permission events waiting for a verdict at most: the scan queue's real-time work and more. */
+export function pendingCapacityFor(queueCapacity: number): number {
+  return Math.min(1_000_000, queueCapacity + 1024);
+}
+
+/**
+ * File descriptors a full group holds: every pending permission event keeps its event fd and
+ * JS's dup open, every queued close_write its event fd. The control socket's connection caps
+ * leave this much of the open-file limit free (src/api/fd-budget.ts).
+ */
+export function fanotifyFdReserve(queueCapacity: number): number {
+  return 2 * pendingCapacityFor(queueCapacity) + CLOSE_WRITE_CAPACITY;
+}
+
 const WATCHED: (keyof FanotifyStats['answeredNatively'] | 'overflow' | 'dropped')[] = ['timeout', 'tableFull', 'tsfnFull', 'error', 'overflow', 'dropped'];
 const LOG_EVERY_MS = 10_000;
 
@@ -80,7 +97,8 @@ export class FanotifyBackend implements RtpBackend {
     const opts = {
       timeoutMs: s.rtpTimeoutMs,
       defaultResponse: s.rtpDefaultResponse,
-      pendingCapacity: Math.min(1_000_000, this.o.queueCapacity + 1024),
+      pendingCapacity: pendingCapacityFor(this.o.queueCapacity),
+      closeWriteCapacity: CLOSE_WRITE_CAPACITY,
       jsQueueBatches: 8192,
       // Nothing to scan in an empty file: the reader allows it (with an ignore mark) without a
       // trip through JS — a file being created is empty at its O_CREAT open.
