@@ -5,12 +5,15 @@
 // Exports (typed in src/shared/native.ts):
 //   features: { fanotify: bool, vectorscan: bool, vectorscanVersion: string }
 //   peerCred(fd) -> { pid, uid, gid }
+//   peerGroups(fd) -> number[] (SO_PEERGROUPS: supplementary groups at connect time)
+//   nofileLimit() -> { soft, hard } (RLIMIT_NOFILE; Infinity when unlimited)
 //   sdNotify(socketPath, state) -> undefined (throws on failure)
 //   FanotifyGroup (Linux only) -> class, typed in src/rtp/fanotify/native.ts
 #include <napi.h>
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <vector>
 #include <string>
@@ -53,6 +56,40 @@ Napi::Value PeerCred(const Napi::CallbackInfo& info) {
   out.Set("pid", Napi::Number::New(env, cred.pid));
   out.Set("uid", Napi::Number::New(env, cred.uid));
   out.Set("gid", Napi::Number::New(env, cred.gid));
+  return out;
+}
+
+Napi::Value PeerGroups(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    Napi::TypeError::New(env, "peerGroups(fd): fd must be a number").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::vector<gid_t> groups;
+  int err = wdav::peer_groups(info[0].As<Napi::Number>().Int32Value(), &groups);
+  if (err != 0) {
+    ErrnoError(env, err, "getsockopt(SO_PEERGROUPS)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Array out = Napi::Array::New(env, groups.size());
+  for (uint32_t i = 0; i < groups.size(); ++i) out.Set(i, Napi::Number::New(env, groups[i]));
+  return out;
+}
+
+Napi::Value NofileLimit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint64_t soft = 0, hard = 0;
+  int err = wdav::nofile_limit(&soft, &hard);
+  if (err != 0) {
+    ErrnoError(env, err, "getrlimit(RLIMIT_NOFILE)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto num = [&](uint64_t v) {
+    return Napi::Number::New(env, v == UINT64_MAX ? std::numeric_limits<double>::infinity() : static_cast<double>(v));
+  };
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("soft", num(soft));
+  out.Set("hard", num(hard));
   return out;
 }
 
@@ -1167,6 +1204,8 @@ class FanotifyGroupWrap : public Napi::ObjectWrap<FanotifyGroupWrap> {
     put("responder", "depth", s.reply_depth);
     put("responder", "maxDepth", s.reply_max);
     put("ignoreMarks", "epoch", s.epoch);
+    put("reader", "shortOfFds", s.short_of_fds);
+    put("reader", "fdReserve", s.fd_reserve);
     return out;
   }
 
@@ -1367,6 +1406,8 @@ void InitWalker(Napi::Env env, Napi::Object exports) { exports.Set("ScanWalker",
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("features", Features(env));
   exports.Set("peerCred", Napi::Function::New(env, PeerCred, "peerCred"));
+  exports.Set("peerGroups", Napi::Function::New(env, PeerGroups, "peerGroups"));
+  exports.Set("nofileLimit", Napi::Function::New(env, NofileLimit, "nofileLimit"));
   exports.Set("sdNotify", Napi::Function::New(env, SdNotify, "sdNotify"));
   InitPatterns(env, exports);
   exports.Set("hashdbParse", Napi::Function::New(env, HashdbParse, "hashdbParse"));

@@ -55,6 +55,9 @@ int Group::Create(const Config& cfg, std::shared_ptr<Group>* out, const char** w
   // Mount-table changes are reported by poll(POLLPRI) on this file; without it JS is simply
   // not told about new mounts (MountWatch() false), which the caller can report.
   g->mount_fd_ = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+  // The reserve the reader gives back when the process runs out of fds (fanotify_group.h).
+  // A process already short at this point starts with less; the reader tops it up later.
+  g->RestoreReserve();
   g->ignore_flags_.store(FAN_MARK_IGNORE | FAN_MARK_EVICTABLE);
   g->self_pid_ = static_cast<int32_t>(getpid());
   g->timeout_ms_.store(cfg.timeout_ms);
@@ -138,6 +141,8 @@ Stats Group::GetStats() {
     s.pending_oldest_age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - oldest).count();
   s.cw_in_flight = cw_in_flight_.load();
   s.epoch = epoch_.load();
+  s.short_of_fds = short_of_fds_.load() ? 1 : 0;
+  s.fd_reserve = reserve_held_.load();
   {
     std::lock_guard<std::mutex> lk(reply_mu_);
     s.reply_depth = replies_.size();
@@ -175,6 +180,9 @@ void Group::Close() {
     close(e.second.fd);
     counters_.native_closed++;
   }
+  for (int fd : fd_reserve_) close(fd);  // the reader is joined: nobody else holds the reserve
+  fd_reserve_.clear();
+  reserve_held_.store(0);
   if (wake_fd_ >= 0) close(wake_fd_);
   if (mount_fd_ >= 0) close(mount_fd_);
   wake_fd_ = mount_fd_ = -1;

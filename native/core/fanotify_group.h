@@ -20,13 +20,26 @@
 //     is written (the kernel matches responses by fd number). JS receives a dup and closes it.
 //   * close_write events are notifications: their fd passes to JS with the batch (JS closes it),
 //     or is closed here when dropped.
+// File descriptors (the kernel creates one per event inside read(); an event whose fd it cannot
+// create it denies itself, FAN_DENY, before we ever see it — a clean open fails with EPERM):
+//   * The reader thread owns a small reserve of fds (dups of the eventfd, kFdReserve) from
+//     Create() until Close() closes them after joining it; no other thread touches the reserve.
+//   * Before each read() it checks that an fd beyond the reserve is free. When none is, or a
+//     read() or dup fails with EMFILE/ENFILE, it closes the reserve and is "short of fds": it
+//     reads one event per read() (one fd at a time) and answers every permission event itself
+//     with the default response, closing the fd at once — no hand-off to JS, whose dup would
+//     need one more fd — and drops close_write events (their next open is scanned).
+//   * It takes the whole reserve back (plus one free fd) as soon as it can, checked after every
+//     read and every kFdRetryMs while short; then events go to JS again. All of it is counted
+//     (answeredNatively.noFds, closeWrite.noFds, reader.readNoFds/fdShortages/fdReserveRestored).
 // Threads: reader (poll on fanotify fd + eventfd + /proc/self/mountinfo), responder (writes
 // queued allows); every other method runs on the JS thread. fd_lock_ is a reader/writer lock
 // on the fanotify fd: read(), response writes and fanotify_mark hold it shared (the kernel
 // serialises them itself), so an answer never waits for the reader's read(); Close() holds it
 // exclusively (writer-preferring, so it cannot starve) to close the fd first (the kernel then
 // allows all pending events) without racing a read, a write or a mark on a reused fd number.
-// Owns: the fanotify fd, eventfd, mountinfo fd, both threads, pending table, responder queue, Sink.
+// Owns: the fanotify fd, eventfd, mountinfo fd, the fd reserve, both threads, pending table,
+// responder queue, Sink.
 // Must not: call into JS (only through Sink), or block the reader thread on JS.
 #pragma once
 #include <pthread.h>
@@ -127,6 +140,9 @@ class Group {
   void RunResponder();
   bool ReadOnce();
   void Sweep();
+  bool FdFree();
+  void ReleaseReserve();
+  void RestoreReserve();
   void NotifyMounts();
   void Answer(int fd, bool allow);
   void AnswerLocked(int fd, bool allow);
@@ -159,6 +175,9 @@ class Group {
   std::atomic<bool> closed_{false};
   bool mounts_notice_pending_ = false;  // reader thread only
   uint64_t next_id_ = 1;                // reader thread only
+  std::vector<int> fd_reserve_;         // reader thread only (Create/Close: no reader running)
+  std::atomic<bool> short_of_fds_{false};  // written by the reader, read by GetStats
+  std::atomic<uint32_t> reserve_held_{0};  // fd_reserve_.size() for GetStats
 
   PendingTable table_;
   Counters counters_;

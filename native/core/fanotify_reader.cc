@@ -1,7 +1,8 @@
 // native/core/fanotify_reader.cc — the reader thread of a fanotify Group: poll(fanotify fd,
 // wake eventfd, /proc/self/mountinfo), read events, answer on its own what JS must not see
-// (own pid, out of scope, empty regular files when asked, no room), hand the rest to JS in one
-// batch per read, and answer expired entries with the default response. Ownership rules:
+// (own pid, out of scope, empty regular files when asked, no room, no fds), hand the rest to
+// JS in one batch per read, and answer expired entries with the default response. Keeps the
+// fd reserve it gives back when the process runs out of fds. Ownership rules:
 // fanotify_group.h.
 // Must not: block on JS, open files by path, or touch JS values.
 #include <algorithm>
@@ -23,6 +24,48 @@ namespace fan {
 
 namespace {
 constexpr int kMountRetryMs = 100;  // retry a mounts notice refused by a full JS queue
+constexpr int kFdRetryMs = 100;     // while short of fds: try to take the reserve back
+// Enough for a few events answered one at a time while the rest of the process holds every
+// other fd; small, because each one is an fd the daemon cannot use otherwise.
+constexpr size_t kFdReserve = 8;
+
+bool OutOfFds(int err) {
+  return err == EMFILE || err == ENFILE;
+}
+}  // namespace
+
+bool Group::FdFree() {
+  int fd = fcntl(wake_fd_, F_DUPFD_CLOEXEC, 0);
+  if (fd >= 0) {
+    close(fd);
+    return true;
+  }
+  return !OutOfFds(errno);
+}
+
+void Group::ReleaseReserve() {
+  for (int fd : fd_reserve_) close(fd);
+  fd_reserve_.clear();
+  reserve_held_.store(0);
+  if (!short_of_fds_.exchange(true)) counters_.fd_shortages++;
+}
+
+void Group::RestoreReserve() {
+  std::vector<int> got;
+  while (fd_reserve_.size() + got.size() < kFdReserve) {
+    int fd = fcntl(wake_fd_, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) break;
+    got.push_back(fd);
+  }
+  const bool whole = fd_reserve_.size() + got.size() == kFdReserve && FdFree();
+  if (!whole && short_of_fds_.load()) {
+    // All or nothing while short: a part of the reserve would only take fds events need.
+    for (int fd : got) close(fd);
+    return;
+  }
+  fd_reserve_.insert(fd_reserve_.end(), got.begin(), got.end());
+  reserve_held_.store(static_cast<uint32_t>(fd_reserve_.size()));
+  if (whole && short_of_fds_.exchange(false)) counters_.fd_restored++;
 }
 
 void Group::Run() {
@@ -48,6 +91,7 @@ void Group::Run() {
       timeout = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(ms, 60000)));
     }
     if (mounts_notice_pending_ && (timeout < 0 || timeout > kMountRetryMs)) timeout = kMountRetryMs;
+    if (short_of_fds_.load() && (timeout < 0 || timeout > kFdRetryMs)) timeout = kFdRetryMs;
     int r = poll(fds, 3, timeout);
     if (r < 0 && errno != EINTR) break;
     if (stop_.load()) break;
@@ -67,6 +111,7 @@ void Group::Run() {
     }
     Sweep();
     if (mounts_notice_pending_) NotifyMounts();
+    if (short_of_fds_.load()) RestoreReserve();
   }
 }
 
@@ -92,8 +137,14 @@ void Group::Sweep() {
 
 // Reads one buffer of events. Returns true when more may be queued.
 bool Group::ReadOnce() {
+  // The kernel denies an event whose fd it cannot create: with no fd free beyond the reserve,
+  // give the reserve back before reading rather than after a denial.
+  if (!short_of_fds_.load() && !FdFree()) ReleaseReserve();
+  const bool short_of_fds = short_of_fds_.load();
   char* buf = reinterpret_cast<char*>(buf_.data());
-  const size_t cap = buf_.size() * sizeof(uint64_t);
+  // Short of fds: one event (one new fd) per read. We never ask for info records, so every
+  // event is exactly one metadata block.
+  const size_t cap = short_of_fds ? FAN_EVENT_METADATA_LEN : buf_.size() * sizeof(uint64_t);
   ssize_t len;
   {
     // Shared: responses and marks go on meanwhile. The kernel creates one fd per event inside
@@ -105,9 +156,16 @@ bool Group::ReadOnce() {
     } while (len < 0 && errno == EINTR);
   }
   if (len <= 0) {
-    // EAGAIN: drained. Other errors (e.g. EMFILE when the event fd cannot be created) make
-    // the kernel deny that one event itself; count and carry on.
-    if (len < 0 && errno != EAGAIN) counters_.read_errors++;
+    // EAGAIN: drained. Other errors make the kernel deny that one event itself (EMFILE/ENFILE:
+    // it could not create the event fd); count, give back the reserve, and carry on.
+    const int err = errno;
+    if (len < 0 && err != EAGAIN) {
+      counters_.read_errors++;
+      if (OutOfFds(err)) {
+        counters_.read_no_fds++;
+        ReleaseReserve();
+      }
+    }
     return false;
   }
   const Clock::time_point now = Clock::now();
@@ -157,10 +215,21 @@ bool Group::ReadOnce() {
         counters_.native_table_full++;
         continue;
       }
+      if (short_of_fds_.load()) {
+        Answer(m->fd, default_allow);
+        counters_.native_no_fds++;
+        continue;
+      }
       int dup_fd = fcntl(m->fd, F_DUPFD_CLOEXEC, 0);
       if (dup_fd < 0) {
+        const bool no_fds = OutOfFds(errno);
         Answer(m->fd, default_allow);
-        counters_.native_error++;
+        if (no_fds) {
+          counters_.native_no_fds++;
+          ReleaseReserve();
+        } else {
+          counters_.native_error++;
+        }
         continue;
       }
       Pending p;
@@ -192,6 +261,13 @@ bool Group::ReadOnce() {
         counters_.cw_dropped++;
         continue;
       }
+      if (short_of_fds_.load()) {
+        // JS would hold this fd for the after-write scan; the write already cleared the
+        // file's ignore mark, so its next open is scanned anyway.
+        close(m->fd);
+        counters_.cw_no_fds++;
+        continue;
+      }
       batch->events.push_back(EventRecord{next_id_++, m->fd, m->pid, Kind::kCloseWrite, std::move(path),
                                           fd_identity(m->fd), epoch});
       batch->close_writes++;
@@ -199,9 +275,11 @@ bool Group::ReadOnce() {
       close(m->fd);
     }
   }
+  // More may be queued when the buffer came back (nearly) full.
+  const bool more = static_cast<size_t>(len) + std::min<size_t>(4096, cap) > cap;
   if (batch->events.empty()) {
     delete batch;
-    return static_cast<size_t>(len) + 4096 > cap;
+    return more;
   }
 
   const size_t close_writes = batch->close_writes;
@@ -220,7 +298,7 @@ bool Group::ReadOnce() {
     counters_.cw_dropped += close_writes;
     delete batch;
   }
-  return static_cast<size_t>(len) + 4096 > cap;
+  return more;
 }
 
 }  // namespace fan

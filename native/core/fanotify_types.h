@@ -82,6 +82,7 @@ struct Config {
   X(native_error, "answeredNatively", "error")                     \
   X(native_closed, "answeredNatively", "closed")                   \
   X(native_empty, "answeredNatively", "empty")                     \
+  X(native_no_fds, "answeredNatively", "noFds")                    \
   X(ignore_added, "ignoreMarks", "added")                          \
   X(ignore_failed, "ignoreMarks", "failed")                        \
   X(ignore_skipped_remote, "ignoreMarks", "skippedRemoteFs")       \
@@ -94,10 +95,14 @@ struct Config {
   X(cw_dropped, "closeWrite", "dropped")                           \
   X(cw_self, "closeWrite", "self")                                 \
   X(cw_out_of_scope, "closeWrite", "outOfScope")                   \
+  X(cw_no_fds, "closeWrite", "noFds")                              \
   X(mount_changes, "reader", "mountChanges")                       \
   X(batches, "reader", "batches")                                  \
   X(read_errors, "reader", "readErrors")                           \
   X(response_errors, "reader", "responseErrors")                   \
+  X(read_no_fds, "reader", "readNoFds")                            \
+  X(fd_shortages, "reader", "fdShortages")                         \
+  X(fd_restored, "reader", "fdReserveRestored")                    \
   X(replies_async, "responder", "async")                           \
   X(replies_sync, "responder", "sync")
 
@@ -119,6 +124,8 @@ struct Stats {
   uint64_t epoch = 0;
   uint64_t reply_depth = 0;
   uint64_t reply_max = 0;
+  uint64_t short_of_fds = 0;  // 1 while the reader answers on its own for want of fds
+  uint64_t fd_reserve = 0;    // fds the reader holds in reserve now
 };
 
 }  // namespace fan

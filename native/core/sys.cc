@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -24,6 +25,36 @@ int peer_cred(int fd, PeerCred* out) {
   (void)fd; (void)out;
   return ENOTSUP;
 #endif
+}
+
+int peer_groups(int fd, std::vector<gid_t>* out) {
+#ifdef SO_PEERGROUPS
+  // Asked with a small buffer first; the kernel says how much it needs (ERANGE) when the peer
+  // has more groups. Bounded by the kernel's own NGROUPS_MAX (65536).
+  std::vector<gid_t> groups(64);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    socklen_t len = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) == 0) {
+      groups.resize(len / sizeof(gid_t));
+      out->swap(groups);
+      return 0;
+    }
+    if (errno != ERANGE || len / sizeof(gid_t) > 65536) return errno == ERANGE ? E2BIG : errno;
+    groups.resize(len / sizeof(gid_t));
+  }
+  return ERANGE;  // the peer's groups kept growing: not possible once connected
+#else
+  (void)fd; (void)out;
+  return ENOPROTOOPT;
+#endif
+}
+
+int nofile_limit(uint64_t* soft, uint64_t* hard) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return errno;
+  *soft = rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : static_cast<uint64_t>(rl.rlim_cur);
+  *hard = rl.rlim_max == RLIM_INFINITY ? UINT64_MAX : static_cast<uint64_t>(rl.rlim_max);
+  return 0;
 }
 
 int sd_notify_send(const std::string& socket_path, const std::string& state) {

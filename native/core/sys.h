@@ -1,9 +1,12 @@
 // native/core/sys.h — small system calls the daemon needs outside fanotify:
-// peer credentials of a Unix socket (SO_PEERCRED) and systemd notification.
+// peer credentials and groups of a Unix socket (SO_PEERCRED, SO_PEERGROUPS), the fd limit
+// (RLIMIT_NOFILE) and systemd notification.
 // Plain C++ (no N-API): errors are returned as errno values, converted at the edge.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 namespace wdav {
 
@@ -15,6 +18,14 @@ struct PeerCred {
 
 // Reads the credentials the kernel recorded when the peer connected. Returns 0 or errno.
 int peer_cred(int fd, PeerCred* out);
+
+// The peer's supplementary groups as the kernel recorded them when it connected
+// (SO_PEERGROUPS, Linux 4.13+): a later change of the peer process changes nothing.
+// Returns 0 or errno (ENOPROTOOPT where the option does not exist).
+int peer_groups(int fd, std::vector<gid_t>* out);
+
+// RLIMIT_NOFILE of this process; RLIM_INFINITY as UINT64_MAX. Returns 0 or errno.
+int nofile_limit(uint64_t* soft, uint64_t* hard);
 
 // Sends `state` as one datagram to `socket_path` (systemd's NOTIFY_SOCKET value; a leading
 // '@' names an abstract socket). Returns 0 or errno.

@@ -1,7 +1,10 @@
 // src/api/app.ts — the Fastify app factory: TypeBox schemas, kernel-based authorization on
 // every route, and the mapping of every failure to a coded error (WDAV_ERR_*). Malformed input
-// of any kind is a 4xx with a message, never a 5xx and never a crash. Owns: request
-// plumbing. Must not: hold resource logic (one plugin per resource in src/api/routes/).
+// of any kind is a 4xx with a message, never a 5xx and never a crash. Authorization denies by
+// default: a route that declares no `config.access` cannot be registered, and a caller without
+// a role is refused on every route, known or not. Owns: request plumbing. Must not: hold
+// resource logic (one plugin per resource in src/api/routes/) or manage connections
+// (connections.ts).
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault, type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -21,6 +24,9 @@ declare module 'fastify' {
 }
 
 export const BODY_LIMIT = 1024 * 1024;
+
+/** Why a caller has no role; shared with the refusal at connect time. */
+export const NO_ROLE = 'neither root, the daemon\'s user, nor a member of the group that may read';
 
 export interface AppOptions {
   authorizer: Authorizer;
@@ -44,6 +50,15 @@ export function buildApp(opts: AppOptions): Api {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('caller', null as unknown as Caller);
+  // Deny by default: a route nobody classified would otherwise be open to every caller. This
+  // throws out of the route's registration, so the daemon cannot start with such a route.
+  app.addHook('onRoute', (route) => {
+    const access = (route.config as { access?: unknown } | undefined)?.access;
+    if (access !== 'read' && access !== 'admin') {
+      const methods = Array.isArray(route.method) ? route.method.join(',') : route.method;
+      throw new WdavError('WDAV_ERR_INTERNAL', `route ${methods} ${route.url} declares no access level (config.access: 'read' | 'admin')`);
+    }
+  });
   // The API speaks JSON only; anything else is refused with 415 rather than half-parsed.
   app.removeContentTypeParser('text/plain');
 
@@ -52,12 +67,19 @@ export function buildApp(opts: AppOptions): Api {
     try {
       caller = opts.authorizer.caller(req.raw.socket);
     } catch (e) {
-      opts.logger.warn({ err: (e as Error).message }, 'cannot read peer credentials; request refused');
+      opts.logger.warn({ err: e }, 'cannot read peer credentials; request refused');
       return send(reply, 'WDAV_ERR_FORBIDDEN', 'cannot identify the caller');
     }
     req.caller = caller;
+    if (caller.role === 'none') {
+      // Nothing at all, not even whether a route exists.
+      return send(reply, 'WDAV_ERR_FORBIDDEN', `Permission denied: uid ${caller.uid} may not use the control API (${NO_ROLE})`);
+    }
     const access = req.routeOptions.config?.access;
-    if (access === undefined) return; // unknown route: the 404 handler answers
+    if (access === undefined) {
+      if (req.is404) return; // unknown route: the 404 handler answers a caller with a role
+      return send(reply, 'WDAV_ERR_FORBIDDEN', `Permission denied: ${req.method} ${req.routeOptions.url} declares no access level`);
+    }
     if (!Authorizer.allows(caller.role, access)) {
       const needs = access === 'admin' ? 'administrative privileges (root)' : `membership of the group that may read`;
       return send(reply, 'WDAV_ERR_FORBIDDEN', `Permission denied: uid ${caller.uid} lacks ${needs} for ${req.method} ${req.routeOptions.url}`);

@@ -1,8 +1,11 @@
-// src/api/authz.ts — authorization from the kernel: the caller's uid/gid/pid come from
-// SO_PEERCRED on the connection (native getsockopt), never from anything the client sends.
-// root and the daemon's own uid may do everything; members of the socket group (`mdatp`) may
-// read; anyone else gets 403. Owns role resolution, cached per connection.
-// Must not: decide which routes are read or admin (each route declares `config.access`).
+// src/api/authz.ts — authorization from the kernel: who the caller is comes from the connection
+// itself, read once when it is accepted and fixed from then on: uid/gid/pid from SO_PEERCRED
+// and the supplementary groups from SO_PEERGROUPS, both recorded by the kernel at connect time
+// (nothing the client sends, and nothing its process does later, changes them). root and the
+// daemon's own uid may do everything; members of the socket group (`mdatp`, primary or
+// supplementary) may read; anyone else has no role and is refused everything.
+// Owns role resolution, cached per connection. Must not: decide which routes are read or admin
+// (each route declares `config.access`; app.ts refuses routes that do not).
 import fs from 'node:fs';
 import type { Socket } from 'node:net';
 import type { NativeBinding, PeerCredentials } from '../shared/native.js';
@@ -11,6 +14,8 @@ export type Access = 'read' | 'admin';
 export type Role = 'admin' | 'reader' | 'none';
 
 export interface Caller extends PeerCredentials {
+  /** Supplementary groups at connect time; empty when the role did not need them (admin, primary gid). */
+  groups: number[];
   role: Role;
 }
 
@@ -29,24 +34,12 @@ export function lookupGroupId(name: string, groupFile = '/etc/group'): number | 
   return null;
 }
 
-/** Supplementary groups of a live process (from /proc/PID/status). */
-function processGroups(pid: number): number[] {
-  if (pid <= 0) return [];
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const m = /^Groups:\s*(.*)$/m.exec(status);
-    return m ? m[1]!.trim().split(/\s+/).filter(Boolean).map(Number) : [];
-  } catch {
-    return [];
-  }
-}
-
 export class Authorizer {
   private readonly cache = new WeakMap<Socket, Caller>();
   private readerGid: number | null;
 
   constructor(
-    private readonly native: Pick<NativeBinding, 'peerCred'>,
+    private readonly native: Pick<NativeBinding, 'peerCred' | 'peerGroups'>,
     private readonly groupName: string,
     private readonly daemonUid: number = process.getuid?.() ?? -1,
   ) {
@@ -62,27 +55,35 @@ export class Authorizer {
     return this.readerGid;
   }
 
-  caller(socket: Socket): Caller {
+  /**
+   * Asks the kernel who is at the other end of a new connection and caches the answer for the
+   * socket's life. Throws when the kernel cannot say (the caller must then be refused).
+   */
+  identify(socket: Socket): Caller {
     const cached = this.cache.get(socket);
     if (cached) return cached;
     const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    let c: Caller;
     if (typeof fd !== 'number' || fd < 0) {
       // Not a Unix-socket connection we can ask the kernel about: no rights.
-      const c: Caller = { pid: 0, uid: -1, gid: -1, role: 'none' };
-      this.cache.set(socket, c);
-      return c;
+      c = { pid: 0, uid: -1, gid: -1, groups: [], role: 'none' };
+    } else {
+      const cred = this.native.peerCred(fd);
+      c = { ...cred, groups: [], role: 'none' };
+      if (cred.uid === 0 || cred.uid === this.daemonUid) c.role = 'admin';
+      else if (this.readerGid !== null && cred.gid === this.readerGid) c.role = 'reader';
+      else if (this.readerGid !== null) {
+        c.groups = this.native.peerGroups(fd);
+        if (c.groups.includes(this.readerGid)) c.role = 'reader';
+      }
     }
-    const cred = this.native.peerCred(fd);
-    const c: Caller = { ...cred, role: this.roleOf(cred) };
     this.cache.set(socket, c);
     return c;
   }
 
-  private roleOf(cred: PeerCredentials): Role {
-    if (cred.uid === 0 || cred.uid === this.daemonUid) return 'admin';
-    const g = this.readerGid;
-    if (g !== null && (cred.gid === g || processGroups(cred.pid).includes(g))) return 'reader';
-    return 'none';
+  /** The caller of a request: identified when its connection was accepted. */
+  caller(socket: Socket): Caller {
+    return this.identify(socket);
   }
 
   static allows(role: Role, access: Access): boolean {

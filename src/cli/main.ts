@@ -9,6 +9,20 @@ import { classifyRoot } from './argv.js';
 import { COMMAND_NAMES } from './groups.js';
 import { loadProgram } from './program.js';
 
+/**
+ * `mdatp threat list --output json | head`: the reader may go away before mdatp has written
+ * everything. Like git log or ls, stop quietly then — with success, since nothing failed but
+ * the reader's interest. A broken stderr ends the process with the status it was reporting.
+ */
+function quietOnBrokenPipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`mdatp: cannot write the output: ${e.message}\n`);
+    process.exit(1);
+  });
+  process.stderr.on('error', () => process.exit(typeof process.exitCode === 'number' && process.exitCode !== 0 ? process.exitCode : 1));
+}
+
 export async function run(argv: string[]): Promise<number> {
   const root = classifyRoot(argv, COMMAND_NAMES);
   if (root.kind === 'version') {
@@ -32,6 +46,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
+quietOnBrokenPipe();
 run(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

@@ -101,6 +101,9 @@ export const MANAGED_KEYS: ManagedKey[] = [
     },
   },
   { path: 'wdavdaemon.chokidarMaxDirectories', setting: 'wdavdaemon.chokidarMaxDirectories', parse: int(1, 10_000_000) },
+  { path: 'wdavdaemon.apiMaxConnections', setting: 'wdavdaemon.apiMaxConnections', parse: int(1, 4096) },
+  { path: 'wdavdaemon.apiMaxConnectionsPerUid', setting: 'wdavdaemon.apiMaxConnectionsPerUid', parse: int(1, 4096) },
+  { path: 'wdavdaemon.apiAdminConnections', setting: 'wdavdaemon.apiAdminConnections', parse: int(1, 1024) },
 ];
 
 /** Known MDE sections/keys we accept and ignore (reported as "not implemented"). */

@@ -36,6 +36,12 @@ export interface DaemonSettings {
    * installed with the daemon; null = /etc/wdavdaemon/keys (root) or ~/.config/wdavdaemon/keys.
    */
   definitionsTrustedKeysDir: string | null;
+  /** Control-socket connections of all callers other than administrators together. */
+  apiMaxConnections: number;
+  /** Control-socket connections of one uid other than an administrator. */
+  apiMaxConnectionsPerUid: number;
+  /** Control-socket connections reserved to administrators (root, the daemon's uid). */
+  apiAdminConnections: number;
 }
 
 export interface Settings {
@@ -99,6 +105,9 @@ export function defaultSettings(): Settings {
       socketGroup: 'mdatp',
       chokidarMaxDirectories: 10000,
       definitionsTrustedKeysDir: null,
+      apiMaxConnections: 64,
+      apiMaxConnectionsPerUid: 8,
+      apiAdminConnections: 16,
     },
   };
 }

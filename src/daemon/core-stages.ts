@@ -1,9 +1,6 @@
-// src/daemon/core-stages.ts — the stages the daemon core owns: configuration, store and the
-// control API. Components add their own stages (src/daemon/stages.ts lists them all in order).
-import { buildApp, type Api } from '../api/app.js';
-import { Authorizer } from '../api/authz.js';
-import { allRoutes } from '../api/routes/index.js';
-import { listenOnSocket, removeSocket } from '../api/server.js';
+// src/daemon/core-stages.ts — the stages the daemon core owns: configuration and store (the
+// control API's stage is src/api/stage.ts). Components add their own stages
+// (src/daemon/stages.ts lists them all in order).
 import { openDatabase } from '../store/db.js';
 import { ExclusionsStore } from '../store/exclusions.js';
 import { MetaStore } from '../store/meta.js';
@@ -58,33 +55,6 @@ export const storeStage: Stage = {
   async stop(s) {
     await s.store.storage.stop();
     s.store.db.close();
-  },
-};
-
-let app: Api | null = null;
-let authorizer: Authorizer | null = null;
-
-export const apiStage: Stage = {
-  name: 'api',
-  async start(s) {
-    const logger = s.logs.child('api');
-    authorizer = new Authorizer(s.native, s.config.settings.wdavdaemon.socketGroup);
-    app = buildApp({ authorizer, logger, routes: allRoutes(s) });
-    await listenOnSocket(app, {
-      socketPath: s.options.socket,
-      mode: parseInt(s.config.settings.wdavdaemon.socketMode, 8),
-      groupId: authorizer.groupId,
-      logger,
-    });
-    logger.info({ socket: s.options.socket, mode: s.config.settings.wdavdaemon.socketMode, readerGroup: s.config.settings.wdavdaemon.socketGroup, readerGid: authorizer.groupId }, 'control API listening');
-  },
-  async stop(s) {
-    if (app) await app.close();
-    app = null;
-    removeSocket(s.options.socket);
-  },
-  reload() {
-    authorizer?.refresh();
   },
 };
 

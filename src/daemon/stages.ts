@@ -3,8 +3,9 @@
 // RTP → ready.
 // Shutdown runs in reverse: RTP stops first, then work drains, the API closes, the DB closes.
 import type { Stage } from './lifecycle.js';
-import { apiStage, configStage, storeStage } from './core-stages.js';
+import { configStage, storeStage } from './core-stages.js';
 import { stateStage } from './state-stage.js';
+import { apiStage } from '../api/stage.js';
 import { threatsStage } from '../threats/stage.js';
 import { scansStage } from '../scan/stage.js';
 import { definitionsStage, engineStage } from '../definitions/stage.js';

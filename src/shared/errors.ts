@@ -44,6 +44,8 @@ export const ERRORS = {
   WDAV_ERR_FILE_TOO_LARGE: { status: 422, message: 'The file is larger than the daemon reads' },
   WDAV_ERR_QUARANTINE_UNAUTHENTIC: { status: 422, message: 'The quarantined item failed authentication (forged, modified, or of an older format) and is never restored' },
   WDAV_ERR_STATE_FULL: { status: 507, message: 'The state directory is full: quarantine and records cannot be written' },
+  WDAV_ERR_TOO_MANY_CONNECTIONS: { status: 503, message: 'Too many connections to the control socket; try again when some have closed' },
+  WDAV_ERR_OUT_OF_FDS: { status: 503, message: 'The daemon is short of file descriptors' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -21,6 +21,10 @@ export interface PeerCredentials {
 export interface NativeBinding {
   features: NativeFeatures;
   peerCred(fd: number): PeerCredentials;
+  /** Supplementary groups of a Unix-socket peer as recorded when it connected (SO_PEERGROUPS). */
+  peerGroups(fd: number): number[];
+  /** RLIMIT_NOFILE of this process (Infinity when unlimited). */
+  nofileLimit(): { soft: number; hard: number };
   sdNotify(socketPath: string, state: string): void;
   // Sections added by the fanotify core and the pattern matcher are typed in their own
   // modules (src/rtp/fanotify/native.ts, src/engine/patterns/binding.ts) and read from here.

@@ -27,6 +27,8 @@ export interface TestDaemonOptions {
   dir?: string;
   rtpBackend?: 'auto' | 'fanotify' | 'chokidar' | 'none';
   waitReady?: boolean;
+  /** A command the daemon runs under, e.g. ['prlimit', '--nofile=256:256', '--'] (node and its arguments follow). */
+  launcher?: string[];
 }
 
 interface Teardown {
@@ -81,7 +83,8 @@ export class TestDaemon {
       '--rtp-backend', o.rtpBackend ?? 'none',
       ...(o.args ?? []),
     ];
-    this.proc = spawn(process.execPath, args, { env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, argv] = o.launcher?.length ? [o.launcher[0]!, [...o.launcher.slice(1), process.execPath, ...args]] : [process.execPath, args];
+    this.proc = spawn(cmd, argv, { env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout!.setEncoding('utf8');
     this.proc.stdout!.on('data', (chunk: string) => {
       this.buf += chunk;

@@ -3,39 +3,23 @@
 // cannot even connect.
 import t from 'tap';
 import fs from 'node:fs';
-import { execFileSync, spawn } from 'node:child_process';
-import { TestDaemon, isRoot, foreignUserEnv, MDATP_BIN } from '../helpers/daemon.js';
+import { spawn } from 'node:child_process';
+import { TestDaemon, foreignUserEnv, MDATP_BIN } from '../helpers/daemon.js';
+import { memberUser, otherUser } from '../helpers/users.js';
 
-function uidOf(user: string): number | null {
-  try {
-    return Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
-  } catch {
-    return null;
-  }
-}
-function gidOfGroup(name: string): number | null {
-  try {
-    return Number(execFileSync('getent', ['group', name], { encoding: 'utf8' }).split(':')[2]);
-  } catch {
-    return null;
-  }
-}
-
-const reader = uidOf('wdavtest-reader');
-const other = uidOf('wdavtest-other');
-const mdatpGid = gidOfGroup('mdatp');
-const skip = !isRoot
-  ? 'needs root to act as other users'
-  : reader === null || other === null || mdatpGid === null
-    ? 'needs group mdatp and users wdavtest-reader (in mdatp) and wdavtest-other (created by .ci/run)'
-    : false;
+const member = memberUser();
+const stranger = otherUser();
+const reader = member.uid;
+const other = stranger.uid;
+const mdatpGid = member.gid;
+const skip = member.skip || stranger.skip;
 
 t.test('root / mdatp member / other user → allowed / read-only / 403', { skip }, async (t) => {
   const d = await TestDaemon.start(t, { managed: { wdavdaemon: { socketMode: '0666' } } });
   fs.chmodSync(d.dir, 0o755);
   fs.chmodSync(`${d.dir}/run`, 0o755);
   const asReader = { uid: reader!, gid: mdatpGid! };
-  const asOther = { uid: other!, gid: other! };
+  const asOther = { uid: other!, gid: stranger.gid! };
 
   const rootWrite = await d.mdatp(['exclusion', 'folder', 'add', '--path', '/srv/data']);
   t.equal(rootWrite.code, 0, 'root may change settings');
@@ -73,7 +57,7 @@ t.test('with the default mode 0660 another user cannot connect, and is told why'
   fs.chmodSync(`${d.dir}/run`, 0o755);
   t.equal((fs.statSync(d.socket).mode & 0o777).toString(8), '660');
   t.equal(fs.statSync(d.socket).gid, mdatpGid, 'socket belongs to group mdatp');
-  const r = await d.mdatp(['health'], { uid: other!, gid: other! });
+  const r = await d.mdatp(['health'], { uid: other!, gid: stranger.gid! });
   t.not(r.code, 0);
   t.match(r.stderr, /permission denied \(run as root or as a member of the mdatp group\)/);
   const ok = await d.mdatp(['health', '--field', 'healthy'], { uid: reader!, gid: mdatpGid! });

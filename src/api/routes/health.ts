@@ -1,5 +1,6 @@
 // src/api/routes/health.ts — GET /v1/health: the assembled health report, one details group,
-// or one field. Readers may call it.
+// or one field. Readers may call it. Names are looked up as the report's own keys only: a
+// name every object inherits (__proto__, constructor, ...) is as unknown as any other.
 import { Type } from '@sinclair/typebox';
 import type { Api } from '../app.js';
 import type { Services } from '../../daemon/services.js';
@@ -31,7 +32,7 @@ export function healthRoutes(s: Services) {
         }
         const report = s.health.report(details);
         if (field !== undefined) {
-          if (!(field in report.fields)) throw new WdavError('WDAV_ERR_NOT_FOUND', `unknown health field ${JSON.stringify(field)}`);
+          if (!Object.hasOwn(report.fields, field)) throw new WdavError('WDAV_ERR_INVALID_ARGUMENT', `unknown health field ${JSON.stringify(field)}`);
           return { fields: { [field]: report.fields[field] }, managed: report.managed.filter((f) => f === field) };
         }
         return report;

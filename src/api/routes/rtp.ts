@@ -43,11 +43,11 @@ function positive(v: string | undefined, what: string, dflt: number): number {
 
 export function rtpRoutes(s: Services) {
   return (app: Api): void => {
-    app.get('/v1/rtp/statistics', { config: { access: 'read' }, schema: { querystring: StatsQuery } }, async (req) => {
+    app.get('/v1/rtp/statistics', { config: { access: 'admin' }, schema: { querystring: StatsQuery } }, async (req) => {
       const top = req.query.top === undefined ? undefined : positive(req.query.top, '--top', 1);
       return { counters: runtime(s).statistics({ sort: req.query.sort === 'true', ...(top !== undefined ? { top } : {}) }) };
     });
-    app.get('/v1/rtp/hot-event-sources', { config: { access: 'read' }, schema: { querystring: HotQuery } }, async (req) => {
+    app.get('/v1/rtp/hot-event-sources', { config: { access: 'admin' }, schema: { querystring: HotQuery } }, async (req) => {
       const seconds = positive(req.query.seconds, '--seconds', HotSources.maxSeconds);
       if (seconds > HotSources.maxSeconds) throw new WdavError('WDAV_ERR_INVALID_ARGUMENT', `--seconds must be at most ${HotSources.maxSeconds} (the window kept in memory), got ${seconds}`);
       return runtime(s).hotSources(req.query.kind, seconds, positive(req.query.top, '--top', 100));

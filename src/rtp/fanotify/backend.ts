@@ -4,7 +4,8 @@
 // re-marks them when /proc/self/mountinfo changes; with RTP paths the native scope answers
 // the rest of each marked mount at once. Flushes kernel ignore marks with the verdict cache.
 // Logs native counters that signal trouble (deadline answers, overflows, full tables)
-// rate-limited, as differences. Owns: the group, its marks, the after-write scheduler.
+// rate-limited, as differences, and a shortage of file descriptors as a health issue
+// (fd-shortage.ts). Owns: the group, its marks, the after-write scheduler.
 // Must not: decide verdicts (events.ts + pipeline.ts) or read settings other than its own.
 import { errorMessage } from '../../shared/errors.js';
 import type { NativeBinding } from '../../shared/native.js';
@@ -16,6 +17,7 @@ import type { RtpBackend, RtpBackendStatus } from '../types.js';
 import type { FileIdentity } from '../verdict-cache.js';
 import { scanWritten } from '../write-scan.js';
 import { FanotifyEventHandler } from './events.js';
+import { FdShortage } from './fd-shortage.js';
 import { openFanotifyGroup, type FanotifyGroup, type FanotifyStats } from './native.js';
 
 export interface FanotifyBackendOptions {
@@ -26,6 +28,23 @@ export interface FanotifyBackendOptions {
   queueCapacity: number;
   binding?: NativeBinding;
   mountInfoFile?: string;
+}
+
+/** close_write events queued to JS at most, each holding its event fd. */
+const CLOSE_WRITE_CAPACITY = 1024;
+
+/** Permission events waiting for a verdict at most: the scan queue's real-time work and more. */
+export function pendingCapacityFor(queueCapacity: number): number {
+  return Math.min(1_000_000, queueCapacity + 1024);
+}
+
+/**
+ * File descriptors a full group holds: every pending permission event keeps its event fd and
+ * JS's dup open, every queued close_write its event fd. The control socket's connection caps
+ * leave this much of the open-file limit free (src/api/fd-budget.ts).
+ */
+export function fanotifyFdReserve(queueCapacity: number): number {
+  return 2 * pendingCapacityFor(queueCapacity) + CLOSE_WRITE_CAPACITY;
 }
 
 const WATCHED: (keyof FanotifyStats['answeredNatively'] | 'overflow' | 'dropped')[] = ['timeout', 'tableFull', 'tsfnFull', 'error', 'overflow', 'dropped'];
@@ -55,9 +74,11 @@ export class FanotifyBackend implements RtpBackend {
   private lastCounts = new Map<string, number>();
   private logTimer: NodeJS.Timeout | null = null;
   private readonly p: RtpPipeline;
+  private readonly fdShortage: FdShortage;
 
   constructor(private readonly o: FanotifyBackendOptions) {
     this.p = o.pipeline;
+    this.fdShortage = new FdShortage(() => this.p.settings.wdavdaemon.rtpDefaultResponse);
     this.handler = new FanotifyEventHandler(this.p, () => this.afterWrite);
   }
 
@@ -76,7 +97,8 @@ export class FanotifyBackend implements RtpBackend {
     const opts = {
       timeoutMs: s.rtpTimeoutMs,
       defaultResponse: s.rtpDefaultResponse,
-      pendingCapacity: Math.min(1_000_000, this.o.queueCapacity + 1024),
+      pendingCapacity: pendingCapacityFor(this.o.queueCapacity),
+      closeWriteCapacity: CLOSE_WRITE_CAPACITY,
       jsQueueBatches: 8192,
       // Nothing to scan in an empty file: the reader allows it (with an ignore mark) without a
       // trip through JS — a file being created is empty at its O_CREAT open.
@@ -102,6 +124,7 @@ export class FanotifyBackend implements RtpBackend {
     this.marked.clear();
     this.remark();
     this.lastCounts.clear();
+    this.fdShortage.reset();
     this.logTimer = setInterval(() => this.logCounters(), LOG_EVERY_MS);
     this.logTimer.unref();
     const info = group.info();
@@ -193,6 +216,8 @@ export class FanotifyBackend implements RtpBackend {
       this.lastCounts.set(k, now[k] ?? 0);
     }
     if (Object.keys(grew).length) this.log.warn({ ...grew, intervalMs: LOG_EVERY_MS }, 'real-time protection answered events without a verdict (deadline, full queue) or lost notifications');
+    const short = this.fdShortage.check(st);
+    if (short) this.log.error({ err: short, intervalMs: LOG_EVERY_MS }, 'real-time protection is short of file descriptors');
   }
 
   status(): RtpBackendStatus {
@@ -200,6 +225,8 @@ export class FanotifyBackend implements RtpBackend {
     const issues = [...(this.openError ? [this.openError] : []), ...this.markErrors.map((e) => `real-time protection could not mark ${e}`)];
     if (g && this.marked.size === 0) issues.push('real-time protection monitors no mount (none matched the RTP paths and filesystem policy)');
     const native = g ? g.stats() : null;
+    const short = native ? this.fdShortage.issue(native) : null;
+    if (short) issues.push(short);
     return {
       active: g !== null,
       issues,

@@ -91,13 +91,23 @@ export interface FanotifyStats {
   answeredNatively: {
     self: number; outOfScope: number; timeout: number; tableFull: number;
     tsfnFull: number; error: number; closed: number; empty: number;
+    /** Default response while the process was short of fds (no hand-off to JS). */
+    noFds: number;
   };
   ignoreMarks: {
     added: number; failed: number; skippedRemoteFs: number; skippedStaleEpoch: number;
     skippedChanged: number; clearedOnCloseWrite: number; flushes: number; afterWrite: number; epoch: number;
   };
-  closeWrite: { delivered: number; dropped: number; self: number; outOfScope: number; inFlight: number };
-  reader: { mountChanges: number; batches: number; readErrors: number; responseErrors: number };
+  closeWrite: { delivered: number; dropped: number; self: number; outOfScope: number; inFlight: number; noFds: number };
+  /**
+   * readNoFds: read() failed for want of an fd (the kernel denied that event itself);
+   * fdShortages / fdReserveRestored: the reader gave back / took back its fd reserve;
+   * shortOfFds: 1 while it answers on its own for want of fds; fdReserve: fds it holds now.
+   */
+  reader: {
+    mountChanges: number; batches: number; readErrors: number; responseErrors: number;
+    readNoFds: number; fdShortages: number; fdReserveRestored: number; shortOfFds: number; fdReserve: number;
+  };
   /** Allows written by the responder thread (async) or by respond() itself (sync: queue full); queue depth. */
   responder: { async: number; sync: number; depth: number; maxDepth: number };
   pending: { depth: number; maxDepth: number; capacity: number; oldestAgeMs: number };
