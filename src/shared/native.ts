@@ -10,6 +10,9 @@ export interface NativeFeatures {
   vectorscan: boolean;
   /** hs_version() when built with libhs. */
   vectorscanVersion?: string;
+  /** libyara is a required build dependency: true in every addon built from this tree. */
+  yara?: boolean;
+  yaraVersion?: string;
 }
 
 export interface PeerCredentials {
