@@ -101,6 +101,7 @@ export const MANAGED_KEYS: ManagedKey[] = [
     },
   },
   { path: 'wdavdaemon.chokidarMaxDirectories', setting: 'wdavdaemon.chokidarMaxDirectories', parse: int(1, 10_000_000) },
+  { path: 'wdavdaemon.scanTimeLimitMs', setting: 'wdavdaemon.scanTimeLimitMs', parse: int(100, 600_000) },
 ];
 
 /** Known MDE sections/keys we accept and ignore (reported as "not implemented"). */

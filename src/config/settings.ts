@@ -36,6 +36,11 @@ export interface DaemonSettings {
    * installed with the daemon; null = /etc/wdavdaemon/keys (root) or ~/.config/wdavdaemon/keys.
    */
   definitionsTrustedKeysDir: string | null;
+  /**
+   * YARA work allowed per file in on-demand scans (ms). Real-time scans stop earlier: before
+   * rtpTimeoutMs's deadline, so the other engines' verdict is the answer.
+   */
+  scanTimeLimitMs: number;
 }
 
 export interface Settings {
@@ -99,6 +104,7 @@ export function defaultSettings(): Settings {
       socketGroup: 'mdatp',
       chokidarMaxDirectories: 10000,
       definitionsTrustedKeysDir: null,
+      scanTimeLimitMs: 30_000,
     },
   };
 }

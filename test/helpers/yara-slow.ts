@@ -5,6 +5,8 @@
 // Without a time limit, libyara (and YARA-X before it) spends minutes at 100% CPU on this pair.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { TestDaemon } from './daemon.js';
 
 /** Atoms `a`, `b`, `c` are everywhere in the file; each `a` opens up to 50,000 candidate spans. */
 export const SLOW_RULE = 'rule Slow_Chain { strings: $a = { 61 [0-50000] 62 [0-50000] 63 } condition: $a }\n';
@@ -86,4 +88,18 @@ console.log(JSON.stringify({ write, read, ms: Date.now() - t0 }));`;
       }
     });
   });
+}
+
+/**
+ * A daemon (no RTP) with the slow rule loaded and the slow file written, for the on-demand
+ * tests; `scanTimeLimitMs` through the managed configuration.
+ */
+export async function slowScanDaemon(t: { teardown(fn: () => unknown): void }, scanTimeLimitMs: number): Promise<{ d: TestDaemon; slow: string }> {
+  const d = await TestDaemon.start(t, { managed: { wdavdaemon: { scanTimeLimitMs } } });
+  fs.writeFileSync(path.join(d.customDefs, 'slow.yar'), SLOW_RULE);
+  const r = await d.mdatp(['definitions', 'reload']);
+  if (r.code !== 0) throw new Error(`mdatp definitions reload failed: ${r.stderr}`);
+  const slow = path.join(d.dir, 'slow.txt');
+  fs.writeFileSync(slow, slowBytes());
+  return { d, slow };
 }
