@@ -6,6 +6,7 @@
 //   features: { fanotify: bool, vectorscan: bool, vectorscanVersion: string, yara: true, yaraVersion: string }
 //   peerCred(fd) -> { pid, uid, gid }
 //   sdNotify(socketPath, state) -> undefined (throws on failure)
+//   armExitWatchdog(ms, code) -> undefined: _exit(code) after ms, from a thread of its own
 //   FanotifyGroup (Linux only) -> class, typed in src/rtp/fanotify/native.ts
 #include <napi.h>
 
@@ -68,6 +69,16 @@ Napi::Value SdNotify(const Napi::CallbackInfo& info) {
   }
   int err = wdav::sd_notify_send(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value());
   if (err != 0) ErrnoError(env, err, "sendto(NOTIFY_SOCKET)").ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// armExitWatchdog(ms, code): see wdav::arm_exit_watchdog.
+Napi::Value ArmExitWatchdog(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber())
+    throw Napi::TypeError::New(env, "armExitWatchdog(ms, code): numbers expected");
+  int err = wdav::arm_exit_watchdog(info[0].As<Napi::Number>().Uint32Value(), info[1].As<Napi::Number>().Int32Value());
+  if (err != 0) ErrnoError(env, err, "arm_exit_watchdog").ThrowAsJavaScriptException();
   return env.Undefined();
 }
 
@@ -1688,6 +1699,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("features", Features(env));
   exports.Set("peerCred", Napi::Function::New(env, PeerCred, "peerCred"));
   exports.Set("sdNotify", Napi::Function::New(env, SdNotify, "sdNotify"));
+  exports.Set("armExitWatchdog", Napi::Function::New(env, ArmExitWatchdog, "armExitWatchdog"));
   InitPatterns(env, exports);
   exports.Set("hashdbParse", Napi::Function::New(env, HashdbParse, "hashdbParse"));
   walkbind::InitWalker(env, exports);

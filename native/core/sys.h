@@ -1,5 +1,6 @@
 // native/core/sys.h — small system calls the daemon needs outside fanotify:
-// peer credentials of a Unix socket (SO_PEERCRED) and systemd notification.
+// peer credentials of a Unix socket (SO_PEERCRED), systemd notification, and the last-resort
+// exit of a shutdown that hangs.
 // Plain C++ (no N-API): errors are returned as errno values, converted at the edge.
 #pragma once
 #include <string>
@@ -19,5 +20,10 @@ int peer_cred(int fd, PeerCred* out);
 // Sends `state` as one datagram to `socket_path` (systemd's NOTIFY_SOCKET value; a leading
 // '@' names an abstract socket). Returns 0 or errno.
 int sd_notify_send(const std::string& socket_path, const std::string& state);
+
+// Starts a detached thread that ends the process with _exit(code) after `ms` milliseconds,
+// whatever the JS thread is doing (blocked, or stuck in process.exit's teardown). Armed once at
+// shutdown, as the last resort behind the JS shutdown deadline; returns 0 or errno.
+int arm_exit_watchdog(unsigned ms, int code);
 
 }  // namespace wdav

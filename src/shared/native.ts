@@ -25,6 +25,8 @@ export interface NativeBinding {
   features: NativeFeatures;
   peerCred(fd: number): PeerCredentials;
   sdNotify(socketPath: string, state: string): void;
+  /** Ends the process with _exit(code) after `ms`, from a native thread (the shutdown's last resort). */
+  armExitWatchdog?(ms: number, code: number): void;
   // Sections added by the fanotify core and the pattern matcher are typed in their own
   // modules (src/rtp/fanotify/native.ts, src/engine/patterns/binding.ts) and read from here.
   [key: string]: unknown;
