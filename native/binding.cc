@@ -948,7 +948,8 @@ EnvState* State(Napi::Env env) {
   st->tsfn = ScanTsfn::New(env, "wdav-yara", 0, 1, st, [](Napi::Env, void*, EnvState* s) { s->gone = true; });
   st->tsfn.Unref(env);
   napi_add_env_cleanup_hook(env, CleanupHook, st);
-  // Deleted with the environment (after its cleanup hooks and the TSFN's finalizer).
+  // Deleted with the environment (after its cleanup hooks and the TSFN's finalizer). This is the
+  // addon's one instance-data slot (N-API has one per addon): a second user must share a struct.
   env.SetInstanceData<EnvState>(st);
   return st;
 }
