@@ -2,18 +2,22 @@
   # Builds native/ into build/Release/wdav.node. On Linux the real fanotify core is compiled;
   # elsewhere only the portable parts, and the daemon reports fanotify unavailable.
   # Vectorscan/Hyperscan (libhs) is optional: detected with pkg-config.
+  # libyara is required: scripts/native-deps.mjs stops the build with the command that installs
+  # it when pkg-config cannot find it.
   "variables": {
-    "have_hs%": "<!(pkg-config --exists libhs 2>/dev/null && echo 1 || echo 0)"
+    "have_hs%": "<!(pkg-config --exists libhs 2>/dev/null && echo 1 || echo 0)",
+    "native_deps%": "<!(node scripts/native-deps.mjs check)"
   },
   "targets": [
     {
       "target_name": "wdav",
-      "sources": [ "native/binding.cc", "native/core/sys.cc", "native/core/patterns.cc", "native/core/patterns_hashdb.cc", "native/core/walker.cc", "native/core/walk_util.cc", "native/core/scanbatch.cc", "native/core/archclean.cc", "native/core/scanlane.cc" ],
+      "sources": [ "native/binding.cc", "native/core/sys.cc", "native/core/patterns.cc", "native/core/patterns_hashdb.cc", "native/core/walker.cc", "native/core/walk_util.cc", "native/core/scanbatch.cc", "native/core/archclean.cc", "native/core/scanlane.cc", "native/core/yara_rules.cc", "native/core/yara_pool.cc" ],
       "include_dirs": [ "<!(node -p \"require('node-addon-api').include_dir\")", "native" ],
       "defines": [ "NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS" ],
       "cflags!": [ "-fno-exceptions" ],
       "cflags_cc!": [ "-fno-exceptions" ],
-      "cflags_cc": [ "-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter" ],
+      "cflags_cc": [ "-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "<!@(node scripts/native-deps.mjs cflags yara)" ],
+      "libraries": [ "<!@(node scripts/native-deps.mjs libs yara)" ],
       "xcode_settings": { "GCC_ENABLE_CPP_EXCEPTIONS": "YES", "CLANG_CXX_LANGUAGE_STANDARD": "c++17" },
       "conditions": [
         [ "OS=='linux'", {

@@ -3,18 +3,21 @@
 // core exceptions) become JS exceptions with a `code` only at this boundary.
 //
 // Exports (typed in src/shared/native.ts):
-//   features: { fanotify: bool, vectorscan: bool, vectorscanVersion: string }
+//   features: { fanotify: bool, vectorscan: bool, vectorscanVersion: string, yara: true, yaraVersion: string }
 //   peerCred(fd) -> { pid, uid, gid }
 //   peerGroups(fd) -> number[] (SO_PEERGROUPS: supplementary groups at connect time)
 //   nofileLimit() -> { soft, hard } (RLIMIT_NOFILE; Infinity when unlimited)
 //   sdNotify(socketPath, state) -> undefined (throws on failure)
+//   armExitWatchdog(ms, code) -> undefined: _exit(code) after ms, from a thread of its own
 //   FanotifyGroup (Linux only) -> class, typed in src/rtp/fanotify/native.ts
 #include <napi.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 #include <string>
 
@@ -24,6 +27,8 @@
 #include "core/scanbatch.h"
 #include "core/scanlane.h"
 #include "core/walker.h"
+#include "core/yara_pool.h"
+#include "core/yara_rules.h"
 #ifdef WDAV_HAVE_FANOTIFY
 #include <cerrno>
 #include <unistd.h>
@@ -101,6 +106,16 @@ Napi::Value SdNotify(const Napi::CallbackInfo& info) {
   }
   int err = wdav::sd_notify_send(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value());
   if (err != 0) ErrnoError(env, err, "sendto(NOTIFY_SOCKET)").ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// armExitWatchdog(ms, code): see wdav::arm_exit_watchdog.
+Napi::Value ArmExitWatchdog(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber())
+    throw Napi::TypeError::New(env, "armExitWatchdog(ms, code): numbers expected");
+  int err = wdav::arm_exit_watchdog(info[0].As<Napi::Number>().Uint32Value(), info[1].As<Napi::Number>().Int32Value());
+  if (err != 0) ErrnoError(env, err, "arm_exit_watchdog").ThrowAsJavaScriptException();
   return env.Undefined();
 }
 
@@ -863,6 +878,323 @@ void InitScanBatch(Napi::Env env, Napi::Object exports) {
 }  // namespace batchbind
 // ---- end scanbatch section ----
 
+// ---- yara section (YARA rules on libyara; native/core/yara_rules.h, yara_pool.h; typed in src/engine/yara/binding.ts) ----
+// yaraCompile(units: { file, source, namespace?, perLine? }[]) -> Promise<{ rules, errors: { file, line, message }[], loaded, ruleCount }>
+//   compiles on the libuv threadpool (seconds for thousands of rules); rules is null when
+//   nothing compiled. Rejects (WDAV_ERR_DEFINITIONS_INVALID) only on a libyara failure.
+// yaraScan(rules, data: Buffer | fd, { id, limitMs, deadlineInMs?, realTime, maxBytes? }) ->
+//   Promise<{ status: 'ok'|'timeout'|'cancelled'|'error', matches: { rule, ns, meta }[], error?, ms, waitMs }>
+//   on the YARA threads (yara_pool.h). `data` stays referenced until the promise settles; an fd
+//   is read with pread on the scanning thread (at most maxBytes). Throws WDAV_ERR_BUSY when the
+//   queue is full, WDAV_ERR_SHUTTING_DOWN after yaraShutdown.
+// yaraCancel(id) -> boolean;  yaraStopAll() -> jobs stopped (this environment's);
+// yaraStats() -> the pool's queue, threads and counters;  yaraShutdown(): stop all, refuse new work;
+// yaraRelease(rules): the handle lets go of its rules (freed when the scans using them end).
+namespace yarabind {
+
+namespace yr = wdav::yara;
+
+const napi_type_tag kRulesTag = {0x77646176a1b2c3d6ULL, 0x5961726152756c65ULL};
+using RulesRef = std::shared_ptr<yr::Rules>;
+
+// Four threads, at most two of them for on-demand jobs (yara_pool.h): each real-time scan in
+// flight (the JS scan queue runs four at once) gets a thread of its own, so one slow file never
+// delays another's verdict. The queue holds far more than the JS side ever has in flight.
+constexpr size_t kThreads = 4;
+constexpr size_t kQueueCapacity = 1024;
+
+// The process-wide pool, never destroyed: a scan must not keep the process from exiting (its
+// threads simply end with the process; env cleanup stops their scans first).
+yr::Pool& ThePool() {
+  static yr::Pool* pool = new yr::Pool(kThreads, kQueueCapacity);
+  return *pool;
+}
+
+struct EnvState;
+void ScanDone(Napi::Env env, Napi::Function, EnvState* st, yr::Job* job);
+using ScanTsfn = Napi::TypedThreadSafeFunction<EnvState, yr::Job, ScanDone>;
+
+// Per environment: the promises of its scans (settled on its JS thread only) and the TSFN that
+// brings finished jobs there, referenced only while scans are pending.
+struct Pending {
+  Napi::Promise::Deferred deferred;
+  Napi::Reference<Napi::Buffer<uint8_t>> data;
+};
+struct EnvState {
+  ScanTsfn tsfn;
+  std::unordered_map<uint64_t, Pending> pending;
+  bool gone = false;  // the TSFN was finalized (environment teardown)
+  bool shut = false;
+};
+
+Napi::Value JsStatus(Napi::Env env, yr::Status s) {
+  switch (s) {
+    case yr::Status::kOk: return Napi::String::New(env, "ok");
+    case yr::Status::kTimeout: return Napi::String::New(env, "timeout");
+    case yr::Status::kCancelled: return Napi::String::New(env, "cancelled");
+    default: return Napi::String::New(env, "error");
+  }
+}
+
+void ScanDone(Napi::Env env, Napi::Function, EnvState* st, yr::Job* raw) {
+  if (raw == nullptr) return;
+  if (env == nullptr) return;  // the environment is going away: leaked on purpose, as LaneDone
+  std::unique_ptr<yr::Job> job(raw);
+  auto it = st->pending.find(job->id);
+  if (it == st->pending.end()) return;
+  Pending p = std::move(it->second);
+  st->pending.erase(it);
+  if (st->pending.empty() && !st->gone) st->tsfn.Unref(env);
+  const yr::Outcome& o = job->outcome;
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("status", JsStatus(env, o.status));
+  Napi::Array matches = Napi::Array::New(env, o.matches.size());
+  for (size_t i = 0; i < o.matches.size(); i++) {
+    const yr::Match& m = o.matches[i];
+    Napi::Object mo = Napi::Object::New(env);
+    mo.Set("rule", Napi::String::New(env, m.rule));
+    mo.Set("ns", Napi::String::New(env, m.ns));
+    Napi::Object meta = Napi::Object::New(env);
+    for (const yr::Meta& x : m.metas) {
+      if (x.kind == yr::Meta::kString) meta.Set(x.id, Napi::String::New(env, x.text));
+      else if (x.kind == yr::Meta::kBool) meta.Set(x.id, Napi::Boolean::New(env, x.number != 0));
+      else meta.Set(x.id, Napi::Number::New(env, static_cast<double>(x.number)));
+    }
+    mo.Set("meta", meta);
+    matches.Set(i, mo);
+  }
+  out.Set("matches", matches);
+  if (!o.error.empty()) out.Set("error", Napi::String::New(env, o.error));
+  out.Set("ms", Napi::Number::New(env, static_cast<double>(o.elapsed_ns) / 1e6));
+  bool started = job->started_at.time_since_epoch().count() != 0;
+  auto wait = (started ? job->started_at : std::chrono::steady_clock::now()) - job->queued_at;
+  out.Set("waitMs", Napi::Number::New(env, static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(wait).count()) / 1e3));
+  p.deferred.Resolve(out);
+}
+
+void CleanupHook(void* arg) {
+  // The environment ends (process exit, worker exit): stop its scans so no pool thread keeps
+  // burning CPU for a JS side that is gone.
+  ThePool().StopAll(arg);
+}
+
+EnvState* State(Napi::Env env) {
+  EnvState* st = env.GetInstanceData<EnvState>();
+  if (st) return st;
+  st = new EnvState();
+  st->tsfn = ScanTsfn::New(env, "wdav-yara", 0, 1, st, [](Napi::Env, void*, EnvState* s) { s->gone = true; });
+  st->tsfn.Unref(env);
+  napi_add_env_cleanup_hook(env, CleanupHook, st);
+  // Deleted with the environment (after its cleanup hooks and the TSFN's finalizer). This is the
+  // addon's one instance-data slot (N-API has one per addon): a second user must share a struct.
+  env.SetInstanceData<EnvState>(st);
+  return st;
+}
+
+Napi::Error Coded(Napi::Env env, const char* code, const std::string& msg) {
+  Napi::Error e = Napi::Error::New(env, msg);
+  e.Set("code", Napi::String::New(env, code));
+  return e;
+}
+
+class YaraCompileWorker : public PromiseWorker {
+ public:
+  YaraCompileWorker(Napi::Env env, std::vector<yr::Unit> units) : PromiseWorker(env), units_(std::move(units)) {}
+  void Execute() override {
+    std::string fatal;
+    rules_ = yr::Rules::Compile(units_, &errors_, &loaded_, &fatal);
+    if (!fatal.empty()) SetError("YARA: " + fatal);
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object out = Napi::Object::New(env);
+    if (rules_) {
+      auto ext = Napi::External<RulesRef>::New(env, new RulesRef(rules_), [](Napi::Env, RulesRef* p) { delete p; });
+      ext.TypeTag(&kRulesTag);
+      out.Set("rules", ext);
+      out.Set("ruleCount", Napi::Number::New(env, static_cast<double>(rules_->rule_count())));
+    } else {
+      out.Set("rules", env.Null());
+      out.Set("ruleCount", Napi::Number::New(env, 0));
+    }
+    Napi::Array errs = Napi::Array::New(env, errors_.size());
+    for (size_t i = 0; i < errors_.size(); i++) {
+      Napi::Object e = Napi::Object::New(env);
+      e.Set("file", Napi::String::New(env, errors_[i].file));
+      if (errors_[i].line > 0) e.Set("line", Napi::Number::New(env, errors_[i].line));
+      e.Set("message", Napi::String::New(env, errors_[i].message));
+      errs.Set(i, e);
+    }
+    out.Set("errors", errs);
+    out.Set("loaded", Napi::Number::New(env, static_cast<double>(loaded_)));
+    units_.clear();
+    deferred_.Resolve(out);
+  }
+
+ private:
+  std::vector<yr::Unit> units_;
+  std::vector<yr::CompileError> errors_;
+  size_t loaded_ = 0;
+  RulesRef rules_;
+};
+
+Napi::Value YaraCompile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "yaraCompile(units): an array expected");
+  Napi::Array a = info[0].As<Napi::Array>();
+  std::vector<yr::Unit> units;
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value v = a.Get(i);
+    if (!v.IsObject()) throw Napi::TypeError::New(env, "yaraCompile: units must be { file, source }");
+    Napi::Object o = v.As<Napi::Object>();
+    if (!o.Get("file").IsString() || !o.Get("source").IsString()) throw Napi::TypeError::New(env, "yaraCompile: units must be { file, source }");
+    yr::Unit u;
+    u.file = o.Get("file").As<Napi::String>().Utf8Value();
+    u.source = o.Get("source").As<Napi::String>().Utf8Value();
+    if (o.Get("namespace").IsString()) u.ns = o.Get("namespace").As<Napi::String>().Utf8Value();
+    u.per_line = o.Get("perLine").ToBoolean();
+    units.push_back(std::move(u));
+  }
+  auto* w = new YaraCompileWorker(env, std::move(units));
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+double NumberOption(Napi::Object o, const char* key, double min, double max, bool required) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() && !required) return -1;
+  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string("yaraScan: ") + key + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= min && d <= max)) throw Napi::RangeError::New(o.Env(), std::string("yaraScan: ") + key + " out of range");
+  return d;
+}
+
+Napi::Value YaraScan(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsExternal() || !info[0].As<Napi::External<RulesRef>>().CheckTypeTag(&kRulesTag))
+    throw Napi::TypeError::New(env, "yaraScan(rules, data, options): compiled rules expected");
+  if (!info[2].IsObject()) throw Napi::TypeError::New(env, "yaraScan: options object expected");
+  EnvState* st = State(env);
+  if (st->shut) throw Coded(env, "WDAV_ERR_SHUTTING_DOWN", "YARA scanning has stopped (shutdown)");
+  Napi::Object o = info[2].As<Napi::Object>();
+  auto job = std::make_unique<yr::Job>();
+  job->id = static_cast<uint64_t>(NumberOption(o, "id", 0, 9007199254740991.0, true));
+  job->limit_ns = static_cast<uint64_t>(NumberOption(o, "limitMs", 1, 86400000, true) * 1e6);
+  double deadline = NumberOption(o, "deadlineInMs", -1e9, 86400000, false);
+  if (!o.Get("deadlineInMs").IsUndefined()) {
+    job->has_deadline = true;
+    job->deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(static_cast<int64_t>(deadline * 1e3));
+  }
+  job->real_time = o.Get("realTime").ToBoolean();
+  job->owner = st;
+  job->rules = *info[0].As<Napi::External<RulesRef>>().Data();
+  if (!job->rules) throw Coded(env, "WDAV_ERR_UNAVAILABLE", "YARA rules closed");
+  Pending p{Napi::Promise::Deferred::New(env), {}};
+  if (info[1].IsBuffer()) {
+    auto b = info[1].As<Napi::Buffer<uint8_t>>();
+    job->data = b.Data();
+    job->len = b.Length();
+    p.data = Napi::Persistent(b);
+  } else if (info[1].IsNumber()) {
+    job->fd = info[1].As<Napi::Number>().Int32Value();
+    double max = NumberOption(o, "maxBytes", 0, 9007199254740991.0, true);
+    job->max_bytes = static_cast<size_t>(max);
+    if (job->fd < 0) throw Napi::RangeError::New(env, "yaraScan: fd must be >= 0");
+  } else {
+    throw Napi::TypeError::New(env, "yaraScan: data must be a Buffer or a file descriptor");
+  }
+  if (st->pending.count(job->id)) throw Napi::Error::New(env, "yaraScan: a scan with this id is pending");
+  uint64_t id = job->id;
+  ScanTsfn tsfn = st->tsfn;
+  job->done = [tsfn](yr::Job* j) mutable {
+    // Refused only while the environment closes: the job is then left behind, as in LaneDone.
+    (void)tsfn.NonBlockingCall(j);
+  };
+  Napi::Promise promise = p.deferred.Promise();
+  // Registered before Submit: the job may end (and be settled on this thread) only after this
+  // call returns, but its entry must exist by then.
+  st->pending.emplace(id, std::move(p));
+  bool full = false;
+  if (!ThePool().Submit(std::move(job), &full)) {
+    st->pending.erase(id);
+    if (full) throw Coded(env, "WDAV_ERR_BUSY", "the YARA scan queue is full");
+    throw Coded(env, "WDAV_ERR_SHUTTING_DOWN", "YARA scanning has stopped (shutdown)");
+  }
+  if (st->pending.size() == 1 && !st->gone) st->tsfn.Ref(env);
+  return promise;
+}
+
+Napi::Value YaraCancel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "yaraCancel(id)");
+  return Napi::Boolean::New(env, ThePool().Cancel(State(env), static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value())));
+}
+
+Napi::Value YaraStopAll(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(ThePool().StopAll(State(info.Env()))));
+}
+
+Napi::Value YaraShutdown(const Napi::CallbackInfo& info) {
+  EnvState* st = State(info.Env());
+  st->shut = true;
+  return Napi::Number::New(info.Env(), static_cast<double>(ThePool().StopAll(st)));
+}
+
+Napi::Value YaraRelease(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsExternal() || !info[0].As<Napi::External<RulesRef>>().CheckTypeTag(&kRulesTag))
+    throw Napi::TypeError::New(env, "yaraRelease(rules): compiled rules expected");
+  info[0].As<Napi::External<RulesRef>>().Data()->reset();
+  return env.Undefined();
+}
+
+Napi::Value YaraStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  yr::PoolStats s = ThePool().Stats();
+  Napi::Object o = Napi::Object::New(env);
+  auto num = [&](const char* k, double v) { o.Set(k, Napi::Number::New(env, v)); };
+  num("threads", s.threads);
+  num("maxThreads", s.max_threads);
+  num("onDemandMaxThreads", s.on_demand_max);
+  num("capacity", s.capacity);
+  num("depth", s.depth);
+  num("maxDepth", s.max_depth);
+  num("fullCount", static_cast<double>(s.full));
+  num("oldestWaitingMs", static_cast<double>(s.oldest_queued_ms));
+  num("running", s.running);
+  num("completed", static_cast<double>(s.completed));
+  num("timeouts", static_cast<double>(s.timeouts));
+  num("cancelled", static_cast<double>(s.cancelled));
+  num("expiredInQueue", static_cast<double>(s.expired));
+  Napi::Array jobs = Napi::Array::New(env, s.running_jobs.size());
+  for (size_t i = 0; i < s.running_jobs.size(); i++) {
+    Napi::Object j = Napi::Object::New(env);
+    j.Set("id", Napi::Number::New(env, static_cast<double>(s.running_jobs[i].id)));
+    j.Set("realTime", Napi::Boolean::New(env, s.running_jobs[i].real_time));
+    j.Set("ms", Napi::Number::New(env, static_cast<double>(s.running_jobs[i].ms)));
+    jobs.Set(i, j);
+  }
+  o.Set("runningJobs", jobs);
+  return o;
+}
+
+void InitYara(Napi::Env env, Napi::Object exports) {
+  exports.Set("yaraCompile", Napi::Function::New(env, YaraCompile, "yaraCompile"));
+  exports.Set("yaraScan", Napi::Function::New(env, YaraScan, "yaraScan"));
+  exports.Set("yaraCancel", Napi::Function::New(env, YaraCancel, "yaraCancel"));
+  exports.Set("yaraStopAll", Napi::Function::New(env, YaraStopAll, "yaraStopAll"));
+  exports.Set("yaraShutdown", Napi::Function::New(env, YaraShutdown, "yaraShutdown"));
+  exports.Set("yaraRelease", Napi::Function::New(env, YaraRelease, "yaraRelease"));
+  exports.Set("yaraStats", Napi::Function::New(env, YaraStats, "yaraStats"));
+  Napi::Object f = exports.Get("features").As<Napi::Object>();
+  f.Set("yara", Napi::Boolean::New(env, true));
+  f.Set("yaraVersion", Napi::String::New(env, yr::Version()));
+}
+
+}  // namespace yarabind
+// ---- end yara section ----
+
 // ---- fanotify section (real-time protection core; native/core/fanotify_group.h) ----
 // FanotifyGroup JS class over wdav::fan::Group. Events reach JS through one
 // ThreadSafeFunction per group; the TSFN context holds a shared_ptr to the group so a batch
@@ -1409,10 +1741,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("peerGroups", Napi::Function::New(env, PeerGroups, "peerGroups"));
   exports.Set("nofileLimit", Napi::Function::New(env, NofileLimit, "nofileLimit"));
   exports.Set("sdNotify", Napi::Function::New(env, SdNotify, "sdNotify"));
+  exports.Set("armExitWatchdog", Napi::Function::New(env, ArmExitWatchdog, "armExitWatchdog"));
   InitPatterns(env, exports);
   exports.Set("hashdbParse", Napi::Function::New(env, HashdbParse, "hashdbParse"));
   walkbind::InitWalker(env, exports);
   batchbind::InitScanBatch(env, exports);
+  yarabind::InitYara(env, exports);
 #ifdef WDAV_HAVE_FANOTIFY
   fanbind::InitFanotify(env, exports);
 #endif

@@ -1,7 +1,7 @@
 // bench/engine/throughput-child.js — engine-only throughput in a fresh process: loads a body
 // signature set (from the pattern cache after the first run), scans the corpus once to warm
 // the page cache, then scans it again measuring wall time and CPU time (all threads).
-// WDAV_BODY_MATCHER=yara measures the YARA-X fallback instead.
+// WDAV_BODY_MATCHER=yara measures the libyara fallback instead.
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadDefinitionSet } from '../../dist/definitions/loader.js';

@@ -10,6 +10,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <system_error>
+#include <thread>
+
 namespace wdav {
 
 int peer_cred(int fd, PeerCred* out) {
@@ -76,6 +80,19 @@ int sd_notify_send(const std::string& socket_path, const std::string& state) {
   int err = n < 0 ? errno : 0;
   close(fd);
   return err;
+}
+
+int arm_exit_watchdog(unsigned ms, int code) {
+  try {
+    std::thread([ms, code] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+      // _exit: no atexit handlers, no static destructors, no joins — nothing that could hang.
+      _exit(code);
+    }).detach();
+  } catch (const std::system_error& e) {
+    return e.code().value();
+  }
+  return 0;
 }
 
 }  // namespace wdav

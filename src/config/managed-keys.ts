@@ -104,6 +104,7 @@ export const MANAGED_KEYS: ManagedKey[] = [
   { path: 'wdavdaemon.apiMaxConnections', setting: 'wdavdaemon.apiMaxConnections', parse: int(1, 4096) },
   { path: 'wdavdaemon.apiMaxConnectionsPerUid', setting: 'wdavdaemon.apiMaxConnectionsPerUid', parse: int(1, 4096) },
   { path: 'wdavdaemon.apiAdminConnections', setting: 'wdavdaemon.apiAdminConnections', parse: int(1, 1024) },
+  { path: 'wdavdaemon.scanTimeLimitMs', setting: 'wdavdaemon.scanTimeLimitMs', parse: int(100, 600_000) },
 ];
 
 /** Known MDE sections/keys we accept and ignore (reported as "not implemented"). */

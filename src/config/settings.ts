@@ -42,6 +42,11 @@ export interface DaemonSettings {
   apiMaxConnectionsPerUid: number;
   /** Control-socket connections reserved to administrators (root, the daemon's uid). */
   apiAdminConnections: number;
+  /**
+   * YARA work allowed per file in on-demand scans (ms). Real-time scans stop earlier: before
+   * rtpTimeoutMs's deadline, so the other engines' verdict is the answer.
+   */
+  scanTimeLimitMs: number;
 }
 
 export interface Settings {
@@ -108,6 +113,7 @@ export function defaultSettings(): Settings {
       apiMaxConnections: 64,
       apiMaxConnectionsPerUid: 8,
       apiAdminConnections: 16,
+      scanTimeLimitMs: 30_000,
     },
   };
 }

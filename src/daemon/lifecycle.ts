@@ -20,6 +20,8 @@ export const STAGE_STOP_TIMEOUT_MS = 10_000;
 export class Daemon {
   private readonly started: Stage[] = [];
   private stopping: Promise<void> | null = null;
+  /** The stage whose stop is running now (for the shutdown deadline's log). */
+  private stoppingStage: string | null = null;
 
   constructor(
     readonly s: Services,
@@ -59,6 +61,7 @@ export class Daemon {
     while (this.started.length > 0) {
       const stage = this.started.pop()!;
       if (!stage.stop) continue;
+      this.stoppingStage = stage.name;
       const t0 = Date.now();
       let timer: NodeJS.Timeout | undefined;
       try {
@@ -75,6 +78,12 @@ export class Daemon {
         clearTimeout(timer);
       }
     }
+    this.stoppingStage = null;
+  }
+
+  /** What a shutdown still has to do: the stage stopping now and those after it. */
+  pending(): { stopping: string | null; left: string[] } {
+    return { stopping: this.stoppingStage, left: this.started.map((s) => s.name).reverse() };
   }
 
   async reload(): Promise<void> {

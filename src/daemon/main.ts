@@ -1,6 +1,9 @@
 // src/daemon/main.ts — the wdavdaemon entry point: options, logger, services, signals.
 // SIGTERM/SIGINT stop in order within a bounded time and exit 0; SIGHUP reloads; a second
-// signal during shutdown forces exit. Owns process-level handling only.
+// signal during shutdown forces exit. At the first signal, scan work nobody waits for any more
+// stops at once (YARA scans end at libyara's next check), and two deadlines bound the rest: the
+// JS one logs what was still running and exits; a native thread's _exit a little later covers a
+// JS thread that is blocked or an exit that hangs. Owns process-level handling only.
 import { InvalidArgumentError, CommanderError } from 'commander';
 import { parseDaemonOptions, type DaemonOptions } from './options.js';
 import { LoggerFactory } from '../shared/logger.js';
@@ -14,9 +17,12 @@ import { Notifier } from './notify.js';
 import { daemonStages } from './stages.js';
 import { servicesSkeleton } from './core-stages.js';
 import { errorMessage } from '../shared/errors.js';
+import { yaraBinding } from '../engine/yara/binding.js';
 
-/** Upper bound for a whole shutdown; past it the process exits anyway. */
+/** Upper bound for a whole shutdown; past it the process exits anyway (TimeoutStopSec is 45 s). */
 const SHUTDOWN_DEADLINE_MS = 30_000;
+/** The last resort: a native thread's _exit, should the JS deadline itself not get to run. */
+const HARD_EXIT_MS = SHUTDOWN_DEADLINE_MS + 5_000;
 
 function parseOrExit(): DaemonOptions {
   try {
@@ -61,8 +67,19 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     exiting = true;
+    try {
+      native.armExitWatchdog?.(HARD_EXIT_MS, 1);
+    } catch (e) {
+      logger.warn({ err: e }, 'cannot arm the native exit watchdog; the JS shutdown deadline still holds');
+    }
+    const yara = yaraBinding(native);
+    const stopped = yara?.yaraShutdown() ?? 0;
+    if (stopped > 0) logger.info({ scans: stopped }, 'YARA scans stopped for the shutdown');
     const force = setTimeout(() => {
-      logger.error({ ms: SHUTDOWN_DEADLINE_MS }, 'shutdown did not finish in time: exiting');
+      logger.error(
+        { ms: SHUTDOWN_DEADLINE_MS, ...daemon.pending(), yaraScans: yara?.yaraStats().runningJobs ?? [], queue: services.queue.stats() },
+        'shutdown did not finish in time: exiting',
+      );
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     force.unref();

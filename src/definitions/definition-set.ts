@@ -1,18 +1,20 @@
 // src/definitions/definition-set.ts — one loaded, validated, immutable set of definitions:
 // hash signatures (detection, PUA, allow-list), ignored names, body signatures with their
-// matcher (Vectorscan database or rules in the YARA-X worker), YARA rules, and the load report.
+// matcher (Vectorscan database, or libyara rules in the fallback), YARA rules, and the load report.
 // The built-in EICAR check applies to every set. The engine queries it; loader.ts builds it.
 // Owns: answering "which detection does this evidence give". Must not: read files or scan.
 import type { ThreatType } from '../engine/types.js';
 import { THREAT_TYPES } from '../engine/types.js';
 import type { VectorscanMatcher } from '../engine/patterns/vectorscan.js';
-import type { YaraHost, YaraRuleMatch } from '../engine/yara/host.js';
+import type { YaraMatch, YaraRules } from '../engine/yara/rules.js';
+import { BODY_NAMESPACE } from './ndb-yara.js';
 import { EMPTY_HASH_SET, type HashSet } from './hash-sigs.js';
 import { HASH_KINDS, type HashKind } from './hash-index.js';
 import type { LoadReport } from './load-report.js';
 import { threatTypeFromName } from './threat-names.js';
 
-export type BodyMatcherKind = 'vectorscan' | 'yara-x';
+/** Which matcher runs the body signatures: Vectorscan, or libyara in the fallback. */
+export type BodyMatcherKind = 'vectorscan' | 'yara';
 
 /** What the native batch pass needs of one hash kind (DefinitionSet.hashPlan). */
 export interface HashPlanKind {
@@ -37,8 +39,8 @@ export interface DefinitionSetParts {
   bodyNames: readonly string[];
   bodyPua: Uint8Array;
   vectorscan?: VectorscanMatcher;
-  /** The worker holding YARA rules and, in fallback mode, the body signatures. */
-  yara?: YaraHost;
+  /** The compiled YARA rules and, in fallback mode, the body signatures (libyara). */
+  yara?: YaraRules;
 }
 
 const BODY_RULE = /^ndb_(\d+)$/;
@@ -47,7 +49,7 @@ export class DefinitionSet {
   readonly report: LoadReport;
   readonly bodyMatcher: BodyMatcherKind;
   readonly vectorscan: VectorscanMatcher | undefined;
-  readonly yara: YaraHost | undefined;
+  readonly yara: YaraRules | undefined;
   private readonly p: DefinitionSetParts;
   // Object.freeze is shallow: this holder stays mutable.
   private readonly state = { closed: false };
@@ -131,12 +133,12 @@ export class DefinitionSet {
     return { name, threatType: this.p.bodyPua[best] ? 'potentially_unwanted_application' : threatTypeFromName(name), engine: 'body' };
   }
 
-  /** Splits YARA-X matches into body signature ids (fallback mode) and a YARA rule verdict. */
-  yaraVerdicts(matches: readonly YaraRuleMatch[]): { bodyIds: number[]; rule: Verdict | undefined } {
+  /** Splits YARA matches into body signature ids (fallback mode) and a YARA rule verdict. */
+  yaraVerdicts(matches: readonly YaraMatch[]): { bodyIds: number[]; rule: Verdict | undefined } {
     const bodyIds: number[] = [];
     let rule: Verdict | undefined;
     for (const m of matches) {
-      const b = BODY_RULE.exec(m.rule);
+      const b = m.namespace === BODY_NAMESPACE ? BODY_RULE.exec(m.rule) : null;
       if (b) bodyIds.push(Number(b[1]));
       else if (!rule && !this.p.ignored.has(m.rule)) {
         const t = m.meta?.['threat_type'];
@@ -147,11 +149,11 @@ export class DefinitionSet {
     return { bodyIds, rule };
   }
 
-  /** Stops the YARA-X worker. Callers switch generations first; in-flight scans then fail cleanly. */
+  /** Frees the YARA rules. Callers switch generations first; later YARA scans on this set reject. */
   async close(): Promise<void> {
     if (this.state.closed) return;
     this.state.closed = true;
-    await this.yara?.close();
+    this.yara?.close();
   }
 }
 

@@ -28,7 +28,7 @@ export interface LoadReport {
   malformed: string[];
   /** File-level failures (a whole file or rule unit left out). */
   problems: string[];
-  bodyMatcher: 'vectorscan' | 'yara-x';
+  bodyMatcher: 'vectorscan' | 'yara';
   bodyMatcherReason: string;
   patternDb?: { cached: boolean; ms: number; bytes: number; rejected: number; cacheFile?: string; cacheError?: string };
   counts: { hashSignatures: number; allowList: number; bodySignatures: number; yaraRuleFiles: number; ignoredNames: number; hashTableBytes: number };

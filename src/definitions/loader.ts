@@ -3,7 +3,7 @@
 // its own: a malformed line is counted and reported (file:line), never aborts the file; a file
 // that cannot be read, a YARA file that does not compile or a signature a matcher refuses is
 // left out and reported. Body signatures go to Vectorscan (compiled off the event loop, cached
-// in opts.cacheDir) or, without libhs or with WDAV_BODY_MATCHER=yara, to YARA-X.
+// in opts.cacheDir) or, without libhs or with WDAV_BODY_MATCHER=yara, to libyara.
 // Public API:
 //   loadDefinitionSet(inputs: (string | { name, data: Buffer, origin? })[], opts?: LoadOptions)
 //     → Promise<DefinitionSet>  (never rejects for bad content: see set.report)
@@ -14,7 +14,8 @@ import { errorMessage } from '../shared/errors.js';
 import type { NativeBinding } from '../shared/native.js';
 import { patternsBinding } from '../engine/patterns/binding.js';
 import { buildVectorscan, type VectorscanMatcher } from '../engine/patterns/vectorscan.js';
-import { YaraHost, type YaraUnit } from '../engine/yara/host.js';
+import { yaraBinding, type YaraUnit } from '../engine/yara/binding.js';
+import { YaraRules } from '../engine/yara/rules.js';
 import { DefinitionSet, type BodyMatcherKind } from './definition-set.js';
 import { HashSet, HashSetBuilder, type LineOutcome } from './hash-sigs.js';
 import { loadHashFileParallel, PARALLEL_MIN_BYTES } from './hash-parallel.js';
@@ -25,14 +26,14 @@ import { forEachFileLine, forEachLine, type LineHandler } from './lines.js';
 import { ReportBuilder, type FileReport, type LoadReport } from './load-report.js';
 import { parseNdbLine, type BodySig } from './ndb-parse.js';
 import { toHyperscan } from './ndb-hyperscan.js';
-import { ruleName, toYaraRule, yaraUnsupported } from './ndb-yara.js';
+import { BODY_NAMESPACE, ruleName, toYaraRule } from './ndb-yara.js';
 import { listDefinitionFiles, memberFile, type DefinitionFile, type DefinitionInput, type DefinitionMember } from './sources.js';
 
 export interface LoadOptions {
-  /** The native addon; without its patterns section the YARA-X body matcher is used. */
+  /** The native addon; without its patterns section the libyara body matcher is used. */
   native?: NativeBinding | null;
-  /** 'auto' (default): Vectorscan when available; env WDAV_BODY_MATCHER=yara forces YARA-X. */
-  bodyMatcher?: 'auto' | 'vectorscan' | 'yara-x';
+  /** 'auto' (default): Vectorscan when available; env WDAV_BODY_MATCHER=yara forces libyara. */
+  bodyMatcher?: 'auto' | 'vectorscan' | 'yara';
   /** Where compiled Vectorscan databases are cached (e.g. the generation directory). */
   cacheDir?: string;
   /** Opens a .cvd/.cld/.cud container into its members (src/definitions/cvd.ts). */
@@ -196,11 +197,12 @@ async function readCapped(file: string, cap: number): Promise<Buffer | undefined
 
 function chooseMatcher(opts: LoadOptions): { kind: BodyMatcherKind; reason: string } {
   const env = (opts.env ?? process.env)['WDAV_BODY_MATCHER']?.toLowerCase();
-  const want = env === 'yara' || env === 'yara-x' ? 'yara-x' : env === 'vectorscan' ? 'vectorscan' : (opts.bodyMatcher ?? 'auto');
+  // 'yara-x' is still accepted: the fallback ran on YARA-X before it moved to libyara.
+  const want = env === 'yara' || env === 'yara-x' ? 'yara' : env === 'vectorscan' ? 'vectorscan' : (opts.bodyMatcher ?? 'auto');
   const available = patternsBinding(opts.native) !== null;
-  if (want === 'yara-x') return { kind: 'yara-x', reason: env ? 'forced by WDAV_BODY_MATCHER' : 'forced by configuration' };
+  if (want === 'yara') return { kind: 'yara', reason: env ? 'forced by WDAV_BODY_MATCHER' : 'forced by configuration' };
   if (available) return { kind: 'vectorscan', reason: 'libhs (Vectorscan/Hyperscan) available' };
-  return { kind: 'yara-x', reason: want === 'vectorscan' ? 'Vectorscan requested but the native addon was built without libhs' : 'native addon built without libhs' };
+  return { kind: 'yara', reason: want === 'vectorscan' ? 'Vectorscan requested but the native addon was built without libhs' : 'native addon built without libhs' };
 }
 
 export async function loadDefinitionSet(inputs: readonly DefinitionInput[], opts: LoadOptions = {}): Promise<DefinitionSet> {
@@ -235,32 +237,27 @@ export async function loadDefinitionSet(inputs: readonly DefinitionInput[], opts
       patternDb = { ...vectorscan.info, rejected: vectorscan.rejected.length };
       if (vectorscan.info.cacheError) l.report.problem(`pattern cache: ${vectorscan.info.cacheError}`);
     } catch (e) {
-      l.report.problem(`Vectorscan could not compile the body signatures (${errorMessage(e)}); using YARA-X`);
-      [kind, reason] = ['yara-x', `Vectorscan compile failed: ${errorMessage(e)}`];
+      l.report.problem(`Vectorscan could not compile the body signatures (${errorMessage(e)}); using libyara`);
+      [kind, reason] = ['yara', `Vectorscan compile failed: ${errorMessage(e)}`];
     }
   }
   const BODY_UNIT = '<body signatures>';
-  if (sigs.length && kind === 'yara-x') {
-    const lines = sigs.map((p, id) => {
-      const why = yaraUnsupported(p.sig);
-      if (!why) return toYaraRule(p.sig, id);
-      l.report.refused(p.report, p.line, why, `${p.sig.name}: ${why}`);
-      return '';
-    });
-    units.push({ file: BODY_UNIT, source: lines.join('\n'), perLine: true });
+  if (sigs.length && kind === 'yara') {
+    units.push({ file: BODY_UNIT, source: sigs.map((p, id) => toYaraRule(p.sig, id)).join('\n'), namespace: BODY_NAMESPACE, perLine: true });
   }
-  let yara: YaraHost | undefined;
-  if (units.length) {
-    const started = await YaraHost.start(units);
-    // A worker with nothing compiled would only cost a copy of every file.
-    if (started.loaded > 0) yara = started.host;
-    else await started.host.close();
-    l.yaraErrors(started.errors);
-    for (const e of started.errors) {
+  let yara: YaraRules | undefined;
+  const yb = yaraBinding(opts.native);
+  if (units.length && !yb) {
+    l.report.problem('YARA rules not loaded: the native addon has no libyara section');
+  } else if (units.length) {
+    const compiled = await YaraRules.compile(yb!, units);
+    if (compiled.rules) yara = compiled.rules;
+    l.yaraErrors(compiled.errors);
+    for (const e of compiled.errors) {
       if (e.file !== BODY_UNIT) continue;
       const p = e.line !== undefined ? sigs[e.line - 1] : undefined;
-      if (p) l.report.refused(p.report, p.line, 'refused by YARA-X', `${p.sig.name} (${ruleName(e.line! - 1)}): ${e.message}`);
-      else l.report.problem(`body signatures in YARA-X: ${e.message}`);
+      if (p) l.report.refused(p.report, p.line, 'refused by libyara', `${p.sig.name} (${ruleName(e.line! - 1)}): ${e.message}`);
+      else l.report.problem(`body signatures in libyara: ${e.message}`);
     }
   }
   const hashes = HashSet.merge([l.hashes.build(), ...l.hashParts.hash]);

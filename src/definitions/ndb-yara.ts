@@ -1,28 +1,31 @@
-// src/definitions/ndb-yara.ts — translates a parsed body signature into a YARA-X rule with one
-// hex string, for the fallback body matcher (no libhs, or WDAV_BODY_MATCHER=yara). Offsets
-// become `$a at n` / `$a in (a..b)` conditions on the match START (ClamAV's meaning); for
+// src/definitions/ndb-yara.ts — translates a parsed body signature into a YARA rule with one
+// hex string, for the fallback body matcher on libyara 4 (no libhs, or WDAV_BODY_MATCHER=yara).
+// Offsets become `$a at n` / `$a in (a..b)` conditions on the match START (ClamAV's meaning); for
 // fixed-length signatures this agrees exactly with the Hyperscan end-offset translation.
-// Rule names are `ndb_<id>` (id = the signature's index in the definition set).
+// Rules are named `ndb_<id>` (id = the signature's index in the definition set) in their own
+// namespace (BODY_NAMESPACE), so a YARA rule file may use any rule name.
+// libyara 4.2 has no `~` byte negation (4.3+): a negated set is written as the alternatives it
+// allows, grouped by high nibble (`~41` → `( 0? | 1? | 2? | 3? | 40 | 42 | ... | 4F | 5? | ... )`).
 // Owns: this translation. Must not: compile or scan.
 import type { BodySig, ByteAtom, Node } from './ndb-parse.js';
 import { byteSet } from './ndb-hyperscan.js';
 
+/** The YARA namespace of translated body signatures. */
+export const BODY_NAMESPACE = 'wdav_ndb';
+
 const hex = (v: number): string => v.toString(16).toUpperCase().padStart(2, '0');
 const nib = (v: number): string => v.toString(16).toUpperCase();
 
-/**
- * @litko/yara-x 0.3 silently never matches a hex string whose jump reaches past ~4,090 bytes
- * while spanning fewer than ~300 (measured: `{ 41 42 [5000] 43 44 }` and `[4800-5000]` miss,
- * `[4700-5000]` and `[0-40000]` match). Such signatures are refused in fallback mode.
- */
-export function yaraUnsupported(sig: BodySig): string | undefined {
-  let fixedRun = 0;
-  for (const n of sig.nodes) {
-    if (n.t === 'jump' && n.max !== Infinity && n.max > 4000 && n.max - n.min < 512) return 'yara-x: long narrow jump';
-    fixedRun = n.t === 'any' ? fixedRun + 1 : n.t === 'jump' && n.max === n.min ? fixedRun + n.max : 0;
-    if (fixedRun > 4000) return 'yara-x: long narrow jump';
+/** The bytes of `allowed` as hex alternatives, a whole high nibble as `H?`. */
+function alternatives(allowed: Uint8Array): string {
+  const out: string[] = [];
+  for (let h = 0; h < 16; h++) {
+    let n = 0;
+    for (let l = 0; l < 16; l++) n += allowed[(h << 4) | l]!;
+    if (n === 16) out.push(`${nib(h)}?`);
+    else for (let l = 0; l < 16; l++) if (allowed[(h << 4) | l]) out.push(hex((h << 4) | l));
   }
-  return undefined;
+  return out.length === 1 ? out[0]! : `( ${out.join(' | ')} )`;
 }
 
 function atom(a: ByteAtom): string {
@@ -37,16 +40,13 @@ function atom(a: ByteAtom): string {
       return `?${nib(a.v)}`;
     case 'alt': {
       if (!a.negated) return `( ${a.branches.map((br) => br.map(atom).join(' ')).join(' | ')} )`;
-      const only = a.branches.length === 1 ? a.branches[0]![0]! : undefined;
-      if (only && only.t !== 'alt' && only.t !== 'any') return `~${atom(only)}`;
+      // Negations are of single bytes (the parser refuses multi-byte ones).
       const allowed = new Uint8Array(256).fill(1);
       for (const br of a.branches) {
         const s = byteSet(br[0] as Exclude<ByteAtom, { t: 'alt' }>);
         for (let b = 0; b < 256; b++) if (s[b]) allowed[b] = 0;
       }
-      const list: string[] = [];
-      for (let b = 0; b < 256; b++) if (allowed[b]) list.push(hex(b));
-      return `( ${list.join(' | ')} )`;
+      return alternatives(allowed);
     }
   }
 }

@@ -11,6 +11,8 @@ import type { SettingId } from '../config/managed-keys.js';
 import type { Settings } from '../config/settings.js';
 import { createEngine, type ScanEngine } from '../engine/engine.js';
 import { scanBatchBinding } from '../engine/batch-native.js';
+import { yaraBinding } from '../engine/yara/binding.js';
+import { answerReserveMs } from '../rtp/pipeline.js';
 import { errorMessage } from '../shared/errors.js';
 import { DefinitionsService, defaultExtraKeysDir, type DefinitionsChanged } from './service.js';
 import { bundledTrustedKeysDir } from '../shared/paths.js';
@@ -156,13 +158,37 @@ export const definitionsStage: Stage = {
   },
 };
 
+/**
+ * `mdatp health --details features`: the scan time limits in force, the files that reached them
+ * (scan_timeout, by origin) and the YARA threads' queue, measured.
+ */
+function registerEngineHealth(s: Services, engine: ScanEngine): void {
+  const yara = yaraBinding(s.native);
+  s.health.register('engine', () => {
+    const w = s.config.settings.wdavdaemon;
+    const t = engine.stats().scanTimeouts;
+    const pool = yara?.yaraStats();
+    return {
+      details: {
+        features: {
+          scan_time_limits: { on_demand_ms: w.scanTimeLimitMs, real_time_ms: Math.min(w.scanTimeLimitMs, w.rtpTimeoutMs - answerReserveMs(w.rtpTimeoutMs)) },
+          scan_timeouts: { total: t.real_time + t.on_write + t.on_demand, ...t },
+          yara_scanner: pool ? { library: `libyara ${s.native.features.yaraVersion ?? ''}`.trim(), ...pool, runningJobs: pool.runningJobs.length } : {},
+        },
+      },
+      settingOf: {},
+    };
+  });
+}
+
 export const engineStage: Stage = {
   name: 'engine',
   start(s) {
     const svc = s.definitions;
-    const engine = createEngine({ definitions: svc?.current(), native: s.native });
+    const engine = createEngine({ definitions: svc?.current(), native: s.native, scanTimeLimitMs: s.config.settings.wdavdaemon.scanTimeLimitMs });
     s.engine = engine;
-    s.logs.child('engine').info({ bodyMatcher: engine.bodyMatcher, generation: engine.generation }, 'engine ready');
+    registerEngineHealth(s, engine);
+    s.logs.child('engine').info({ bodyMatcher: engine.bodyMatcher, generation: engine.generation, yara: s.native.features.yaraVersion ?? null }, 'engine ready');
   },
   async stop(s) {
     // Scans still running finish on their set; the set is freed at process exit.

@@ -6,8 +6,8 @@
 // evidence (a digest some hash table holds, a body match, an EICAR-sized head) or for an archive
 // to walk — and small archives the native pass proved clean (native/core/archclean.h) are not
 // walked here at all.
-// Sets with YARA-X work (YARA rules, or body signatures in the YARA-X fallback) take the
-// per-file path: YARA-X needs each file whole in JS memory anyway.
+// Sets with YARA work (YARA rules, or body signatures in the libyara fallback) take the
+// per-file path: YARA needs each file whole in memory, and runs (when needed) after the verdict.
 // Ownership: every fd of a batch is closed by the time run() resolves (natively, or here after
 // the archive walk of a file the native side left open). Memory: records live in a few reused
 // arenas (RECORDS_PER_ARENA files each); nothing is allocated for a file without evidence.
@@ -36,7 +36,7 @@ export interface BatchOutcome {
   /** Files found clean and their bytes: no object per clean file. */
   clean: number;
   cleanBytes: number;
-  /** Every other result (detected, skipped, error), by index in the batch. */
+  /** Every other result (detected, skipped, error, clean with a scanTimeout), by index in the batch. */
   others: { index: number; result: ScanResult }[];
 }
 
@@ -96,7 +96,7 @@ class Arena {
   readonly spill = Buffer.allocUnsafeSlow(SPILL_BYTES);
   /** One PassResult per arena, refilled per file: verdict() reads it and keeps nothing of it. */
   readonly body = new Uint32Array(1);
-  readonly pass: PassResult = { bytes: 0, digests: this.map, head: EMPTY_HEAD, bodyIds: EMPTY_IDS, yaraMatches: [], yaraSkipped: false };
+  readonly pass: PassResult = { bytes: 0, digests: this.map, head: EMPTY_HEAD, bodyIds: EMPTY_IDS, yaraSkipped: false };
 }
 
 export class BatchScanner {
@@ -157,7 +157,7 @@ export class BatchScanner {
     return best!;
   }
 
-  /** Whether `set` can take the native path (no YARA-X work per file). */
+  /** Whether `set` can take the native path (no YARA work per file). */
   supports(set: DefinitionSet): boolean {
     return this.native !== null && set.yara === undefined;
   }
@@ -335,7 +335,8 @@ export class BatchScanner {
 }
 
 function add(out: BatchOutcome, index: number, result: ScanResult): void {
-  if (result.kind === 'clean' && result.sha256 === undefined) {
+  // A clean file whose YARA scan timed out is reported one by one (scan_timeout).
+  if (result.kind === 'clean' && result.sha256 === undefined && !result.scanTimeout) {
     out.clean++;
     out.cleanBytes += result.bytes;
   } else out.others.push({ index, result });

@@ -1,7 +1,7 @@
 // src/engine/engine.ts — the scanning engine: createEngine() → ScanEngine.
 //
 // Public API (what the daemon, src/scan/ and the archive walker call):
-//   createEngine({ definitions?, native?, chunkSize?, yaraMaxFileSize?, archiveLimits?, tmpDir? }) → ScanEngine
+//   createEngine({ definitions?, native?, chunkSize?, yaraMaxFileSize?, scanTimeLimitMs?, archiveLimits?, tmpDir? }) → ScanEngine
 //   engine.scan(source, ctx)            source = { fd } (read with pread from offset 0; never
 //                                       closed, never reopened) or { path } (opened O_RDONLY |
 //                                       O_NOFOLLOW | O_NONBLOCK [| O_NOATIME]; non-regular → skipped)
@@ -12,19 +12,23 @@
 //   engine.scanBatch({ fds, path? }, ctx) on-demand batches (batch.ts): one native read pass over
 //                                       the files, verdicts from the same verdict() below; owns
 //                                       and closes every fd; resolves { clean, cleanBytes, others }
-//                                       (per-file scan() when the set has YARA-X work or there is
+//                                       (per-file scan() when the set has YARA work or there is
 //                                       no native binding)
 //   engine.setDefinitions(set)          atomic switch: new scans use `set` at once; resolves when
 //                                       scans still running on the previous set finished and it
 //                                       was closed (pass { closePrevious: false } to keep it)
-//   engine.generation / definitions / bodyMatcher ('vectorscan' | 'yara-x') / stats()
+//   engine.generation / definitions / bodyMatcher ('vectorscan' | 'yara') / stats()
 // Every scan resolves to a ScanResult — clean | detected | skipped | error — and never rejects:
 // a file that vanishes, shrinks, or fails to read becomes skipped/error.
 // Verdict order: allow-list (.fp/.sfp: clean) > built-in EICAR > hash > body (lowest signature
-// id) > YARA rule. Archives (ctx.scanArchives) are walked only when the file itself is clean.
+// id) > YARA rule. YARA runs last and only when it can change the verdict: not for a file
+// already allow-listed or detected. It runs with a time limit (ctx.timeLimitMs, ctx.deadline;
+// yara/rules.ts): a file it cannot finish in time is clean with `scanTimeout` — what the other
+// engines found still decides. Archives (ctx.scanArchives) are walked only when the file itself
+// is clean.
 // Owns: scan orchestration and in-flight accounting per definition set. Must not: know about
 // queues, RTP, or how definitions are loaded.
-import { errorMessage, isWdavError } from '../shared/errors.js';
+import { errorMessage, isWdavError, WdavError } from '../shared/errors.js';
 import { builtinDefinitionSet, type DefinitionSet, type Verdict } from '../definitions/definition-set.js';
 import { EICAR_NAME, isEicar } from '../definitions/eicar.js';
 import { walkArchive } from './archives/walker.js';
@@ -33,7 +37,8 @@ import type { MemberVerdict, ScanMember } from './archives/types.js';
 import type { ByteSource } from './archives/source.js';
 import { classifyFailure, closeFd, fstat, openForScan } from './open-file.js';
 import { Cancelled, passChunks, passFd, TooLarge, type PassOptions, type PassResult } from './read-pass.js';
-import type { Engine, ScanContext, ScanResult, ScanSource } from './types.js';
+import type { Engine, ScanContext, ScanResult, ScanSource, ScanTimeout } from './types.js';
+import type { YaraMatch } from './yara/rules.js';
 import type { NativeBinding } from '../shared/native.js';
 import { BatchScanner, type BatchFiles, type BatchOutcome, type LaneStats } from './batch.js';
 import { scanBatchBinding } from './batch-native.js';
@@ -44,8 +49,10 @@ export interface EngineOptions {
   native?: NativeBinding | null;
   /** Read size per chunk (default 256 KiB). */
   chunkSize?: number;
-  /** Largest file handed whole to YARA-X (YARA rules; body signatures in fallback mode). Default 32 MiB. */
+  /** Largest file handed whole to YARA (YARA rules; body signatures in fallback mode). Default 32 MiB. */
   yaraMaxFileSize?: number;
+  /** YARA time limit per file when the caller's context gives none (ms). Default DEFAULT_SCAN_TIME_LIMIT_MS. */
+  scanTimeLimitMs?: number;
   archiveLimits?: Partial<ArchiveLimits>;
   tmpDir?: string;
 }
@@ -56,8 +63,10 @@ export interface EngineStats {
   detected: number;
   skipped: number;
   errors: number;
-  /** Files YARA-X should have seen but were above yaraMaxFileSize. */
+  /** Files YARA should have seen but were above yaraMaxFileSize. */
   yaraSkippedLarge: number;
+  /** Files whose YARA scan ended at its time limit (allowed on the other engines' verdict), by origin. */
+  scanTimeouts: Record<ScanContext['origin'], number>;
   inFlight: number;
   /** On-demand batches: archives the native pass proved clean, and archives walked in JavaScript. */
   archivesProvenNative: number;
@@ -78,6 +87,8 @@ export interface ScanEngine extends Engine {
 
 const MiB = 1 << 20;
 const CANCELLED = 'WDAV_ERR_SCAN_CANCELLED';
+/** The YARA time limit per file when nobody set one (wdavdaemon.scanTimeLimitMs's default). */
+export const DEFAULT_SCAN_TIME_LIMIT_MS = 30_000;
 
 class ScanEngineImpl implements ScanEngine {
   private current: DefinitionSet;
@@ -85,6 +96,7 @@ class ScanEngineImpl implements ScanEngine {
   private readonly inFlight = new Map<DefinitionSet, { n: number; idle?: () => void }>();
   private readonly pass: PassOptions;
   private readonly counters = { scans: 0, bytes: 0, detected: 0, skipped: 0, errors: 0, yaraSkippedLarge: 0 };
+  private readonly timeouts: EngineStats['scanTimeouts'] = { real_time: 0, on_write: 0, on_demand: 0 };
   readonly scanMember: ScanMember;
   private batches: BatchScanner | undefined;
   /** maximumOnDemandScanThreads as last set (setScanThreads): the lanes of on-demand batches. */
@@ -119,7 +131,7 @@ class ScanEngineImpl implements ScanEngine {
   stats(): EngineStats {
     let inFlight = 0;
     for (const f of this.inFlight.values()) inFlight += f.n;
-    return { ...this.counters, inFlight, archivesProvenNative: this.batches?.archives.native ?? 0, archivesWalked: this.batches?.archives.walked ?? 0, onDemandLanes: this.batches?.laneStats() ?? null };
+    return { ...this.counters, scanTimeouts: { ...this.timeouts }, inFlight, archivesProvenNative: this.batches?.archives.native ?? 0, archivesWalked: this.batches?.archives.walked ?? 0, onDemandLanes: this.batches?.laneStats() ?? null };
   }
 
   /** Runs `fn` on the current set, counted so a switch can wait for it. */
@@ -174,7 +186,7 @@ class ScanEngineImpl implements ScanEngine {
       if (ctx.maxFileSize > 0 && st.size > ctx.maxFileSize) return { kind: 'skipped', reason: 'too_large', generation: gen };
       if (ctx.signal?.aborted) throw new Cancelled();
       const pass = await passFd(set, fd, st.size, ctx, this.pass);
-      const r = this.verdict(set, pass, ctx, gen);
+      const r = await this.decide(set, pass, ctx, gen);
       if (r.kind !== 'clean' || !ctx.scanArchives) return r;
       return await this.walk(set, fd, source, ctx, r);
     } finally {
@@ -218,7 +230,7 @@ class ScanEngineImpl implements ScanEngine {
     return this.onSet(async (set, gen) => {
       if (size !== undefined && ctx.maxFileSize > 0 && size > ctx.maxFileSize) return { kind: 'skipped', reason: 'too_large', generation: gen };
       const pass = await passChunks(set, chunks as AsyncIterable<Uint8Array>, size, ctx, this.pass);
-      return this.verdict(set, pass, ctx, gen);
+      return this.decide(set, pass, ctx, gen);
     });
   }
 
@@ -233,6 +245,7 @@ class ScanEngineImpl implements ScanEngine {
   /** Walks the file (its fd, or its bytes already in memory) as an archive; `source` names it. */
   private async walk(set: DefinitionSet, from: number | ByteSource, source: ScanSource, ctx: ScanContext, clean: ScanResult & { kind: 'clean' }): Promise<ScanResult> {
     const p = 'path' in source && source.path !== undefined ? String(source.path) : undefined;
+    let timedOut: ScanTimeout | undefined;
     const w = await walkArchive(
       typeof from === 'number' ? { fd: from } : from,
       {
@@ -241,18 +254,27 @@ class ScanEngineImpl implements ScanEngine {
         ...(this.opts.tmpDir ? { tmpDir: this.opts.tmpDir } : {}),
         ...(p ? { name: p.split('/').pop()! } : {}),
       },
-      // Members are scanned on the set the outer scan started with.
-      (member, signal) => this.memberOnSet(set, member.buffer ? [member.buffer] : member.chunks(), member.size, signal),
+      // Members are scanned on the set the outer scan started with, with its time limits.
+      (member, signal) =>
+        this.memberOnSet(set, member.buffer ? [member.buffer] : member.chunks(), member.size, { ...limitsOf(ctx), signal }, (t) => (timedOut ??= t)),
     );
     if (w.kind === 'detected') return { ...clean, kind: 'detected', ...w.detection };
     if (w.kind === 'error' && w.code === CANCELLED) return { kind: 'error', code: w.code, message: w.message, generation: clean.generation };
-    return clean;
+    return timedOut && !clean.scanTimeout ? { ...clean, scanTimeout: timedOut } : clean;
   }
 
-  private async memberOnSet(set: DefinitionSet, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, size: number, signal: AbortSignal): Promise<MemberVerdict> {
+  private async memberOnSet(
+    set: DefinitionSet,
+    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    size: number,
+    limits: Pick<ScanContext, 'timeLimitMs' | 'deadline' | 'signal'>,
+    onTimeout: (t: ScanTimeout) => void,
+  ): Promise<MemberVerdict> {
     try {
-      const pass = await passChunks(set, chunks, size, { origin: 'on_demand', scanArchives: false, maxFileSize: 0, signal }, this.pass);
-      const r = this.verdict(set, pass, { origin: 'on_demand', scanArchives: false, maxFileSize: 0 }, 0);
+      const ctx: ScanContext = { origin: 'on_demand', scanArchives: false, maxFileSize: 0, ...limits };
+      const pass = await passChunks(set, chunks, size, ctx, this.pass);
+      const r = await this.decide(set, pass, ctx, 0);
+      if (r.kind === 'clean' && r.scanTimeout) onTimeout(r.scanTimeout);
       return r.kind === 'detected' ? { kind: 'detected', name: r.name, threatType: r.threatType, engine: r.engine } : { kind: 'clean' };
     } catch (e) {
       const r = this.failure(e, 0);
@@ -262,18 +284,51 @@ class ScanEngineImpl implements ScanEngine {
     }
   }
 
-  private verdict(set: DefinitionSet, p: PassResult, ctx: ScanContext, generation: number): ScanResult {
-    if (p.yaraSkipped) this.counters.yaraSkippedLarge++;
+  /**
+   * The verdict of the pass, and then — only when it is clean, not allow-listed, and the set has
+   * YARA work for this file — of YARA, within the time limit. A timeout leaves the clean verdict
+   * marked `scanTimeout`; a cancel or a libyara failure rejects (the caller's failure()).
+   */
+  private async decide(set: DefinitionSet, p: PassResult, ctx: ScanContext, generation: number): Promise<ScanResult> {
+    const r = this.verdict(set, p, ctx, generation);
+    if (r.kind !== 'clean' || !p.yaraData || !set.yara || set.allowListed(p.digests, p.bytes)) return r;
+    const y = await set.yara.scan(p.yaraData, {
+      limitMs: ctx.timeLimitMs ?? this.opts.scanTimeLimitMs ?? DEFAULT_SCAN_TIME_LIMIT_MS,
+      ...(ctx.deadline !== undefined ? { deadline: ctx.deadline } : {}),
+      realTime: ctx.origin !== 'on_demand',
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    switch (y.status) {
+      case 'ok':
+        return this.verdict(set, p, ctx, generation, y.matches);
+      case 'timeout':
+        this.timeouts[ctx.origin]++;
+        return { ...r, scanTimeout: { engine: 'yara', limitMs: y.limitMs } };
+      case 'cancelled':
+        throw new Cancelled();
+      default:
+        throw new WdavError('WDAV_ERR_NATIVE', `YARA scan failed: ${y.message}`);
+    }
+  }
+
+  /** The verdict from the pass, and from YARA's matches once YARA ran (decide()). */
+  private verdict(set: DefinitionSet, p: PassResult, ctx: ScanContext, generation: number, yaraMatches?: readonly YaraMatch[]): ScanResult {
+    if (p.yaraSkipped && !yaraMatches) this.counters.yaraSkippedLarge++;
     const base = { bytes: p.bytes, generation, ...(ctx.computeHash && p.digests.has('sha256') ? { sha256: p.digests.get('sha256')!.toString('hex') } : {}) };
     if (set.allowListed(p.digests, p.bytes)) return { kind: 'clean', ...base };
     let v: Verdict | { name: string; threatType: 'virus'; engine: 'builtin' } | undefined;
     if (isEicar(p.head, p.bytes)) v = { name: EICAR_NAME, threatType: 'virus', engine: 'builtin' };
     v ??= set.hashVerdict(p.digests, p.bytes);
-    const y = set.yaraVerdicts(p.yaraMatches);
-    v ??= set.bodyVerdict(y.bodyIds.length ? [...p.bodyIds, ...y.bodyIds] : p.bodyIds);
-    v ??= y.rule;
+    const y = yaraMatches ? set.yaraVerdicts(yaraMatches) : undefined;
+    v ??= set.bodyVerdict(y?.bodyIds.length ? [...p.bodyIds, ...y.bodyIds] : p.bodyIds);
+    v ??= y?.rule;
     return v ? { kind: 'detected', ...base, name: v.name, threatType: v.threatType, engine: v.engine } : { kind: 'clean', ...base };
   }
+}
+
+/** The time limits of `ctx` that archive members inherit. */
+function limitsOf(ctx: ScanContext): Pick<ScanContext, 'timeLimitMs' | 'deadline'> {
+  return { ...(ctx.timeLimitMs !== undefined ? { timeLimitMs: ctx.timeLimitMs } : {}), ...(ctx.deadline !== undefined ? { deadline: ctx.deadline } : {}) };
 }
 
 export function createEngine(opts: EngineOptions = {}): ScanEngine {

@@ -1,8 +1,9 @@
 // src/engine/read-pass.ts — the ONE read pass over a file or stream: each chunk, as it is
 // read, feeds the Vectorscan stream (read and scanned in one native threadpool call for fds),
 // the hashes the definition set needs for this size, the EICAR head and, for files up to
-// yaraMaxFileSize when YARA-X has work (YARA rules, or body signatures in fallback mode), a
-// whole-file buffer that is read into directly and then moved to the YARA-X worker.
+// yaraMaxFileSize when YARA has work (YARA rules, or body signatures in fallback mode), a
+// whole-file buffer that is read into directly. The pass does not run YARA: the engine does,
+// only when nothing else detected the file (engine.ts), and libyara reads that buffer in place.
 // Files are read in chunks (default 256 KiB: a chunk read by pread is still in the CPU cache
 // when Vectorscan scans it; measured 10-25% faster per core than 1 MiB) and never held whole
 // beyond that YARA buffer.
@@ -13,7 +14,6 @@ import type { DefinitionSet } from '../definitions/definition-set.js';
 import type { HashKind } from '../definitions/hash-index.js';
 import { EICAR_MAX_SIZE } from '../definitions/eicar.js';
 import type { VectorscanStream } from './patterns/vectorscan.js';
-import type { YaraRuleMatch } from './yara/host.js';
 import type { ScanContext } from './types.js';
 
 export interface PassOptions {
@@ -26,8 +26,9 @@ export interface PassResult {
   digests: Map<HashKind, Buffer>;
   head: Buffer;
   bodyIds: Uint32Array;
-  yaraMatches: YaraRuleMatch[];
-  /** YARA-X had work but the file was larger than yaraMaxFileSize. */
+  /** The whole file for YARA (when the set has YARA work and the file fits yaraMaxFileSize). */
+  yaraData?: Buffer;
+  /** YARA had work but the file was larger than yaraMaxFileSize. */
   yaraSkipped: boolean;
 }
 
@@ -91,16 +92,13 @@ class Pass {
     }
   }
 
-  async finish(whole: Buffer | undefined): Promise<PassResult> {
+  finish(whole: Buffer | undefined): PassResult {
     const bodyIds = this.stream ? this.stream.close(this.bytes) : new Uint32Array(0);
     const digests = new Map<HashKind, Buffer>();
     for (const [k, h] of this.hashers) digests.set(k, h.digest());
-    let yaraMatches: YaraRuleMatch[] = [];
-    if (this.set.yara && !this.yaraSkipped) {
-      const data = whole ? whole.subarray(0, this.bytes) : Buffer.concat(this.yaraParts ?? []);
-      yaraMatches = await this.set.yara.scan(data, whole !== undefined && this.bytes === whole.length);
-    }
-    return { bytes: this.bytes, digests, head: this.head, bodyIds, yaraMatches, yaraSkipped: this.yaraSkipped };
+    const out: PassResult = { bytes: this.bytes, digests, head: this.head, bodyIds, yaraSkipped: this.yaraSkipped };
+    if (this.set.yara && !this.yaraSkipped) out.yaraData = whole ? whole.subarray(0, this.bytes) : Buffer.concat(this.yaraParts ?? []);
+    return out;
   }
 
   abandon(): void {
@@ -112,7 +110,7 @@ class Pass {
 export async function passFd(set: DefinitionSet, fd: number, size: number, ctx: ScanContext, opts: PassOptions): Promise<PassResult> {
   const p = new Pass(set, size, ctx, opts);
   try {
-    // Read straight into the buffer YARA-X will get, when it gets one: no copy.
+    // Read straight into the buffer YARA will get, when it gets one: no copy.
     const whole = p.yaraParts ? Buffer.allocUnsafeSlow(size) : undefined;
     const chunk = whole ? undefined : takeChunk(Math.max(1, Math.min(opts.chunkSize, size)));
     // When JS needs no chunk (no hash for this size, no YARA buffer) or the chunks land in the
@@ -130,7 +128,7 @@ export async function passFd(set: DefinitionSet, fd: number, size: number, ctx: 
       pos += n;
       if (n < total && p.stream) break;
     }
-    const out = await p.finish(whole);
+    const out = p.finish(whole);
     if (chunk) giveChunk(chunk);
     return out;
   } catch (e) {
@@ -167,7 +165,7 @@ export async function passChunks(set: DefinitionSet, chunks: AsyncIterable<Uint8
       p.take(buf, true);
       p.checkpoint();
     }
-    return await p.finish(undefined);
+    return p.finish(undefined);
   } catch (e) {
     p.abandon();
     throw e;

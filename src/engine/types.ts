@@ -18,6 +18,22 @@ export interface ScanContext {
   /** Compute sha256 of every scanned file (enableFileHashComputation). */
   computeHash?: boolean;
   signal?: AbortSignal;
+  /**
+   * YARA work allowed for this file, in ms (wdavdaemon.scanTimeLimitMs); absent: the engine's
+   * default. Never unlimited. Hashes and Vectorscan need no limit: they are linear in the size.
+   */
+  timeLimitMs?: number;
+  /**
+   * Real-time scans: when the verdict is due (Date.now() milliseconds, the answer's reserve
+   * already taken off). YARA stops by then whatever timeLimitMs says.
+   */
+  deadline?: number;
+}
+
+/** A scan that ended at its time limit before YARA had finished (reported as scan_timeout). */
+export interface ScanTimeout {
+  engine: 'yara';
+  limitMs: number;
 }
 
 export interface Detection {
@@ -30,7 +46,8 @@ export interface Detection {
 }
 
 export type ScanResult =
-  | { kind: 'clean'; bytes: number; sha256?: string; generation: number }
+  // scanTimeout: no engine detected anything, but YARA did not finish (the file is allowed).
+  | { kind: 'clean'; bytes: number; sha256?: string; generation: number; scanTimeout?: ScanTimeout }
   | ({ kind: 'detected'; bytes: number; sha256?: string; generation: number } & Detection)
   | { kind: 'skipped'; reason: string; generation: number }
   | { kind: 'error'; code: string; message: string; generation: number };

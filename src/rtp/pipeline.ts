@@ -14,6 +14,8 @@ import type { ScanQueue } from '../scan/queue.js';
 import type { Logger } from '../shared/logger.js';
 import { errorMessage } from '../shared/errors.js';
 import { decide, type PolicyDecision } from '../threats/policy.js';
+import type { ThreatEvents } from '../threats/events.js';
+import { emitScanTimeout } from '../scan/timeout-event.js';
 import { sha256OfFd } from '../threats/safe-fs.js';
 import type { DetectionSource, ThreatHandler } from '../threats/types.js';
 import { HotSources } from './hot-sources.js';
@@ -32,6 +34,16 @@ export interface PipelineDeps {
   engine(): ScanEngine | undefined;
   threats(): ThreatSink | undefined;
   logger: Logger<'verbose'>;
+  /** Where scan_timeout records go (the threat events' logger). */
+  events?: ThreatEvents;
+}
+
+/**
+ * Time kept back from a real-time event's deadline for answering after the scan: a tenth of
+ * rtpTimeoutMs, between 100 ms and 1 s (500 ms for the default 5 s).
+ */
+export function answerReserveMs(rtpTimeoutMs: number): number {
+  return Math.min(1000, Math.max(100, Math.round(rtpTimeoutMs / 10)));
 }
 
 export type Skip = 'excluded_path' | 'excluded_process' | 'empty' | 'too_large';
@@ -61,6 +73,8 @@ export interface RtpCounters {
   deadlinePassed: number;
   reported: number;
   reportFailed: number;
+  /** Scans whose YARA part ended at the time limit (allowed on the other engines' verdict). */
+  scanTimeouts: number;
 }
 
 export interface Judgement {
@@ -78,7 +92,7 @@ export class RtpPipeline {
   readonly cache = new VerdictCache();
   readonly counters: RtpCounters = {
     excludedPath: 0, excludedProcess: 0, empty: 0, tooLarge: 0, cacheHits: 0, joined: 0, scanned: 0, clean: 0, detected: 0,
-    skipped: 0, errors: 0, queueFull: 0, deadlinePassed: 0, reported: 0, reportFailed: 0,
+    skipped: 0, errors: 0, queueFull: 0, deadlinePassed: 0, reported: 0, reportFailed: 0, scanTimeouts: 0,
   };
   private matcher: ExclusionMatcher;
 
@@ -141,7 +155,11 @@ export class RtpPipeline {
    * version already running, or from a new scan through the queue. Rejects with QueueFullError
    * (real-time lane full) or DeadlinePassed.
    */
-  async verdict(file: FileIdentity, fd: number, opts: { lane: 'real_time' | 'background'; origin: ScanContext['origin']; proc: ProcessIdentity | null; deadline?: number }): Promise<Verdict> {
+  async verdict(
+    file: FileIdentity,
+    fd: number,
+    opts: { lane: 'real_time' | 'background'; origin: ScanContext['origin']; proc: ProcessIdentity | null; deadline?: number; path?: EventPath },
+  ): Promise<Verdict> {
     const engine = this.deps.engine();
     if (!engine) throw new Error('the scan engine is not running');
     const key = identityKey(file, engine.generation);
@@ -156,21 +174,43 @@ export class RtpPipeline {
       return this.count(await running);
     }
     const s = this.settings;
-    const ctx: ScanContext = { origin: opts.origin, scanArchives: false, maxFileSize: s.wdavdaemon.rtpMaxFileSize, computeHash: s.enableFileHashComputation };
     const task = async (): Promise<ScanResult> => {
-      if (opts.deadline !== undefined && Date.now() > opts.deadline) {
+      const now = Date.now();
+      if (opts.deadline !== undefined && now > opts.deadline) {
         this.counters.deadlinePassed++;
         throw new DeadlinePassed();
       }
+      const w = s.wdavdaemon;
+      // After-write scans have no event waiting, but an open may join them: the same budget.
+      const due = (opts.deadline ?? now + w.rtpTimeoutMs) - answerReserveMs(w.rtpTimeoutMs);
+      const ctx: ScanContext = {
+        origin: opts.origin, scanArchives: false, maxFileSize: w.rtpMaxFileSize, computeHash: s.enableFileHashComputation,
+        timeLimitMs: w.scanTimeLimitMs, deadline: due,
+      };
       const t0 = process.hrtime.bigint();
       const r = await engine.scan({ fd }, ctx);
       this.counters.scanned++;
       if (opts.proc) this.stats.record(opts.proc, process.hrtime.bigint() - t0);
+      if (r.kind === 'clean' && r.scanTimeout) this.timedOut(r.scanTimeout.limitMs, opts);
       return r;
     };
     const q = this.deps.queue;
     const r = await this.cache.track(key, () => (opts.lane === 'real_time' ? q.tryAdd(task) : q.add(task)));
     return this.count(r);
+  }
+
+  private timedOut(limitMs: number, opts: { origin: ScanContext['origin']; proc: ProcessIdentity | null; path?: EventPath }): void {
+    this.counters.scanTimeouts++;
+    if (!this.deps.events) return;
+    const p = opts.proc;
+    const uid = p ? (this.processes.uid(p.pid) ?? null) : null;
+    emitScanTimeout(this.deps.events, {
+      path: opts.path?.text ?? '(unknown)',
+      source: opts.origin,
+      limitMs,
+      process: p ? { pid: p.pid, name: p.name, executable: p.exe, uid } : null,
+      user: uid,
+    });
   }
 
   private count(v: Verdict): Verdict {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { SettingId } from '../config/managed-keys.js';
 import type { Stage } from '../daemon/lifecycle.js';
 import { RtpPipeline } from './pipeline.js';
+import { ThreatEvents } from '../threats/events.js';
 import { RtpRuntime } from './runtime.js';
 import { selectBackend } from './select.js';
 import { installTestHooks } from './test-hooks.js';
@@ -25,7 +26,8 @@ export const rtpStage: Stage = {
   name: 'rtp',
   async start(s) {
     const logger = s.logs.child('rtp');
-    const pipeline = new RtpPipeline({ config: s.config, queue: s.queue, engine: () => s.engine, threats: () => s.threats, logger });
+    const events = new ThreatEvents(s.logs.child('threats'));
+    const pipeline = new RtpPipeline({ config: s.config, queue: s.queue, engine: () => s.engine, threats: () => s.threats, logger, events });
     const selection = selectBackend({
       choice: s.options.rtpBackend,
       paths: s.options.rtpPaths,

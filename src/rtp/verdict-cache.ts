@@ -20,7 +20,8 @@ export interface FileIdentity {
 }
 
 export type CachedVerdict =
-  | { kind: 'clean' }
+  // scanTimeout: clean for every engine that finished; YARA stopped at its time limit.
+  | { kind: 'clean'; scanTimeout?: true }
   | { kind: 'detected'; name: string; threatType: Extract<ScanResult, { kind: 'detected' }>['threatType']; engine: string; sha256?: string };
 
 export interface VerdictCacheStats {
@@ -38,10 +39,16 @@ export function identityKey(f: FileIdentity, generation: number): string {
 }
 
 const CLEAN: CachedVerdict = Object.freeze({ kind: 'clean' });
+const CLEAN_TIMED_OUT: CachedVerdict = Object.freeze({ kind: 'clean', scanTimeout: true });
 
-/** What of a scan result may be cached: clean and detected verdicts only. */
+/**
+ * What of a scan result may be cached: clean and detected verdicts only. A clean verdict whose
+ * YARA part timed out is cached too: rescanning the same file version on every open would cost
+ * the full time limit each time and end the same way (the limit is per file, not per attempt);
+ * a new version of the file, new definitions or a flush scan it again.
+ */
 export function cacheable(r: ScanResult): CachedVerdict | null {
-  if (r.kind === 'clean') return CLEAN;
+  if (r.kind === 'clean') return r.scanTimeout ? CLEAN_TIMED_OUT : CLEAN;
   if (r.kind === 'detected') return { kind: 'detected', name: r.name, threatType: r.threatType, engine: r.engine, ...(r.sha256 ? { sha256: r.sha256 } : {}) };
   return null;
 }

@@ -53,9 +53,10 @@ export async function scanWritten(p: RtpPipeline, job: WriteJob, marker?: CleanM
     if (p.sizeSkip(size)) return;
     const id = { dev: st.dev, ino: st.ino, size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
     const epoch = marker?.epoch();
-    const v = await p.verdict(id, fd, { lane: 'background', origin: 'on_write', proc });
-    // Only through the event's own fd (fanotify): the mark must land on the inode that was scanned.
-    if (v.kind === 'clean' && epoch !== undefined && job.fd !== undefined) marker!.mark(fd, id, epoch);
+    const v = await p.verdict(id, fd, { lane: 'background', origin: 'on_write', proc, path });
+    // Only through the event's own fd (fanotify): the mark must land on the inode that was
+    // scanned. Not for a YARA timeout (see fanotify/events.ts).
+    if (v.kind === 'clean' && !v.scanTimeout && epoch !== undefined && job.fd !== undefined) marker!.mark(fd, id, epoch);
     if (v.kind !== 'detected') return;
     const j = await p.judge(v, fd, job.pid);
     await p.report(v, { path, fd, pid: job.pid, source: 'on_write', blocked: false, judgement: { ...j, size: j.size ?? size } });

@@ -8,7 +8,9 @@
 // without it (test wrappers) get one engine.scan per file. One file's failure never fails the
 // scan: engine errors and exceptions are counted per code. Cancelling (AbortSignal) stops
 // admitting files; running engine calls see the same signal (the native pass checks it between
-// chunks).
+// chunks; a running YARA scan is stopped at once). Each file's YARA part has the time limit
+// wdavdaemon.scanTimeLimitMs: a file that reaches it counts as scanned, is counted in
+// scanTimeouts and listed in the events as scan_timeout.
 // Ownership: every fd taken from the walker is closed exactly once: by scanBatch (which owns a
 // group's fds from the call on), else here after its scan, or unscanned when the scan is
 // cancelled. Must not: touch the store or the API (the manager does).
@@ -50,9 +52,13 @@ export interface JobOptions {
   scanArchives: boolean;
   maxFileSize: number;
   computeHash: boolean;
+  /** YARA work allowed per file (ms): wdavdaemon.scanTimeLimitMs. */
+  timeLimitMs?: number;
   mountsSkipped?: string[];
   /** Called for each detection (records it, hands it to the threat service); may set threat.action. */
   onDetection(job: ScanJob, d: Detected): Promise<void>;
+  /** Called for each file whose YARA scan reached the time limit (the scan_timeout event). */
+  onScanTimeout?(job: ScanJob, path: string, limitMs: number): void;
 }
 
 interface Group {
@@ -75,6 +81,8 @@ export class ScanJob {
   threatsDetected = 0;
   skipped = 0;
   errors = 0;
+  /** Files allowed on the other engines' verdict because YARA reached the time limit. */
+  scanTimeouts = 0;
   readonly skippedBy: Record<string, number> = {};
   readonly errorsBy: Record<string, number> = {};
   readonly events: { path: string; code: string }[] = [];
@@ -96,7 +104,10 @@ export class ScanJob {
   private stopped = false;
 
   constructor(private readonly o: JobOptions) {
-    this.ctx = { origin: 'on_demand', scanArchives: o.scanArchives, maxFileSize: o.maxFileSize, computeHash: o.computeHash, signal: this.abort.signal };
+    this.ctx = {
+      origin: 'on_demand', scanArchives: o.scanArchives, maxFileSize: o.maxFileSize, computeHash: o.computeHash, signal: this.abort.signal,
+      ...(o.timeLimitMs !== undefined ? { timeLimitMs: o.timeLimitMs } : {}),
+    };
   }
 
   get signal(): AbortSignal {
@@ -284,11 +295,18 @@ export class ScanJob {
     if (this.events.length < MAX_EVENTS) this.events.push({ path, code: `${code}: ${message}` });
   }
 
+  private timedOut(path: string, limitMs: number): void {
+    this.scanTimeouts++;
+    if (this.events.length < MAX_EVENTS) this.events.push({ path, code: `scan_timeout: YARA rules did not finish within ${limitMs} ms` });
+    this.o.onScanTimeout?.(this, path, limitMs);
+  }
+
   private async record(r: ScanResult, b: FileBatch, k: number): Promise<void> {
     switch (r.kind) {
       case 'clean':
         this.filesScanned++;
         this.bytesScanned += r.bytes;
+        if (r.scanTimeout) this.timedOut(b.path(k), r.scanTimeout.limitMs);
         return;
       case 'skipped':
         // The engine stops on the scan's own signal: not a skip worth reporting.
@@ -326,6 +344,7 @@ export class ScanJob {
       walk: { ...w.counts },
       skippedBy: { ...this.skippedBy },
       errorsBy: { ...this.errorsBy },
+      scanTimeouts: this.scanTimeouts,
       events: [...w.events, ...this.events].slice(0, MAX_EVENTS),
       ...(this.o.mountsSkipped?.length ? { mountsSkipped: this.o.mountsSkipped } : {}),
     };
@@ -345,6 +364,7 @@ export class ScanJob {
       // Excluded files and files that vanished before they could be opened are skipped, not errors.
       skipped: this.skipped + w.counts.excluded + w.counts.vanished,
       errors: this.errors + w.counts.denied + w.counts.errors,
+      scanTimeouts: this.scanTimeouts,
       details,
       message: this.message,
     };

@@ -21,6 +21,8 @@ import type { ScanEvent, ScanProgress, ScanSummary, ScanThreat } from './types.j
 import { ScanWalker } from './walker.js';
 import { scanBatchBinding } from '../engine/batch-native.js';
 import type { LaneStats } from '../engine/batch.js';
+import type { ThreatEvents } from '../threats/events.js';
+import { emitScanTimeout } from './timeout-event.js';
 
 export const PROGRESS_MS = 250;
 /** Followers of one scan at most (each is an open API stream). */
@@ -35,6 +37,8 @@ export interface ScanManagerDeps {
   engine(): Engine | undefined;
   threats(): ThreatHandler | undefined;
   mounts?(): MountEntry[];
+  /** Where scan_timeout records go (the threat events' logger). */
+  events?: ThreatEvents;
 }
 
 export interface StartRequest {
@@ -105,8 +109,12 @@ export class ScanManager {
       scanArchives: s.scanArchives,
       maxFileSize: s.wdavdaemon.onDemandMaxFileSize,
       computeHash: s.enableFileHashComputation,
+      timeLimitMs: s.wdavdaemon.scanTimeLimitMs,
       mountsSkipped: skip.mountPoints,
       onDetection: (j, det) => this.onDetection(j, det),
+      onScanTimeout: (j, path, limitMs) => {
+        if (this.d.events) emitScanTimeout(this.d.events, { path, source: 'on_demand', limitMs, scanId: j.id, user: req.uid });
+      },
     });
     try {
       this.d.store.insert(job.summary());

@@ -7,6 +7,7 @@ import type { Stage } from '../daemon/lifecycle.js';
 import type { SettingId } from '../config/managed-keys.js';
 import { ScansStore } from '../store/scans.js';
 import { ScanManager } from './manager.js';
+import { ThreatEvents } from '../threats/events.js';
 
 declare module '../daemon/services.js' {
   interface Services {
@@ -33,6 +34,7 @@ export const scansStage: Stage = {
       // Read at call time: the engine and the threat service are set by their own stages.
       engine: () => s.engine,
       threats: () => s.threats,
+      events: new ThreatEvents(s.logs.child('threats')),
     });
     manager.prune();
     s.config.on('change', (changed: SettingId[]) => {

@@ -31,6 +31,8 @@ export interface ScanDetails {
   skippedBy: Record<string, number>;
   /** Files the engine could not scan, by code. */
   errorsBy: Record<string, number>;
+  /** Files whose YARA scan reached wdavdaemon.scanTimeLimitMs (stored here: history keeps it). */
+  scanTimeouts?: number;
   /** First failures (walk and scan), for the operator. */
   events: WalkEvent[];
   mountsSkipped?: string[];
@@ -53,6 +55,8 @@ export interface ScanSummary {
   skipped: number;
   /** Files that could not be read or scanned (walk failures included). */
   errors: number;
+  /** Files scanned whose YARA part reached the time limit (allowed on the other engines' verdict). */
+  scanTimeouts: number;
   details: ScanDetails;
   message: string | null;
 }

@@ -10,6 +10,9 @@ export interface NativeFeatures {
   vectorscan: boolean;
   /** hs_version() when built with libhs. */
   vectorscanVersion?: string;
+  /** libyara is a required build dependency: true in every addon built from this tree. */
+  yara?: boolean;
+  yaraVersion?: string;
 }
 
 export interface PeerCredentials {
@@ -26,6 +29,8 @@ export interface NativeBinding {
   /** RLIMIT_NOFILE of this process (Infinity when unlimited). */
   nofileLimit(): { soft: number; hard: number };
   sdNotify(socketPath: string, state: string): void;
+  /** Ends the process with _exit(code) after `ms`, from a native thread (the shutdown's last resort). */
+  armExitWatchdog?(ms: number, code: number): void;
   // Sections added by the fanotify core and the pattern matcher are typed in their own
   // modules (src/rtp/fanotify/native.ts, src/engine/patterns/binding.ts) and read from here.
   [key: string]: unknown;

@@ -48,6 +48,12 @@ function parseJson<T>(text: string | null, fallback: T): T {
 const EMPTY_DETAILS = (): ScanDetails => ({ walk: {} as ScanDetails['walk'], skippedBy: {}, errorsBy: {}, events: [] });
 
 function fromRow(r: ScanRow): ScanSummary {
+  const s = summaryOf(r);
+  s.scanTimeouts = s.details.scanTimeouts ?? 0;
+  return s;
+}
+
+function summaryOf(r: ScanRow): ScanSummary {
   return {
     id: r.id,
     type: r.type,
@@ -63,6 +69,8 @@ function fromRow(r: ScanRow): ScanSummary {
     threatsDetected: r.threats,
     skipped: r.skipped,
     errors: r.errors,
+    // Kept in the details JSON (no column of its own): 0 for scans recorded before it existed.
+    scanTimeouts: 0,
     details: parseJson(r.details, EMPTY_DETAILS()),
     message: r.message,
   };

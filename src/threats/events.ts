@@ -20,6 +20,7 @@ export const THREAT_EVENTS = [
   'threat_policy_changed',
   'quarantine_reconciled',
   'threats_pruned',
+  'scan_timeout',
 ] as const;
 export type ThreatEventName = (typeof THREAT_EVENTS)[number];
 

@@ -54,7 +54,7 @@ export function outcome(r: ScanResult): string {
   return r.kind === 'detected' ? r.name : r.kind === 'skipped' ? `skipped:${r.reason}` : r.kind === 'error' ? `error:${r.code}` : 'clean';
 }
 
-export const MATCHERS = ['vectorscan', 'yara-x'] as const;
+export const MATCHERS = ['vectorscan', 'yara'] as const;
 
 /**
  * Runs `fn` and reports how busy the event loop was meanwhile: eventLoopUtilization (the

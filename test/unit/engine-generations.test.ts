@@ -35,6 +35,6 @@ t.test('switch while a scan is in flight', async (t) => {
   t.match(old, { name: 'Old.Sig-1-0', generation: 0 }, 'the scan in flight finished on the old set');
   await switching;
   t.ok(switched);
-  await t.rejects(oldSet.yara!.scan(Buffer.from('YMARK')), /closed/, 'the old set was closed after it drained');
+  await t.rejects(oldSet.yara!.scan(Buffer.from('YMARK'), { limitMs: 1000, realTime: false }), /closed/, 'the old set was closed after it drained');
   t.equal(outcome(await engine.scan({ path: small }, CTX)), 'New.Sig-1-0');
 });

@@ -1,5 +1,5 @@
 // Body signatures (.ndb): every construct matches what it should and nothing more, with both
-// body matchers (Vectorscan and the YARA-X fallback).
+// body matchers (Vectorscan and the libyara fallback).
 import t from 'tap';
 import { CTX, engineFor, MATCHERS, outcome, scanData } from '../helpers/engine-fixtures.js';
 

@@ -46,6 +46,7 @@ function jsonResult(s: ScanSummary, threats: ScanThreat[]): Record<string, unkno
     threatsDetected: s.threatsDetected,
     skipped: s.skipped,
     errors: s.errors,
+    scanTimeouts: s.scanTimeouts ?? 0,
     threats,
     details: s.details,
     message: s.message,
@@ -102,6 +103,7 @@ function finish(out: Out, s: ScanSummary, threats: ScanThreat[], interrupted: bo
     out.line(s.state === 'succeeded' ? 'Scan has finished' : s.state === 'cancelled' ? 'Scan was cancelled' : 'Scan has failed');
     out.line(`\t${s.filesScanned} file(s) scanned`);
     out.line(`\t${s.threatsDetected} threat(s) detected`);
+    if (s.scanTimeouts) out.line(`\t${s.scanTimeouts} file(s) reached the scan time limit (scan_timeout): judged without a complete YARA scan`);
     for (const t of threats) out.line(`\t\tThreat(s) found: ${t.name} in ${t.path}${t.memberPath ? ` -> ${t.memberPath}` : ''}`);
   }
   if (s.state === 'cancelled') throw new CliError(`Scan was cancelled${s.message ? ` (${s.message})` : ''}`, 'WDAV_ERR_SCAN_CANCELLED', interrupted ? 130 : 1);

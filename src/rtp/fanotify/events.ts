@@ -79,7 +79,7 @@ export class FanotifyEventHandler {
       const epoch = group.epoch;
       let v;
       try {
-        v = await this.p.verdict(e, e.fd, { lane: 'real_time', origin: 'real_time', proc, deadline });
+        v = await this.p.verdict(e, e.fd, { lane: 'real_time', origin: 'real_time', proc, deadline, path });
       } catch (err) {
         if (err instanceof QueueFullError) this.p.counters.queueFull++;
         else if (!(err instanceof DeadlinePassed)) throw err;
@@ -89,7 +89,9 @@ export class FanotifyEventHandler {
       if (group.closed) return;  // disabled meanwhile: the kernel allowed everything pending
       switch (v.kind) {
         case 'clean':
-          this.answer(group, e, true, { epoch });
+          // No kernel mark when YARA timed out: the verdict cache keeps it, and a cache entry
+          // (bounded, LRU) is retried one day where a mark would hold until the file changes.
+          this.answer(group, e, true, v.scanTimeout ? null : { epoch });
           return;
         case 'skipped':
           this.answer(group, e, true, v.reason === 'too_large' ? { epoch } : null);
