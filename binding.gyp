@@ -1,9 +1,10 @@
 {
   # Builds native/ into build/Release/wdav.node. On Linux the real fanotify core is compiled;
   # elsewhere only the portable parts, and the daemon reports fanotify unavailable.
-  # Vectorscan/Hyperscan (libhs) is optional: detected with pkg-config.
-  # libyara is required: scripts/native-deps.mjs stops the build with the command that installs
-  # it when pkg-config cannot find it.
+  # libyara and Vectorscan/Hyperscan (libhs) are required: scripts/native-deps.mjs stops the
+  # build with the command that installs them when pkg-config cannot find one (never a silent,
+  # slower build). have_hs stays a condition so the C++ keeps compiling where libhs is absent
+  # by design (non-Linux builds of the portable parts).
   "variables": {
     "have_hs%": "<!(pkg-config --exists libhs 2>/dev/null && echo 1 || echo 0)",
     "native_deps%": "<!(node scripts/native-deps.mjs check)"

@@ -2,8 +2,7 @@
 // scripts/native-deps.mjs — the system libraries the native addon needs, checked before it is
 // built (binding.gyp runs it; so `npm ci` and `npm run build:native` both do). A missing
 // required library stops the build with the exact command that installs it: the addon is never
-// built silently without it (no slower fallback). One table, so adding a library (e.g. making
-// Vectorscan required) is one line here.
+// built silently without it (no slower fallback). One table: adding a library is one line here.
 //   node scripts/native-deps.mjs check        exits 1 with instructions when one is missing
 //   node scripts/native-deps.mjs cflags NAME   pkg-config --cflags of NAME ('' when absent)
 //   node scripts/native-deps.mjs libs NAME     pkg-config --libs of NAME
@@ -12,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 /** name: pkg-config module; debian: the package that provides it; why: what the daemon loses without it. */
 const REQUIRED = [
   { name: 'yara', debian: 'libyara-dev', why: 'YARA rules (libyara 4), with per-file scan time limits' },
+  { name: 'libhs', debian: 'libvectorscan-dev', why: 'body signatures matched by Vectorscan (libyara would match them many times slower)' },
 ];
 
 function pkgConfig(args) {
