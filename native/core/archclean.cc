@@ -138,7 +138,7 @@ class Prover {
   }
 
   // walkTar over readTar: file entries are members; pax headers may rewrite sizes, so a pax
-  // entry ends the proof.
+  // entry ends the proof, as does anything but zeros after the end-of-archive blocks.
   bool Tar(const uint8_t* d, size_t n, uint64_t depth) {
     size_t pos = 0;
     for (;;) {
@@ -148,7 +148,13 @@ class Prover {
       pos += kBlock;
       bool zero = true;
       for (size_t i = 0; i < kBlock && zero; i++) zero = h[i] == 0;
-      if (zero) return true;
+      // readTar with pastEnd reads on after the end-of-archive blocks when anything but zeros
+      // follows (concatenated tars): that walk is the JavaScript walker's.
+      if (zero) {
+        for (size_t i = pos; i < n; i++)
+          if (d[i] != 0) return false;
+        return true;
+      }
       if (!ChecksumOk(h)) return false;
       uint64_t size = 0;
       if (!TarNumber(h + 124, 12, &size)) return false;

@@ -7,10 +7,10 @@
 // (nested archives above limits.spoolInMemory are spooled to an unlinked temp file).
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { Readable } from 'node:stream';
 import type { Detection, ScanSource } from '../types.js';
 import { ByteReader } from './byte-reader.js';
 import { readTar } from './tar-reader.js';
+import { gunzipMembers } from './gunzip.js';
 import { openZip, findOverlap } from './zip.js';
 import { type ByteSource, BufferSource, openSource, spool } from './source.js';
 import { detectArchiveFormat, gzipName, gunzippedName } from './formats.js';
@@ -168,7 +168,7 @@ class Walk {
 
   private async walkTar(reader: ByteReader, prefix: string, depth: number): Promise<Detection | null> {
     try {
-      for await (const e of readTar(reader)) {
+      for await (const e of readTar(reader, { pastEnd: true })) {
         if (e.type !== 'file') continue;
         const det = await this.member(prefix + e.name, e.size, depth, async () => e.body);
         if (det) return det;
@@ -182,25 +182,22 @@ class Walk {
   private async walkGzip(src: ByteSource, prefix: string, depth: number, name: string): Promise<Detection | null> {
     // A small gzip held in memory is inflated in one bounded synchronous call when its whole
     // output fits in GUNZIP_AT_ONCE (below ratioMinSize, so no ratio limit could fire): the same
-    // walk as below without a zlib stream and its threadpool round trips. Larger or corrupt
-    // ones take the streaming path from the start, so their limits and notes are unchanged.
+    // walk as below without a zlib stream and its threadpool round trips. Larger, odd (trailing
+    // bytes) or corrupt ones take the streaming path from the start, so their limits and notes
+    // are unchanged.
     const whole = src.buffer ? gunzipAtOnce(src.buffer, Math.min(this.limits.ratioMinSize, GUNZIP_AT_ONCE)) : null;
     if (whole) {
       this.check(prefix ? prefix.slice(0, -2) : '');
       return this.walkInflated(new ByteReader(new BufferSource(whole).chunks()), src, prefix, depth, name);
     }
-    const gunzip = zlib.createGunzip();
-    // pipe, not stream.pipeline: pipeline aborts an internal AbortController (a DOMException
-    // with a stack trace) at the end of every stream. Errors surface on gunzip's iterator.
-    const input = Readable.from(src.chunks());
-    input.on('error', (e) => gunzip.destroy(e));
-    input.pipe(gunzip);
     const here = prefix ? prefix.slice(0, -2) : '';
+    // Every member, as zcat does (gunzip.ts): content after the first member, or before
+    // trailing garbage or a cut-off trailer, is scanned like the rest.
+    const g = gunzipMembers(src, { note: (text) => this.note(`${here || '(file)'}: ${text}`), check: () => this.check(here) });
     try {
-      return await this.walkInflated(new ByteReader(this.ratioMeter(gunzip, () => gunzip.bytesWritten, here)), src, prefix, depth, name);
+      return await this.walkInflated(new ByteReader(this.ratioMeter(g.output, g.state.consumed, here)), src, prefix, depth, name);
     } finally {
-      input.destroy();
-      gunzip.destroy();
+      await g.output.return(undefined);
     }
   }
 
@@ -216,11 +213,9 @@ class Walk {
     }
   }
 
-  private async *ratioMeter(out: Readable, consumed: () => number, at: string): AsyncGenerator<Buffer> {
+  private async *ratioMeter(out: AsyncIterable<Buffer>, consumed: () => number, at: string): AsyncGenerator<Buffer> {
     let n = 0;
-    // destroyOnReturn false: the caller destroys the stream; the default destroys it with an
-    // AbortError (an exception with a stack trace) whenever the walk stops before its end.
-    for await (const c of out.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    for await (const c of out) {
       this.check(at);
       n += c.length;
       if (n > this.limits.ratioMinSize && n / Math.max(1, consumed()) > this.limits.maxRatio) {
