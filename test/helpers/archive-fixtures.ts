@@ -82,7 +82,7 @@ function centralHeader(e: Built): Buffer {
   return Buffer.concat([h, e.name]);
 }
 
-function endRecord(count: number, cdSize: number, cdOffset: number, comment = Buffer.alloc(0)): Buffer {
+function endRecord(count: number, cdSize: number, cdOffset: number, comment: Buffer = Buffer.alloc(0)): Buffer {
   const h = Buffer.alloc(22);
   h.writeUInt32LE(0x06054b50, 0);
   h.writeUInt16LE(count & 0xffff, 8);
