@@ -36,7 +36,7 @@ export interface BatchOutcome {
   /** Files found clean and their bytes: no object per clean file. */
   clean: number;
   cleanBytes: number;
-  /** Every other result (detected, skipped, error), by index in the batch. */
+  /** Every other result (detected, skipped, error; clean with a sha256 or unscanned archive members), by index. */
   others: { index: number; result: ScanResult }[];
 }
 
@@ -335,7 +335,8 @@ export class BatchScanner {
 }
 
 function add(out: BatchOutcome, index: number, result: ScanResult): void {
-  if (result.kind === 'clean' && result.sha256 === undefined) {
+  // Clean with unscanned archive members is reported with them (the job lists them).
+  if (result.kind === 'clean' && result.sha256 === undefined && result.unscannedCount === undefined) {
     out.clean++;
     out.cleanBytes += result.bytes;
   } else out.others.push({ index, result });

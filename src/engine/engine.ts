@@ -62,6 +62,10 @@ export interface EngineStats {
   /** On-demand batches: archives the native pass proved clean, and archives walked in JavaScript. */
   archivesProvenNative: number;
   archivesWalked: number;
+  /** Archive walks: members not looked into (unscanned), the files that had some, limits exceeded. */
+  archiveMembersUnscanned: number;
+  archivesWithUnscannedMembers: number;
+  archiveLimitsExceeded: number;
   /** On-demand lanes (setScanThreads): null before the batch scanner exists. */
   onDemandLanes: LaneStats | null;
 }
@@ -84,7 +88,7 @@ class ScanEngineImpl implements ScanEngine {
   private gen = 0;
   private readonly inFlight = new Map<DefinitionSet, { n: number; idle?: () => void }>();
   private readonly pass: PassOptions;
-  private readonly counters = { scans: 0, bytes: 0, detected: 0, skipped: 0, errors: 0, yaraSkippedLarge: 0 };
+  private readonly counters = { scans: 0, bytes: 0, detected: 0, skipped: 0, errors: 0, yaraSkippedLarge: 0, archiveMembersUnscanned: 0, archivesWithUnscannedMembers: 0, archiveLimitsExceeded: 0 };
   readonly scanMember: ScanMember;
   private batches: BatchScanner | undefined;
   /** maximumOnDemandScanThreads as last set (setScanThreads): the lanes of on-demand batches. */
@@ -244,8 +248,15 @@ class ScanEngineImpl implements ScanEngine {
       // Members are scanned on the set the outer scan started with.
       (member, signal) => this.memberOnSet(set, member.buffer ? [member.buffer] : member.chunks(), member.size, signal),
     );
+    this.counters.archiveLimitsExceeded += (w.kind !== 'not_archive' && w.limitsExceeded) || 0;
     if (w.kind === 'detected') return { ...clean, kind: 'detected', ...w.detection };
     if (w.kind === 'error' && w.code === CANCELLED) return { kind: 'error', code: w.code, message: w.message, generation: clean.generation };
+    // Members it could not look into: said with the result, never a silent clean.
+    if (w.kind !== 'not_archive' && w.unscannedCount) {
+      this.counters.archiveMembersUnscanned += w.unscannedCount;
+      this.counters.archivesWithUnscannedMembers++;
+      return { ...clean, unscanned: w.unscanned ?? [], unscannedCount: w.unscannedCount };
+    }
     return clean;
   }
 

@@ -18,7 +18,8 @@ import { errorMessage } from '../shared/errors.js';
 import type { ScanQueue } from './queue.js';
 import type { Limiter } from './limiter.js';
 import type { ScanType } from './targets.js';
-import type { ScanDetails, ScanProgress, ScanState, ScanSummary, ScanThreat } from './types.js';
+import type { ScanDetails, ScanProgress, ScanState, ScanSummary, ScanThreat, ScanUnscanned } from './types.js';
+import type { UnscannedMember } from '../engine/archives/types.js';
 import { closeQuietly } from '../shared/fd.js';
 import type { FileBatch, ScanWalker } from './walker.js';
 
@@ -75,6 +76,9 @@ export class ScanJob {
   threatsDetected = 0;
   skipped = 0;
   errors = 0;
+  /** Archive members not scanned, and the first MAX_EVENTS of them with their archive. */
+  unscanned = 0;
+  readonly unscannedList: ScanUnscanned[] = [];
   readonly skippedBy: Record<string, number> = {};
   readonly errorsBy: Record<string, number> = {};
   readonly events: { path: string; code: string }[] = [];
@@ -268,6 +272,12 @@ export class ScanJob {
     }
   }
 
+  /** An archive read to its end with members it could not look into: counted and listed. */
+  private notScanned(path: string, members: UnscannedMember[], count: number): void {
+    this.unscanned += count;
+    for (const m of members) if (this.unscannedList.length < MAX_EVENTS) this.unscannedList.push({ path, ...m });
+  }
+
   private skip(reason: string): void {
     this.skipped++;
     this.skippedBy[reason] = (this.skippedBy[reason] ?? 0) + 1;
@@ -289,6 +299,7 @@ export class ScanJob {
       case 'clean':
         this.filesScanned++;
         this.bytesScanned += r.bytes;
+        if (r.unscannedCount) this.notScanned(b.path(k), r.unscanned ?? [], r.unscannedCount);
         return;
       case 'skipped':
         // The engine stops on the scan's own signal: not a skip worth reporting.
@@ -328,6 +339,7 @@ export class ScanJob {
       errorsBy: { ...this.errorsBy },
       events: [...w.events, ...this.events].slice(0, MAX_EVENTS),
       ...(this.o.mountsSkipped?.length ? { mountsSkipped: this.o.mountsSkipped } : {}),
+      ...(this.unscannedList.length ? { unscanned: [...this.unscannedList] } : {}),
     };
     return {
       id: this.id,
@@ -345,6 +357,7 @@ export class ScanJob {
       // Excluded files and files that vanished before they could be opened are skipped, not errors.
       skipped: this.skipped + w.counts.excluded + w.counts.vanished,
       errors: this.errors + w.counts.denied + w.counts.errors,
+      unscanned: this.unscanned,
       details,
       message: this.message,
     };

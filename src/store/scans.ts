@@ -47,7 +47,14 @@ function parseJson<T>(text: string | null, fallback: T): T {
 
 const EMPTY_DETAILS = (): ScanDetails => ({ walk: {} as ScanDetails['walk'], skippedBy: {}, errorsBy: {}, events: [] });
 
+/**
+ * The unscanned-member count is kept in the details column (no column of its own: scans recorded
+ * before it existed read as 0); it is the summary's `unscanned`, not a detail.
+ */
+const UNSCANNED_KEY = 'unscannedCount';
+
 function fromRow(r: ScanRow): ScanSummary {
+  const { [UNSCANNED_KEY]: unscanned, ...details } = parseJson<ScanDetails & { [UNSCANNED_KEY]?: number }>(r.details, EMPTY_DETAILS());
   return {
     id: r.id,
     type: r.type,
@@ -63,7 +70,8 @@ function fromRow(r: ScanRow): ScanSummary {
     threatsDetected: r.threats,
     skipped: r.skipped,
     errors: r.errors,
-    details: parseJson(r.details, EMPTY_DETAILS()),
+    unscanned: typeof unscanned === 'number' ? unscanned : 0,
+    details,
     message: r.message,
   };
 }
@@ -80,7 +88,7 @@ export class ScansStore {
     stmt(
       this.db,
       'UPDATE scans SET state = ?, ended_at = ?, files_scanned = ?, bytes_scanned = ?, threats = ?, skipped = ?, errors = ?, details = ?, message = ? WHERE id = ?',
-    ).run(s.state, s.endedAt === null ? Date.now() : Date.parse(s.endedAt), s.filesScanned, s.bytesScanned, s.threatsDetected, s.skipped, s.errors, JSON.stringify(s.details), s.message, s.id);
+    ).run(s.state, s.endedAt === null ? Date.now() : Date.parse(s.endedAt), s.filesScanned, s.bytesScanned, s.threatsDetected, s.skipped, s.errors, JSON.stringify({ ...s.details, [UNSCANNED_KEY]: s.unscanned }), s.message, s.id);
   }
 
   addThreat(scanId: string, t: ScanThreat, rawPath?: Buffer): void {

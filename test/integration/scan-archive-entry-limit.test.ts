@@ -2,6 +2,7 @@
 // EICAR with its member path for a zip that holds EICAR and then 10,001 more entries (more than
 // maxFiles), not only `Heuristics.Limits.Exceeded.MaxFiles`. A zip whose EICAR comes after the
 // limit is reported as the archive bomb it is (the walk stops at the limit, as ClamAV's does).
+// Both count in `mdatp health --details features` (archives.limits_exceeded).
 import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,4 +28,8 @@ t.test('EICAR before 10,001 entries is reported as EICAR', async (t) => {
   const found = Object.fromEntries(r.doc.threats.map((x) => [path.relative(tree, x.path), `${x.name} (${x.threatType}) @ ${x.memberPath ?? ''}`]));
   t.equal(found['first.zip'], 'Virus:DOS/EICAR_Test_File (virus) @ evil.com', 'the threat before the limit is the verdict');
   t.match(found['last.zip'], /^Heuristics\.Limits\.Exceeded\.MaxFiles \(archive_bomb\)/u, 'a threat past the limit: the limit');
+
+  // The limit first.zip exceeds is counted all the same, as is last.zip's.
+  const health = await d.mdatp(['health', '--details', 'features', '--output', 'json']);
+  t.equal((JSON.parse(health.stdout) as { archives?: { limits_exceeded?: number } }).archives?.limits_exceeded, 2, 'both limits counted');
 });

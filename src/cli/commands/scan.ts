@@ -46,6 +46,7 @@ function jsonResult(s: ScanSummary, threats: ScanThreat[]): Record<string, unkno
     threatsDetected: s.threatsDetected,
     skipped: s.skipped,
     errors: s.errors,
+    unscanned: s.unscanned ?? 0,
     threats,
     details: s.details,
     message: s.message,
@@ -103,6 +104,12 @@ function finish(out: Out, s: ScanSummary, threats: ScanThreat[], interrupted: bo
     out.line(`\t${s.filesScanned} file(s) scanned`);
     out.line(`\t${s.threatsDetected} threat(s) detected`);
     for (const t of threats) out.line(`\t\tThreat(s) found: ${t.name} in ${t.path}${t.memberPath ? ` -> ${t.memberPath}` : ''}`);
+    // Archive members it could not look into: said, so that no archive passes for clean unseen.
+    if (s.unscanned) {
+      out.line(`\t${s.unscanned} archive member(s) not scanned`);
+      for (const u of s.details.unscanned ?? []) out.line(`\t\tNot scanned: ${u.path} -> ${u.member} (${u.reason}${u.method ? `: ${u.method}` : ''})`);
+      if ((s.details.unscanned?.length ?? 0) < s.unscanned) out.line('\t\t... (the first ones listed; --output json for the list)');
+    }
   }
   if (s.state === 'cancelled') throw new CliError(`Scan was cancelled${s.message ? ` (${s.message})` : ''}`, 'WDAV_ERR_SCAN_CANCELLED', interrupted ? 130 : 1);
   if (s.state === 'failed') throw new CliError(`Scan has failed: ${s.message ?? 'unknown reason'}`, 'WDAV_ERR_INTERNAL');
@@ -142,6 +149,7 @@ export function registerScan(program: Command): void {
           duration: seconds(s.state === 'running' ? Date.now() - Date.parse(s.startedAt) : s.durationMs),
           files_scanned: s.filesScanned,
           threats: s.threatsDetected,
+          unscanned: s.unscanned ?? 0,
           state: STATE_LABEL[s.state],
         }),
       );

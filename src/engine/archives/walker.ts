@@ -64,11 +64,14 @@ class Walk extends WalkState {
     // Overlapping entries (a Fifield bomb): the limit fires at the first of them, not before.
     const overlap = overlapping(members);
     if (overlap.size > 0) this.foresee('OverlappingFiles', here, `${overlap.size} entries overlap`);
+    const tooManyAt = () => this.limit('MaxFiles', here, `${zip.entryCount} entries would exceed ${this.limits.maxFiles} members`);
     for (const m of members) {
       const at = prefix + m.name;
       this.check(at);
       if (overlap.has(m)) throw this.limit('OverlappingFiles', here, `entry '${m.name}' overlaps another`);
       if (m.directory) continue;
+      // The limit seen in the directory, where the walk reaches it: named by the zip, as before.
+      if (tooMany && this.members >= this.limits.maxFiles) throw tooManyAt();
       if (m.unscannable) {
         if (++this.members > this.limits.maxFiles) throw this.limit('MaxFiles', here, `more than ${this.limits.maxFiles} members`);
         this.notScanned(at, m.unscannable);
@@ -85,7 +88,7 @@ class Walk extends WalkState {
       const det = await this.member(at, m.uncompressedSize, depth, () => open(true), () => open(false));
       if (det) return det;
     }
-    if (tooMany) throw this.limit('MaxFiles', here, `${zip.entryCount} entries would exceed ${this.limits.maxFiles} members`);
+    if (tooMany) throw tooManyAt();
     if (failure) {
       this.note(`${where}: ${failure}`);
       this.notScanned(`${prefix}(${zip.entryCount - members.length} more entries)`, { reason: 'unreadable_directory' });
