@@ -114,6 +114,7 @@ async function zip64End(src: ByteSource, eocd: number): Promise<{ at: number; co
  */
 export async function findZipEnd(src: ByteSource, tail?: Buffer): Promise<ZipEnd | null> {
   const window = Math.min(ZIP_END_WINDOW, src.size);
+  if (window < 22) return null;
   const t = tail && tail.length >= window ? tail.subarray(tail.length - window) : await readAt(src, src.size - window, window);
   if (!t) return null;
   const base = src.size - window;
@@ -141,6 +142,7 @@ export async function findZipEnd(src: ByteSource, tail?: Buffer): Promise<ZipEnd
 
 /** True when some end-record signature in `tail` (a source's last bytes) has room for its comment. */
 export function mayEndInZip(tail: Buffer): boolean {
+  if (tail.length < 22) return false; // (a negative offset would count from the end)
   for (let i = tail.lastIndexOf('PK\x05\x06', tail.length - 22, 'latin1'); i >= 0; i = i > 0 ? tail.lastIndexOf('PK\x05\x06', i - 1, 'latin1') : -1) {
     if (i + 22 + tail.readUInt16LE(i + 20) <= tail.length && tail.readUInt16LE(i + 10) > 0) return true;
   }
