@@ -24,6 +24,9 @@ const CASES: Record<string, [Buffer, string]> = {
   'prefixed zip inside a zip': [makeZip([{ name: 'setup.exe', data: makeZip(members, { prefix: rand(3000, 6) }) }]), 'setup.exe->bin/evil.com'],
   'prefixed zip inside a tar.gz': [gzip(makeTar([{ name: 'setup.exe', data: makeZip(members, { prefix: rand(3000, 7) }) }])), 'setup.exe->bin/evil.com'],
   'large prefixed zip inside a zip (spooled, re-read)': [makeZip([{ name: 'big.exe', data: makeZip(members, { prefix: rand(1536 * 1024, 8) }), method: 0 }]), 'big.exe->bin/evil.com'],
+  // A valid gzip or tar as the prefix: the zip after it is what unzip extracts.
+  'a gzip as its prefix': [makeZip(members, { prefix: gzip(Buffer.from('harmless\n'), 'readme.txt') }), 'bin/evil.com'],
+  'a tar as its prefix': [makeZip(members, { prefix: makeTar([{ name: 'readme.txt', data: Buffer.from('harmless\n') }]) }), 'bin/evil.com'],
 };
 
 for (const [what, [data, member]] of Object.entries(CASES)) {
@@ -37,6 +40,14 @@ t.test('a file that only ends in an end-record signature is not an archive', asy
   const fake = Buffer.concat([rand(2000, 9), Buffer.from([0x50, 0x4b, 5, 6]), Buffer.alloc(18)]);
   const r = await walkArchive(new BufferSource(fake), { name: 'f.bin' }, eicarScanner().scan);
   t.equal(r.kind, 'not_archive');
+});
+
+t.test('a tar whose last member is a zip is walked once', async (t) => {
+  const s = eicarScanner();
+  const tar = makeTar([{ name: 'a.txt', data: Buffer.from('a') }, { name: 'last.zip', data: makeZip([members[0]!]) }]);
+  const r = await walkArchive(new BufferSource(tar), { name: 'f.tar' }, s.scan);
+  t.equal(r.kind, 'clean');
+  t.same(s.seen, ['a.txt', 'last.zip', 'last.zip->readme.txt']);
 });
 
 t.test('the prefix is noted', async (t) => {

@@ -78,6 +78,9 @@ function corpus(): Record<string, [Buffer, boolean]> {
     'concat.tar': [Buffer.concat([makeTar([{ name: 'a.txt', data: clean }]), makeTar([{ name: 'e.com', data: eicar() }])]), false],
     'concat-clean.tar': [Buffer.concat([makeTar([{ name: 'a.txt', data: clean }]), makeTar([{ name: 'b.txt', data: text(3000, 11) }])]), false],
     'zero-padded.tar': [Buffer.concat([makeTar([{ name: 'a.txt', data: clean }]), Buffer.alloc(8192)]), true],
+    // A zip appended to a tar or a gzip: walked after them.
+    'zip-after.tar': [Buffer.concat([makeTar([{ name: 'a.txt', data: clean }]), makeZip([{ name: 'e.com', data: eicar() }])]), false],
+    'zip-after.gz': [Buffer.concat([gzip(clean), makeZip([{ name: 'b.txt', data: text(2000, 12) }])]), false],
     'hit.zip': [makeZip([{ name: 'in/hit.txt', data: hit }]), false],
     'hit.tar.gz': [gzip(makeTar([{ name: 'a.txt', data: clean }, { name: 'hit.txt', data: hit }])), false],
     'hit.gz': [gzip(hit, 'hit.txt'), false],
@@ -146,6 +149,8 @@ t.test('the detections the walk gives are still given', { skip }, async (t) => {
     'eicar-member.tar.gz': 'Virus:DOS/EICAR_Test_File/builtin@e.com',
     'pax-sized.tar.gz': 'Test.Proof.Body-1-0/body@hidden.txt',
     'concat.tar': 'Virus:DOS/EICAR_Test_File/builtin@e.com',
+    'zip-after.tar': 'Virus:DOS/EICAR_Test_File/builtin@e.com',
+    'zip-after.gz': 'clean',
     'overlap.zip': /^Heuristics\.Zip\.OverlappingFiles\//,
     'ratio.zip': /^Heuristics\.Limits\.Exceeded\.MaxCompressionRatio\//,
     'too-deep.zip': /^Heuristics\.Limits\.Exceeded\.MaxRecursion\//,

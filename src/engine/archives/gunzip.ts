@@ -21,6 +21,8 @@ const SCAN = 4096;
 export interface GunzipState {
   /** Compressed bytes consumed so far, headers and trailers included (the ratio limit's input). */
   consumed(): number;
+  /** Where trailing garbage after the last member starts, once the output ended there. */
+  trailingAt: number | null;
 }
 
 export interface GunzipOptions {
@@ -82,7 +84,7 @@ async function zerosToEnd(src: ByteSource, at: number, check: () => void): Promi
 export function gunzipMembers(src: ByteSource, o: GunzipOptions): { output: AsyncGenerator<Buffer>; state: GunzipState } {
   let done = 0;
   let inflater: zlib.InflateRaw | null = null;
-  const state: GunzipState = { consumed: () => done + (inflater?.bytesWritten ?? 0) };
+  const state: GunzipState = { consumed: () => done + (inflater?.bytesWritten ?? 0), trailingAt: null };
   async function* output(): AsyncGenerator<Buffer> {
     let at = 0;
     for (let member = 1; ; member++) {
@@ -90,7 +92,10 @@ export function gunzipMembers(src: ByteSource, o: GunzipOptions): { output: Asyn
       if (typeof start === 'string') {
         if (member === 1) o.note(`gzip: ${start}`);
         else if (start === 'not a gzip member') {
-          if (!(await zerosToEnd(src, at, o.check))) o.note(`gzip: trailing garbage after member ${member - 1} ignored (${src.size - at} bytes)`);
+          if (!(await zerosToEnd(src, at, o.check))) {
+            o.note(`gzip: trailing garbage after member ${member - 1} ignored (${src.size - at} bytes)`);
+            state.trailingAt = at;
+          }
         } else o.note(`gzip: member ${member}: ${start}`);
         return;
       }

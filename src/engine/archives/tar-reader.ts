@@ -137,6 +137,13 @@ function padding(size: number): number {
   return (BLOCK - (size % BLOCK)) % BLOCK;
 }
 
+/** Data after a tar's end-of-archive blocks that is no tar header, from offset `at` of the stream. */
+export class TarTrailingData extends ArchiveFormatError {
+  constructor(readonly at: number) {
+    super(`tar: data after the end-of-archive blocks at offset ${at} is not a tar header`);
+  }
+}
+
 /** Bytes looked at per step while skipping zero blocks (a multiple of BLOCK). */
 const ZERO_STEP = 128 * BLOCK;
 
@@ -156,7 +163,7 @@ async function afterZeros(reader: ByteReader): Promise<Buffer | null> {
     }
     await reader.skip(i - (i % BLOCK));
     const block = await reader.read(BLOCK);
-    if (block.length < BLOCK) throw new ArchiveFormatError('tar: data after the end-of-archive blocks');
+    if (block.length < BLOCK) throw new TarTrailingData(reader.position - block.length);
     return block;
   }
 }
@@ -165,7 +172,7 @@ export interface ReadTarOptions {
   /**
    * Read on after the end-of-archive blocks when more tar headers follow, as `tar
    * --ignore-zeros` does (concatenated tarballs, `cat a.tar b.tar`); data after them that is no
-   * tar header is an ArchiveFormatError. Off: the first zero block ends the archive (CVD files).
+   * tar header is a TarTrailingData error. Off: the first zero block ends the archive (CVD files).
    */
   pastEnd?: boolean;
 }
@@ -185,7 +192,7 @@ export async function* readTar(reader: ByteReader, opts: ReadTarOptions = {}): A
       if (!opts.pastEnd) return;
       const next = await afterZeros(reader);
       if (!next) return;
-      if (!checksumOk(next)) throw new ArchiveFormatError(`tar: data after the end-of-archive blocks at offset ${reader.position - BLOCK} is not a tar header`);
+      if (!checksumOk(next)) throw new TarTrailingData(reader.position - BLOCK);
       header = next;
     }
     if (!checksumOk(header)) throw new ArchiveFormatError(`tar: bad header checksum at offset ${reader.position - BLOCK}`);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import type { Detection, ScanSource } from '../types.js';
 import { ByteReader } from './byte-reader.js';
-import { readTar } from './tar-reader.js';
+import { readTar, TarTrailingData } from './tar-reader.js';
 import { gunzipMembers } from './gunzip.js';
 import { openZip, overlapping, ZipSizeMismatch } from './zip.js';
 import { TailKeeper, zipAtEnd } from './embedded-zip.js';
@@ -45,8 +45,20 @@ class Walk extends WalkState {
       if (e instanceof ArchiveLimitExceeded || e instanceof Cancelled) throw e;
       if (this.limitHit) throw this.limitHit;
       this.note(`${prefix ? prefix.slice(0, -2) : '(file)'}: malformed ${format}: ${errorMessage(e)}`);
+      if (format === 'tar' && e instanceof TarTrailingData) return await this.zipAfter(src, e.at, prefix, depth);
       return null;
     }
+  }
+
+  /**
+   * A zip appended to a gzip or tar (the data after them): unzip extracts it whatever precedes
+   * it, so it is walked too — only when its directory lies in that data, so a tar whose last
+   * member is a zip is not walked twice.
+   */
+  private async zipAfter(src: ByteSource, from: number, prefix: string, depth: number): Promise<Detection | null> {
+    const end = await zipAtEnd(src);
+    if (!end || end.cdStart < from) return null;
+    return this.walk(src, 'zip', prefix, depth, '', end);
   }
 
   private async walkZip(src: ByteSource, prefix: string, depth: number, end?: ZipEnd): Promise<Detection | null> {
@@ -128,7 +140,9 @@ class Walk extends WalkState {
     // trailing garbage or a cut-off trailer, is scanned like the rest.
     const g = gunzipMembers(src, { note: (text) => this.note(`${here || '(file)'}: ${text}`), check: () => this.check(here) });
     try {
-      return await this.walkInflated(new ByteReader(this.ratioMeter(g.output, g.state.consumed, here)), src, prefix, depth, name);
+      const det = await this.walkInflated(new ByteReader(this.ratioMeter(g.output, g.state.consumed, here)), src, prefix, depth, name);
+      if (det || g.state.trailingAt === null) return det;
+      return await this.zipAfter(src, g.state.trailingAt, prefix, depth);
     } finally {
       await g.output.return(undefined);
     }
