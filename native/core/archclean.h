@@ -4,9 +4,10 @@
 // limits — and hands each member's bytes to `check`. It answers kClean only when every member
 // was visited, none had evidence (check returned true) and no limit, malformation or unusual
 // construct would have changed the JavaScript walk. Everything else — evidence, a limit reached,
-// a malformed archive, zip64, pax headers, a multi-member gzip, more than kMaxInflated bytes —
-// is kUnsure, and the JavaScript walker decides as before: only it names members and raises
-// detections, so the two paths cannot disagree about one.
+// a malformed archive, zip64, pax headers, a multi-member gzip, data after a tar's end, a zip
+// with a prefix or with entries it cannot decompress, a member that may end in a zip, more than
+// kMaxInflated bytes — is kUnsure, and the JavaScript walker decides as before: only it names
+// members, raises detections and reports unscanned members, so the two paths cannot disagree.
 // Owns: the subset of zip/tar/gzip parsing this needs, and the archive magic checks
 // (archives/formats.ts detectArchiveFormat, tar-reader.ts isTarHeader, byte for byte).
 // Must not: decide verdicts, read files, or keep anything after Prove returns.
@@ -39,6 +40,15 @@ enum Format { kNone = 0, kZip, kGzip, kTar };
 
 // detectArchiveFormat over the first n bytes (n >= 512 needed to recognise a tar).
 Format Detect(const uint8_t* head, size_t n);
+
+// Where a zip's end record may be, from the end: the record, the largest comment and a zip64
+// locator before it (= ZIP_END_WINDOW in src/engine/archives/zip-directory.ts).
+constexpr size_t kZipEndWindow = 22 + 0xffff + 20;
+
+// True when a zip end-of-central-directory signature ("PK\5\6") occurs in the last bytes of
+// d[0..n) where the walker looks for one (embedded-zip.ts): a file or member that may be a zip
+// behind a prefix. A superset of what the walker walks: it also checks the record.
+bool MayEndInZip(const uint8_t* d, size_t n);
 
 // True when the member's bytes carry evidence the JavaScript verdict must look at.
 using Check = bool (*)(void* ctx, const uint8_t* data, size_t len);

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <vector>
 
 // The one-shot-context API is deprecated in OpenSSL 3 in favour of EVP, whose per-file context
 // creation and provider lookup cost more than hashing a small file; it stays available.
@@ -79,7 +80,7 @@ bool AnyTableHolds(const Plan& plan, const uint8_t* rec, uint32_t dflags, uint64
 }
 
 // archives/formats.ts detectArchiveFormat: a file flagged here is walked by the archive walker,
-// which checks again; one not flagged is not.
+// which checks again; one not flagged is not (unless its end may be a zip's: MayEndInZip below).
 bool LooksLikeArchive(const uint8_t* h, size_t n) { return archclean::Detect(h, n) != archclean::kNone; }
 
 struct Digests {
@@ -204,6 +205,7 @@ class FileScanner {
       PutI32(rec, kOffDetail, p.scan_error);
       return Set(rec, kScanError);
     }
+    if (o_.keep_archives_open && !(p.flags & kArchive) && MayEndInZip(fd, p)) p.flags |= kArchive;
     const uint8_t* spilled = p.spilling ? o_.spill + spill_used_ : nullptr;
     if (p.spilling) p.flags |= Spilled(rec, static_cast<size_t>(p.pos));
     uint32_t dflags = d.Final(rec);
@@ -235,6 +237,8 @@ class FileScanner {
     uint32_t flags = 0;
     bool spilling = false;
     bool cancelled = false;
+    // Bytes of the last chunk read, still in buf_ after the pass.
+    size_t last = 0;
     int32_t scan_error = 0;
   };
 
@@ -318,9 +322,29 @@ class FileScanner {
       if (err != 0) return err;
       if (got == 0) break;  // the file shrank: scan what there was
       if (!Consume(p, buf_, got)) break;
+      p->last = got;
       if (got < want) break;
     }
     return 0;
+  }
+
+  // embedded-zip.ts: a zip behind a prefix (a self-extractor: an ELF or PE stub, a script) is
+  // recognised by an end record near the file's end, not by its head. The last chunk is still
+  // in buf_; only a file whose last chunk is shorter than the window costs one more read.
+  // A read failure says yes: the walker then looks (and finds out) itself.
+  bool MayEndInZip(int fd, const Pass& p) {
+    const size_t window = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(archclean::kZipEndWindow), p.pos));
+    if (window < 22) return false;
+    if (p.last >= window) return archclean::MayEndInZip(reinterpret_cast<const uint8_t*>(buf_) + p.last - window, window);
+    std::vector<uint8_t> own;
+    char* dst = buf_;
+    if (chunk_ < window) {
+      own.resize(window);
+      dst = reinterpret_cast<char*>(own.data());
+    }
+    size_t got = 0;
+    if (ReadFull(fd, dst, window, p.pos - static_cast<int64_t>(window), &got) != 0 || got != window) return true;
+    return archclean::MayEndInZip(reinterpret_cast<const uint8_t*>(dst), window);
   }
 
   uint32_t Head(uint8_t* rec, const char* data, size_t got, int64_t size) {

@@ -36,7 +36,7 @@ export interface BatchOutcome {
   /** Files found clean and their bytes: no object per clean file. */
   clean: number;
   cleanBytes: number;
-  /** Every other result (detected, skipped, error, clean with a scanTimeout), by index in the batch. */
+  /** Every other result (detected, skipped, error; clean with a sha256, a scanTimeout or unscanned archive members), by index. */
   others: { index: number; result: ScanResult }[];
 }
 
@@ -335,8 +335,9 @@ export class BatchScanner {
 }
 
 function add(out: BatchOutcome, index: number, result: ScanResult): void {
-  // A clean file whose YARA scan timed out is reported one by one (scan_timeout).
-  if (result.kind === 'clean' && result.sha256 === undefined && !result.scanTimeout) {
+  // A clean file whose YARA scan timed out (scan_timeout) or with unscanned archive members
+  // (the job lists them) is reported one by one.
+  if (result.kind === 'clean' && result.sha256 === undefined && !result.scanTimeout && result.unscannedCount === undefined) {
     out.clean++;
     out.cleanBytes += result.bytes;
   } else out.others.push({ index, result });

@@ -71,6 +71,10 @@ export interface EngineStats {
   /** On-demand batches: archives the native pass proved clean, and archives walked in JavaScript. */
   archivesProvenNative: number;
   archivesWalked: number;
+  /** Archive walks: members not looked into (unscanned), the files that had some, limits exceeded. */
+  archiveMembersUnscanned: number;
+  archivesWithUnscannedMembers: number;
+  archiveLimitsExceeded: number;
   /** On-demand lanes (setScanThreads): null before the batch scanner exists. */
   onDemandLanes: LaneStats | null;
 }
@@ -95,7 +99,7 @@ class ScanEngineImpl implements ScanEngine {
   private gen = 0;
   private readonly inFlight = new Map<DefinitionSet, { n: number; idle?: () => void }>();
   private readonly pass: PassOptions;
-  private readonly counters = { scans: 0, bytes: 0, detected: 0, skipped: 0, errors: 0, yaraSkippedLarge: 0 };
+  private readonly counters = { scans: 0, bytes: 0, detected: 0, skipped: 0, errors: 0, yaraSkippedLarge: 0, archiveMembersUnscanned: 0, archivesWithUnscannedMembers: 0, archiveLimitsExceeded: 0 };
   private readonly timeouts: EngineStats['scanTimeouts'] = { real_time: 0, on_write: 0, on_demand: 0 };
   readonly scanMember: ScanMember;
   private batches: BatchScanner | undefined;
@@ -258,9 +262,17 @@ class ScanEngineImpl implements ScanEngine {
       (member, signal) =>
         this.memberOnSet(set, member.buffer ? [member.buffer] : member.chunks(), member.size, { ...limitsOf(ctx), signal }, (t) => (timedOut ??= t)),
     );
+    this.counters.archiveLimitsExceeded += (w.kind !== 'not_archive' && w.limitsExceeded) || 0;
     if (w.kind === 'detected') return { ...clean, kind: 'detected', ...w.detection };
     if (w.kind === 'error' && w.code === CANCELLED) return { kind: 'error', code: w.code, message: w.message, generation: clean.generation };
-    return timedOut && !clean.scanTimeout ? { ...clean, scanTimeout: timedOut } : clean;
+    let out: ScanResult & { kind: 'clean' } = timedOut && !clean.scanTimeout ? { ...clean, scanTimeout: timedOut } : clean;
+    // Members it could not look into: said with the result, never a silent clean.
+    if (w.kind !== 'not_archive' && w.unscannedCount) {
+      this.counters.archiveMembersUnscanned += w.unscannedCount;
+      this.counters.archivesWithUnscannedMembers++;
+      out = { ...out, unscanned: w.unscanned ?? [], unscannedCount: w.unscannedCount };
+    }
+    return out;
   }
 
   private async memberOnSet(

@@ -1,6 +1,7 @@
 // src/engine/types.ts — the engine's contract with its callers (real-time protection,
 // on-demand scans, threats). Owns only types. The engine knows nothing of queues or RTP.
 import type { BatchFiles, BatchOutcome } from './batch.js';
+import type { UnscannedMember } from './archives/types.js';
 
 /** Threat types (issue 6); `threatTypeSettings` can act per type. */
 export const THREAT_TYPES = ['virus', 'trojan', 'potentially_unwanted_application', 'archive_bomb', 'test'] as const;
@@ -46,8 +47,21 @@ export interface Detection {
 }
 
 export type ScanResult =
-  // scanTimeout: no engine detected anything, but YARA did not finish (the file is allowed).
-  | { kind: 'clean'; bytes: number; sha256?: string; generation: number; scanTimeout?: ScanTimeout }
+  | {
+      kind: 'clean';
+      bytes: number;
+      sha256?: string;
+      generation: number;
+      /** No engine detected anything, but YARA did not finish (the file is allowed). */
+      scanTimeout?: ScanTimeout;
+      /**
+       * Archive members the walk could not look into (encrypted, compressed with a method it
+       * cannot decompress, ...): the file is clean only as far as it was scanned. The first
+       * MAX_UNSCANNED_LISTED, and how many there were.
+       */
+      unscanned?: UnscannedMember[];
+      unscannedCount?: number;
+    }
   | ({ kind: 'detected'; bytes: number; sha256?: string; generation: number } & Detection)
   | { kind: 'skipped'; reason: string; generation: number }
   | { kind: 'error'; code: string; message: string; generation: number };

@@ -20,7 +20,8 @@ import { errorMessage } from '../shared/errors.js';
 import type { ScanQueue } from './queue.js';
 import type { Limiter } from './limiter.js';
 import type { ScanType } from './targets.js';
-import type { ScanDetails, ScanProgress, ScanState, ScanSummary, ScanThreat } from './types.js';
+import type { ScanDetails, ScanProgress, ScanState, ScanSummary, ScanThreat, ScanUnscanned } from './types.js';
+import type { UnscannedMember } from '../engine/archives/types.js';
 import { closeQuietly } from '../shared/fd.js';
 import type { FileBatch, ScanWalker } from './walker.js';
 
@@ -83,6 +84,9 @@ export class ScanJob {
   errors = 0;
   /** Files allowed on the other engines' verdict because YARA reached the time limit. */
   scanTimeouts = 0;
+  /** Archive members not scanned, and the first MAX_EVENTS of them with their archive. */
+  unscanned = 0;
+  readonly unscannedList: ScanUnscanned[] = [];
   readonly skippedBy: Record<string, number> = {};
   readonly errorsBy: Record<string, number> = {};
   readonly events: { path: string; code: string }[] = [];
@@ -279,6 +283,12 @@ export class ScanJob {
     }
   }
 
+  /** An archive read to its end with members it could not look into: counted and listed. */
+  private notScanned(path: string, members: UnscannedMember[], count: number): void {
+    this.unscanned += count;
+    for (const m of members) if (this.unscannedList.length < MAX_EVENTS) this.unscannedList.push({ path, ...m });
+  }
+
   private skip(reason: string): void {
     this.skipped++;
     this.skippedBy[reason] = (this.skippedBy[reason] ?? 0) + 1;
@@ -307,6 +317,7 @@ export class ScanJob {
         this.filesScanned++;
         this.bytesScanned += r.bytes;
         if (r.scanTimeout) this.timedOut(b.path(k), r.scanTimeout.limitMs);
+        if (r.unscannedCount) this.notScanned(b.path(k), r.unscanned ?? [], r.unscannedCount);
         return;
       case 'skipped':
         // The engine stops on the scan's own signal: not a skip worth reporting.
@@ -347,6 +358,7 @@ export class ScanJob {
       scanTimeouts: this.scanTimeouts,
       events: [...w.events, ...this.events].slice(0, MAX_EVENTS),
       ...(this.o.mountsSkipped?.length ? { mountsSkipped: this.o.mountsSkipped } : {}),
+      ...(this.unscannedList.length ? { unscanned: [...this.unscannedList] } : {}),
     };
     return {
       id: this.id,
@@ -365,6 +377,7 @@ export class ScanJob {
       skipped: this.skipped + w.counts.excluded + w.counts.vanished,
       errors: this.errors + w.counts.denied + w.counts.errors,
       scanTimeouts: this.scanTimeouts,
+      unscanned: this.unscanned,
       details,
       message: this.message,
     };

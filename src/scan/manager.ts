@@ -187,6 +187,7 @@ export class ScanManager {
         threats: summary.threatsDetected,
         skipped: summary.skipped,
         errors: summary.errors,
+        unscanned: summary.unscanned,
         walk: summary.details.walk,
         message: summary.message,
       },

@@ -8,12 +8,29 @@ import type { SettingId } from '../config/managed-keys.js';
 import { ScansStore } from '../store/scans.js';
 import { ScanManager } from './manager.js';
 import { ThreatEvents } from '../threats/events.js';
+import type { EngineStats } from '../engine/engine.js';
 
 declare module '../daemon/services.js' {
   interface Services {
     /** Set by the 'scans' stage. */
     scans?: ScanManager;
   }
+}
+
+/**
+ * `mdatp health --details features` → archives: what the archive walks of on-demand scans did
+ * since the daemon started (docs/archives.md). Members not scanned are the ones a user must know
+ * about: their archives were clean only as far as they could be looked into.
+ */
+function archiveFeatures(st: EngineStats | undefined): Record<string, number> | null {
+  if (!st) return null;
+  return {
+    proven_native: st.archivesProvenNative,
+    walked: st.archivesWalked,
+    members_unscanned: st.archiveMembersUnscanned,
+    files_with_unscanned_members: st.archivesWithUnscannedMembers,
+    limits_exceeded: st.archiveLimitsExceeded,
+  };
 }
 
 const SETTINGS: SettingId[] = ['maximumOnDemandScanThreads', 'scanHistoryMaximumItems', 'scanResultsRetentionDays'];
@@ -42,6 +59,7 @@ export const scansStage: Stage = {
     });
     s.diagnostics.set('scans.json', () => ({ running: manager.runningIds(), recent: manager.list(20) }));
     s.health.register('scans', () => ({ details: { features: { on_demand_scans: manager.features(s.engine?.stats().onDemandLanes ?? null) } } }));
+    s.health.register('archives', () => ({ details: { features: { archives: archiveFeatures(s.engine?.stats()) } } }));
     s.scans = manager;
   },
   async stop(s) {

@@ -1,6 +1,7 @@
 // src/scan/types.ts — what an on-demand scan reports: its summary (live and in history), the
 // threats it found, and the progress events streamed by the API. Owns only types.
 import type { ThreatType } from '../engine/types.js';
+import type { UnscannedMember } from '../engine/archives/types.js';
 import type { ThreatAction } from '../threats/types.js';
 import type { ScanType } from './targets.js';
 import type { WalkCounts, WalkEvent } from './walker.js';
@@ -25,6 +26,15 @@ export interface ScanThreat {
   detectedAt: string;
 }
 
+/** An archive member the scan could not look into (docs/archives.md "What is not scanned"). */
+export interface ScanUnscanned {
+  /** The archive's display path. */
+  path: string;
+  member: string;
+  reason: UnscannedMember['reason'];
+  method?: string;
+}
+
 export interface ScanDetails {
   walk: WalkCounts;
   /** Files not scanned, by reason (too_large, engine reasons, cancelled). */
@@ -36,6 +46,8 @@ export interface ScanDetails {
   /** First failures (walk and scan), for the operator. */
   events: WalkEvent[];
   mountsSkipped?: string[];
+  /** The first archive members not scanned (see ScanSummary.unscanned), with their archive. */
+  unscanned?: ScanUnscanned[];
 }
 
 export interface ScanSummary {
@@ -57,6 +69,12 @@ export interface ScanSummary {
   errors: number;
   /** Files scanned whose YARA part reached the time limit (allowed on the other engines' verdict). */
   scanTimeouts: number;
+  /**
+   * Archive members not scanned (encrypted, compressed with a method the engine cannot
+   * decompress, ...): their archives count as scanned, but are clean only as far as they could
+   * be looked into. The first ones are listed in details.unscanned.
+   */
+  unscanned: number;
   details: ScanDetails;
   message: string | null;
 }

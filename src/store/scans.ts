@@ -47,13 +47,14 @@ function parseJson<T>(text: string | null, fallback: T): T {
 
 const EMPTY_DETAILS = (): ScanDetails => ({ walk: {} as ScanDetails['walk'], skippedBy: {}, errorsBy: {}, events: [] });
 
-function fromRow(r: ScanRow): ScanSummary {
-  const s = summaryOf(r);
-  s.scanTimeouts = s.details.scanTimeouts ?? 0;
-  return s;
-}
+/**
+ * The unscanned-member count is kept in the details column (no column of its own: scans recorded
+ * before it existed read as 0); it is the summary's `unscanned`, not a detail.
+ */
+const UNSCANNED_KEY = 'unscannedCount';
 
-function summaryOf(r: ScanRow): ScanSummary {
+function fromRow(r: ScanRow): ScanSummary {
+  const { [UNSCANNED_KEY]: unscanned, ...details } = parseJson<ScanDetails & { [UNSCANNED_KEY]?: number }>(r.details, EMPTY_DETAILS());
   return {
     id: r.id,
     type: r.type,
@@ -69,9 +70,10 @@ function summaryOf(r: ScanRow): ScanSummary {
     threatsDetected: r.threats,
     skipped: r.skipped,
     errors: r.errors,
-    // Kept in the details JSON (no column of its own): 0 for scans recorded before it existed.
-    scanTimeouts: 0,
-    details: parseJson(r.details, EMPTY_DETAILS()),
+    // Kept in the details JSON (no column of their own): 0 for scans recorded before they existed.
+    scanTimeouts: details.scanTimeouts ?? 0,
+    unscanned: typeof unscanned === 'number' ? unscanned : 0,
+    details,
     message: r.message,
   };
 }
@@ -88,7 +90,7 @@ export class ScansStore {
     stmt(
       this.db,
       'UPDATE scans SET state = ?, ended_at = ?, files_scanned = ?, bytes_scanned = ?, threats = ?, skipped = ?, errors = ?, details = ?, message = ? WHERE id = ?',
-    ).run(s.state, s.endedAt === null ? Date.now() : Date.parse(s.endedAt), s.filesScanned, s.bytesScanned, s.threatsDetected, s.skipped, s.errors, JSON.stringify(s.details), s.message, s.id);
+    ).run(s.state, s.endedAt === null ? Date.now() : Date.parse(s.endedAt), s.filesScanned, s.bytesScanned, s.threatsDetected, s.skipped, s.errors, JSON.stringify({ ...s.details, [UNSCANNED_KEY]: s.unscanned }), s.message, s.id);
   }
 
   addThreat(scanId: string, t: ScanThreat, rawPath?: Buffer): void {

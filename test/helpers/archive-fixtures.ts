@@ -11,8 +11,26 @@ export function eicar(): Buffer {
 export interface ZipEntrySpec {
   name: string;
   data: Buffer;
-  /** 0 stored, 8 deflated (default). */
-  method?: 0 | 8;
+  /**
+   * 0 stored, 8 deflated (default). Any other method number (12 bzip2, 14 LZMA, 9 deflate64, ...)
+   * writes `data` as the entry's compressed bytes unchanged, with `size` as its declared size.
+   */
+  method?: number;
+  /** General purpose flags added to 0x800 (UTF-8 names): 0x1 encrypted, 0x40 strong encryption. */
+  flags?: number;
+  /** Declared uncompressed size for methods this helper does not compress (default data.length). */
+  size?: number;
+}
+
+export interface ZipOptions {
+  /** Bytes before the zip (a self-extractor's stub). */
+  prefix?: Buffer;
+  /** Offsets counted from the start of the file, prefix included (`zip -A`); default from the zip's start. */
+  absoluteOffsets?: boolean;
+  /** The archive comment. */
+  comment?: Buffer;
+  /** Bytes after the end-of-central-directory record (and its comment). */
+  suffix?: Buffer;
 }
 
 function dosTime(): { time: number; date: number } {
@@ -22,6 +40,7 @@ function dosTime(): { time: number; date: number } {
 interface Built {
   name: Buffer;
   method: number;
+  flags?: number;
   crc: number;
   csize: number;
   usize: number;
@@ -33,7 +52,7 @@ function localHeader(e: Built, data: Buffer): Buffer {
   const { time, date } = dosTime();
   h.writeUInt32LE(0x04034b50, 0);
   h.writeUInt16LE(20, 4);
-  h.writeUInt16LE(0x800, 6);
+  h.writeUInt16LE(0x800 | (e.flags ?? 0), 6);
   h.writeUInt16LE(e.method, 8);
   h.writeUInt16LE(time, 10);
   h.writeUInt16LE(date, 12);
@@ -51,7 +70,7 @@ function centralHeader(e: Built): Buffer {
   h.writeUInt32LE(0x02014b50, 0);
   h.writeUInt16LE(20, 4);
   h.writeUInt16LE(20, 6);
-  h.writeUInt16LE(0x800, 8);
+  h.writeUInt16LE(0x800 | (e.flags ?? 0), 8);
   h.writeUInt16LE(e.method, 10);
   h.writeUInt16LE(time, 12);
   h.writeUInt16LE(date, 14);
@@ -63,31 +82,34 @@ function centralHeader(e: Built): Buffer {
   return Buffer.concat([h, e.name]);
 }
 
-function endRecord(count: number, cdSize: number, cdOffset: number): Buffer {
+function endRecord(count: number, cdSize: number, cdOffset: number, comment: Buffer = Buffer.alloc(0)): Buffer {
   const h = Buffer.alloc(22);
   h.writeUInt32LE(0x06054b50, 0);
-  h.writeUInt16LE(count, 8);
-  h.writeUInt16LE(count, 10);
+  h.writeUInt16LE(count & 0xffff, 8);
+  h.writeUInt16LE(count & 0xffff, 10);
   h.writeUInt32LE(cdSize, 12);
   h.writeUInt32LE(cdOffset, 16);
-  return h;
+  h.writeUInt16LE(comment.length, 20);
+  return Buffer.concat([h, comment]);
 }
 
-export function makeZip(entries: ZipEntrySpec[]): Buffer {
+export function makeZip(entries: ZipEntrySpec[], opts: ZipOptions = {}): Buffer {
+  const prefix = opts.prefix ?? Buffer.alloc(0);
   const locals: Buffer[] = [];
   const built: Built[] = [];
-  let offset = 0;
+  let offset = opts.absoluteOffsets ? prefix.length : 0;
   for (const spec of entries) {
     const method = spec.method ?? 8;
     const stored = method === 8 ? zlib.deflateRawSync(spec.data) : spec.data;
-    const e: Built = { name: Buffer.from(spec.name, 'utf8'), method, crc: zlib.crc32(spec.data), csize: stored.length, usize: spec.data.length, offset };
+    const usize = method === 0 || method === 8 ? spec.data.length : (spec.size ?? spec.data.length);
+    const e: Built = { name: Buffer.from(spec.name, 'utf8'), method, flags: spec.flags ?? 0, crc: zlib.crc32(spec.data), csize: stored.length, usize, offset };
     const local = localHeader(e, stored);
     locals.push(local);
     built.push(e);
     offset += local.length;
   }
   const central = Buffer.concat(built.map(centralHeader));
-  return Buffer.concat([...locals, central, endRecord(built.length, central.length, offset)]);
+  return Buffer.concat([prefix, ...locals, central, endRecord(built.length, central.length, offset, opts.comment), opts.suffix ?? Buffer.alloc(0)]);
 }
 
 /** One stored kernel referenced by `count` central directory entries: every entry overlaps the first. */

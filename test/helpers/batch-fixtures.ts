@@ -27,12 +27,14 @@ export function perFile(out: BatchOutcome, n: number): (ScanResult | 'clean')[] 
   return all;
 }
 
-/** What a result means to a user: name and engine (and member path) of a detection, else the kind. */
+/** What a result means to a user: name and engine (and member path) of a detection, else the kind (and unscanned members). */
 export function verdictOf(r: ScanResult | 'clean'): string {
   if (r === 'clean') return 'clean';
   if (r.kind === 'detected') return `${r.name}/${r.engine}${r.memberPath ? `@${r.memberPath}` : ''}`;
   if (r.kind === 'skipped') return `skipped:${r.reason}`;
   if (r.kind === 'error') return `error:${r.code}`;
+  // Archive members it could not look into are part of what a user is told.
+  if (r.unscannedCount) return `clean, unscanned: ${(r.unscanned ?? []).map((u) => `${u.member} (${u.reason})`).join(', ')} of ${r.unscannedCount}`;
   return 'clean';
 }
 

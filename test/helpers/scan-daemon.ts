@@ -39,3 +39,8 @@ export async function scanJson(d: TestDaemon, args: string[]): Promise<{ code: n
   return { code: r.code, doc, stderr: r.stderr };
 }
 
+
+/** A scan's threats as file (relative to root) → `name @ memberPath`, for archive tests. */
+export function threatsByFile(doc: ScanJson, root: string): Record<string, string> {
+  return Object.fromEntries(doc.threats.map((x) => [path.relative(root, x.path), `${x.name} @ ${x.memberPath ?? ''}`]));
+}

@@ -15,8 +15,8 @@ t.test('JSON document shape', async (t) => {
   const r = await d.mdatp(['scan', 'custom', '--path', tree, '--output', 'json']);
   t.equal(r.code, 0, r.stderr);
   const doc = JSON.parse(r.stdout);
-  t.same(Object.keys(doc).sort(), ['bytesScanned', 'details', 'durationMs', 'endedAt', 'errors', 'filesScanned', 'id', 'message', 'paths', 'scanTimeouts', 'skipped', 'startedAt', 'state', 'threats', 'threatsDetected', 'type'].sort());
-  t.match(doc, { type: 'custom', state: 'succeeded', paths: [tree], filesScanned: 3, threatsDetected: 1, skipped: 0, errors: 0, scanTimeouts: 0, message: null });
+  t.same(Object.keys(doc).sort(), ['bytesScanned', 'details', 'durationMs', 'endedAt', 'errors', 'filesScanned', 'id', 'message', 'paths', 'scanTimeouts', 'skipped', 'startedAt', 'state', 'threats', 'threatsDetected', 'type', 'unscanned'].sort());
+  t.match(doc, { type: 'custom', state: 'succeeded', paths: [tree], filesScanned: 3, threatsDetected: 1, skipped: 0, errors: 0, scanTimeouts: 0, unscanned: 0, message: null });
   t.equal(doc.bytesScanned, 3 + 4 + eicar().length);
   t.type(doc.durationMs, 'number');
   t.ok(Date.parse(doc.endedAt) >= Date.parse(doc.startedAt));

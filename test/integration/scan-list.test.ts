@@ -27,7 +27,7 @@ t.test('list contents and pruning', async (t) => {
   const blocks = text.stdout.split('=====================================\n').filter((b) => b.trim());
   t.equal(blocks.length, 3);
   const f = parseFields(blocks[0]!);
-  t.same(Object.keys(f), ['id', 'type', 'start', 'duration', 'files_scanned', 'threats', 'state']);
+  t.same(Object.keys(f), ['id', 'type', 'start', 'duration', 'files_scanned', 'threats', 'unscanned', 'state']);
   t.match(f, { id: `"${ids[4]}"`, type: '"custom"', files_scanned: '3', threats: '1', state: '"Succeeded"' });
   t.match(f.duration, /^"\d+\.\ds"$/);
 

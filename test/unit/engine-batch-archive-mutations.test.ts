@@ -32,6 +32,13 @@ t.test('mutated archives: the batch gives the verdict of engine.scan', { skip },
     makeTar([{ name: 'x.txt', data: text(800) }, { name: 'y.txt', data: text(300) }]),
     gzip(hit, 'hit.txt'),
     makeZip([{ name: 'n.tar.gz', data: gzip(makeTar([{ name: 'h.txt', data: hit }, { name: 'c.txt', data: text(400) }])) }]),
+    // What the walker reads that the native proof leaves to it: prefixes, members it cannot
+    // decompress, data after a tar's end, gzip members after the first, zips at a member's end.
+    makeZip([{ name: 'a.txt', data: text(500) }, { name: 'h.txt', data: hit }], { prefix: text(700) }),
+    makeZip([{ name: 'a.txt', data: text(500) }, { name: 'b.bz2', data: text(90), method: 12, size: 400 }]),
+    Buffer.concat([makeTar([{ name: 'x.txt', data: text(300) }]), makeTar([{ name: 'h.txt', data: hit }])]),
+    Buffer.concat([gzip(text(300)), gzip(hit)]),
+    makeZip([{ name: 's.exe', data: makeZip([{ name: 'h.txt', data: hit }], { prefix: text(400) }), method: 0 }]),
   ];
   const dir = tmpDir(t);
   const file = path.join(dir, 'mutated');

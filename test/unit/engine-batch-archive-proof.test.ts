@@ -68,7 +68,19 @@ function corpus(): Record<string, [Buffer, boolean]> {
     'clean.tar.gz': [tgzClean, true],
     'clean.gz': [gzip(clean, 'inner.txt'), true],
     'clean-nested.tar.gz': [gzip(makeTar([{ name: 'in.zip', data: makeZip([{ name: 'deep.tar', data: makeTar([{ name: 'x.txt', data: clean }]) }]) }])), true],
-    'encrypted-entry.zip': [encryptedFlag(makeZip([{ name: 'secret.bin', data: hit }])), true],
+    // Entries the walker reports as unscanned: not a clean archive to prove.
+    'encrypted-entry.zip': [encryptedFlag(makeZip([{ name: 'secret.bin', data: hit }])), false],
+    'bzip2-entry.zip': [makeZip([{ name: 'a.txt', data: clean }, { name: 'b.bz2', data: rand(300, 8), method: 12, size: 900 }]), false],
+    // A zip behind a prefix, or a member whose end may be a zip: the walker looks for it.
+    'prefixed.zip': [makeZip([{ name: 'a.txt', data: clean }], { prefix: rand(4096, 9) }), false],
+    'sfx-member.zip': [makeZip([{ name: 'setup.exe', data: makeZip([{ name: 'in.txt', data: clean }], { prefix: rand(2048, 10) }), method: 0 }]), false],
+    // Tars after a tar's end-of-archive blocks are read on (tar --ignore-zeros); zeros are not.
+    'concat.tar': [Buffer.concat([makeTar([{ name: 'a.txt', data: clean }]), makeTar([{ name: 'e.com', data: eicar() }])]), false],
+    'concat-clean.tar': [Buffer.concat([makeTar([{ name: 'a.txt', data: clean }]), makeTar([{ name: 'b.txt', data: text(3000, 11) }])]), false],
+    'zero-padded.tar': [Buffer.concat([makeTar([{ name: 'a.txt', data: clean }]), Buffer.alloc(8192)]), true],
+    // A zip appended to a tar or a gzip: walked after them.
+    'zip-after.tar': [Buffer.concat([makeTar([{ name: 'a.txt', data: clean }]), makeZip([{ name: 'e.com', data: eicar() }])]), false],
+    'zip-after.gz': [Buffer.concat([gzip(clean), makeZip([{ name: 'b.txt', data: text(2000, 12) }])]), false],
     'hit.zip': [makeZip([{ name: 'in/hit.txt', data: hit }]), false],
     'hit.tar.gz': [gzip(makeTar([{ name: 'a.txt', data: clean }, { name: 'hit.txt', data: hit }])), false],
     'hit.gz': [gzip(hit, 'hit.txt'), false],
@@ -136,6 +148,9 @@ t.test('the detections the walk gives are still given', { skip }, async (t) => {
     'allowed-member.zip': 'clean',
     'eicar-member.tar.gz': 'Virus:DOS/EICAR_Test_File/builtin@e.com',
     'pax-sized.tar.gz': 'Test.Proof.Body-1-0/body@hidden.txt',
+    'concat.tar': 'Virus:DOS/EICAR_Test_File/builtin@e.com',
+    'zip-after.tar': 'Virus:DOS/EICAR_Test_File/builtin@e.com',
+    'zip-after.gz': 'clean',
     'overlap.zip': /^Heuristics\.Zip\.OverlappingFiles\//,
     'ratio.zip': /^Heuristics\.Limits\.Exceeded\.MaxCompressionRatio\//,
     'too-deep.zip': /^Heuristics\.Limits\.Exceeded\.MaxRecursion\//,
@@ -143,6 +158,8 @@ t.test('the detections the walk gives are still given', { skip }, async (t) => {
     'too-large-member.tar': /^Heuristics\.Limits\.Exceeded\.MaxFileSize\//,
     'clean.zip': 'clean',
     'clean-nested.tar.gz': 'clean',
+    'bzip2-entry.zip': 'clean, unscanned: b.bz2 (unsupported_method) of 1',
+    'encrypted-entry.zip': 'clean, unscanned: secret.bin (encrypted) of 1',
   });
   t.equal(zlib.gunzipSync(files['multi-member.gz']![0]).includes(SIG), true, 'the multi-member gzip hides the signature in its second member');
 });

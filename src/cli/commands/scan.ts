@@ -47,6 +47,7 @@ function jsonResult(s: ScanSummary, threats: ScanThreat[]): Record<string, unkno
     skipped: s.skipped,
     errors: s.errors,
     scanTimeouts: s.scanTimeouts ?? 0,
+    unscanned: s.unscanned ?? 0,
     threats,
     details: s.details,
     message: s.message,
@@ -105,6 +106,12 @@ function finish(out: Out, s: ScanSummary, threats: ScanThreat[], interrupted: bo
     out.line(`\t${s.threatsDetected} threat(s) detected`);
     if (s.scanTimeouts) out.line(`\t${s.scanTimeouts} file(s) reached the scan time limit (scan_timeout): judged without a complete YARA scan`);
     for (const t of threats) out.line(`\t\tThreat(s) found: ${t.name} in ${t.path}${t.memberPath ? ` -> ${t.memberPath}` : ''}`);
+    // Archive members it could not look into: said, so that no archive passes for clean unseen.
+    if (s.unscanned) {
+      out.line(`\t${s.unscanned} archive member(s) not scanned`);
+      for (const u of s.details.unscanned ?? []) out.line(`\t\tNot scanned: ${u.path} -> ${u.member} (${u.reason}${u.method ? `: ${u.method}` : ''})`);
+      if ((s.details.unscanned?.length ?? 0) < s.unscanned) out.line('\t\t... (the first ones listed; --output json for the list)');
+    }
   }
   if (s.state === 'cancelled') throw new CliError(`Scan was cancelled${s.message ? ` (${s.message})` : ''}`, 'WDAV_ERR_SCAN_CANCELLED', interrupted ? 130 : 1);
   if (s.state === 'failed') throw new CliError(`Scan has failed: ${s.message ?? 'unknown reason'}`, 'WDAV_ERR_INTERNAL');
@@ -144,6 +151,7 @@ export function registerScan(program: Command): void {
           duration: seconds(s.state === 'running' ? Date.now() - Date.parse(s.startedAt) : s.durationMs),
           files_scanned: s.filesScanned,
           threats: s.threatsDetected,
+          unscanned: s.unscanned ?? 0,
           state: STATE_LABEL[s.state],
         }),
       );

@@ -20,7 +20,7 @@ export interface ByteSource {
   readonly size: number;
   /** The whole content when it is held in memory (lets callers skip a copy). */
   readonly buffer?: Buffer;
-  /** The fd to read from when the content is on disk (yauzl.fromFd). */
+  /** The fd to read from when the content is on disk. */
   readonly fd?: number;
   /** Bytes [start, end) in chunks. */
   chunks(start?: number, end?: number): AsyncGenerator<Buffer>;

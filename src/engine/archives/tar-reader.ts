@@ -137,18 +137,64 @@ function padding(size: number): number {
   return (BLOCK - (size % BLOCK)) % BLOCK;
 }
 
+/** Data after a tar's end-of-archive blocks that is no tar header, from offset `at` of the stream. */
+export class TarTrailingData extends ArchiveFormatError {
+  constructor(readonly at: number) {
+    super(`tar: data after the end-of-archive blocks at offset ${at} is not a tar header`);
+  }
+}
+
+/** Bytes looked at per step while skipping zero blocks (a multiple of BLOCK). */
+const ZERO_STEP = 128 * BLOCK;
+
+/**
+ * Skips the zero blocks after an end-of-archive block; returns the next non-zero block, or null
+ * when only zeros (or nothing) follow. A short non-zero tail is data, not a header.
+ */
+async function afterZeros(reader: ByteReader): Promise<Buffer | null> {
+  for (;;) {
+    const look = await reader.peek(ZERO_STEP);
+    if (look.length === 0) return null;
+    let i = 0;
+    while (i < look.length && look[i] === 0) i++;
+    if (i === look.length) {
+      await reader.skip(look.length);
+      continue;
+    }
+    await reader.skip(i - (i % BLOCK));
+    const block = await reader.read(BLOCK);
+    if (block.length < BLOCK) throw new TarTrailingData(reader.position - block.length);
+    return block;
+  }
+}
+
+export interface ReadTarOptions {
+  /**
+   * Read on after the end-of-archive blocks when more tar headers follow, as `tar
+   * --ignore-zeros` does (concatenated tarballs, `cat a.tar b.tar`); data after them that is no
+   * tar header is a TarTrailingData error. Off: the first zero block ends the archive (CVD files).
+   */
+  pastEnd?: boolean;
+}
+
 /**
  * Entries of the tar stream in order. Unread body bytes are skipped when the next entry is asked
  * for. Throws ArchiveFormatError on a bad header or a truncated body.
  */
-export async function* readTar(reader: ByteReader): AsyncGenerator<TarEntry> {
+export async function* readTar(reader: ByteReader, opts: ReadTarOptions = {}): AsyncGenerator<TarEntry> {
   let longName: string | undefined;
   let pax: { path?: string; size?: number } = {};
   for (;;) {
-    const header = await reader.read(BLOCK);
+    let header = await reader.read(BLOCK);
     if (header.length === 0) return; // no end-of-archive blocks: tolerated, as GNU tar does
     if (header.length < BLOCK) throw new ArchiveFormatError('tar: truncated header block');
-    if (header.every((b) => b === 0)) return;
+    if (header.every((b) => b === 0)) {
+      if (!opts.pastEnd) return;
+      const next = await afterZeros(reader);
+      if (!next) return;
+      if (!checksumOk(next)) throw new TarTrailingData(reader.position - BLOCK);
+      header = next;
+    }
     if (!checksumOk(header)) throw new ArchiveFormatError(`tar: bad header checksum at offset ${reader.position - BLOCK}`);
     const typeflag = String.fromCharCode(header[156]!);
     let size = parseNumber(header, 124, 12, 'size');

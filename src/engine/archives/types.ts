@@ -37,11 +37,40 @@ export interface ArchiveWalkContext {
   name?: string;
 }
 
+/**
+ * A member the walker could not look into: its data is in a form it cannot decompress, or it is
+ * encrypted, or it could not be read. Reported, never counted as clean (docs/archives.md).
+ */
+export interface UnscannedMember {
+  /** Path inside the scanned file, as for detections: `dir/inner.zip->secret.bin`. */
+  member: string;
+  /**
+   * encrypted | unsupported_method (bzip2, LZMA, deflate64, ...) | malformed_entry (a zip entry
+   * whose sizes or offset cannot be read) | unreadable_directory (the rest of a zip directory) |
+   * not_walked (a zip at the end of a member too large to read twice).
+   */
+  reason: 'encrypted' | 'unsupported_method' | 'malformed_entry' | 'unreadable_directory' | 'not_walked';
+  /** The compression method's (or encryption's) name, when that is the reason. */
+  method?: string;
+}
+
+/** Unscanned members listed per walk (the count goes on). */
+export const MAX_UNSCANNED_LISTED = 50;
+
 export interface WalkStats {
   format: ArchiveFormat;
   members: number;
   bytes: number;
   notes: string[];
+  /** Members not looked into (the first MAX_UNSCANNED_LISTED), and how many there were. */
+  unscanned?: UnscannedMember[];
+  unscannedCount?: number;
+  /**
+   * Limits this walk found exceeded: the one that became the detection, or one seen up front (a
+   * directory with more entries than maxFiles, overlapping entries) after a threat found before
+   * it, which stays the verdict.
+   */
+  limitsExceeded?: number;
 }
 
 export type ArchiveWalkResult =

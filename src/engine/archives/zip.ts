@@ -1,141 +1,139 @@
-// src/engine/archives/zip.ts — zip access for the walker through yauzl over a ByteSource (random
-// access; the scanned fd is read positionally and never closed): the central directory, the
-// overlapping-entries check (Fifield-style bombs) and one decompressing stream per entry.
-// Owns: yauzl usage. Must not: count members or bytes against limits (the walker does).
+// src/engine/archives/zip.ts — zip access for the walker over a ByteSource (random access; the
+// scanned fd is read positionally and never closed): the directory (zip-directory.ts), the
+// overlapping-entries check (Fifield-style bombs) and one stream of an entry's data, copied
+// (stored) or inflated (deflate), checked against its declared size.
+// An entry whose data does not match its declared size is still handed on in full: the walker
+// rescans it with its true size (ZipSizeMismatch), so that a lying header hides nothing.
+// Owns: local headers and entry data. Must not: count members or bytes against limits (the walker does).
+import zlib from 'node:zlib';
 import { Readable } from 'node:stream';
-import yauzl from 'yauzl';
 import type { ByteSource } from './source.js';
 import { ArchiveFormatError } from './limits.js';
+import { findZipEnd, readDirectory, type ZipEnd, type ZipEntry } from './zip-directory.js';
 
-export interface ZipMember {
-  name: string;
-  compressedSize: number;
-  uncompressedSize: number;
-  encrypted: boolean;
-  /** yauzl inflates method 8 and copies method 0; other methods cannot be scanned. */
-  supported: boolean;
-  directory: boolean;
-  localHeaderOffset: number;
-  /** Lower bound of the bytes this entry occupies from its local header on. */
-  span: number;
-  entry: yauzl.Entry;
-}
+export type { ZipEntry as ZipMember } from './zip-directory.js';
 
-// yauzl's RandomAccessReader is a runtime export the bundled type definitions leave out.
-const RandomAccessReaderBase = (yauzl as unknown as { RandomAccessReader: new () => yauzl.RandomAccessReader }).RandomAccessReader;
+/** The entry's data inflated to another size than its header declares (message says which). */
+export class ZipSizeMismatch extends ArchiveFormatError {}
 
-class SourceReader extends RandomAccessReaderBase {
-  constructor(private readonly src: ByteSource) {
-    super();
-  }
-  override _readStreamForRange(start: number, end: number): Readable {
-    return Readable.from(this.src.chunks(start, end), { objectMode: false });
-  }
-  // yauzl reads the central directory through read(); the default would create a stream per call.
-  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null, bytesRead?: number) => void): void {
-    this.src.readInto(buffer, offset, length, position).then(
-      (n) => callback(null, n),
-      (e: Error) => callback(e),
-    );
-  }
-}
+/** Largest entry inflated in one synchronous call from memory (= GUNZIP_AT_ONCE in walker.ts). */
+const INFLATE_AT_ONCE = 256 * 1024;
 
 export interface OpenZip {
   entryCount: number;
-  /** Every entry of the central directory, at most max of them (the walker checks entryCount first). */
-  members(max: number): Promise<ZipMember[]>;
-  open(member: ZipMember): Promise<Readable>;
-  close(): void;
+  /** Bytes before the zip that its offsets do not count (a self-extractor's stub). */
+  prefix: number;
+  /** Bytes after the end record. */
+  trailing: number;
+  /** The first `max` entries; `failure` when the directory could not be read to its end. */
+  members(max: number): Promise<{ members: ZipEntry[]; failure: string | null }>;
+  /**
+   * The entry's data. `exact` (default): a ZipSizeMismatch when it inflates to another size than
+   * declared. `consumed()` counts the compressed bytes read so far (the ratio limit).
+   */
+  open(member: ZipEntry, exact?: boolean): Promise<{ data: AsyncIterable<Buffer>; consumed(): number }>;
 }
 
-export function openZip(src: ByteSource): Promise<OpenZip> {
-  return new Promise((resolve, reject) => {
-    // decodeStrings off: yauzl would reject the whole archive over one '../' name, which would let
-    // a hostile archive hide its other members from the scanner. Names are only displayed here.
-    const opts = { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true };
-    yauzl.fromRandomAccessReader(new SourceReader(src), src.size, opts, (err, zip) => {
-      if (err) return reject(new ArchiveFormatError(`zip: ${err.message}`));
-      resolve(wrap(zip));
-    });
-  });
-}
-
-function wrap(zip: yauzl.ZipFile): OpenZip {
-  let failure: Error | null = null;
-  zip.on('error', (e: Error) => {
-    failure = e;
-  });
+/** Opens the zip in `src`, or throws ArchiveFormatError when no end record leads to a directory. */
+export async function openZip(src: ByteSource, end?: ZipEnd | null): Promise<OpenZip> {
+  const e = end ?? (await findZipEnd(src));
+  if (!e) throw new ArchiveFormatError('zip: no end of central directory record leads to a directory');
   return {
-    entryCount: zip.entryCount,
-    members(max) {
-      return new Promise((resolve, reject) => {
-        const out: ZipMember[] = [];
-        const onEntry = (entry: yauzl.Entry) => {
-          out.push(describe(entry));
-          if (out.length >= max) return finish();
-          zip.readEntry();
-        };
-        const onError = (e: Error) => {
-          cleanup();
-          reject(new ArchiveFormatError(`zip: ${e.message}`));
-        };
-        const finish = () => {
-          cleanup();
-          resolve(out);
-        };
-        const cleanup = () => {
-          zip.off('entry', onEntry);
-          zip.off('end', finish);
-          zip.off('error', onError);
-        };
-        if (failure) return reject(new ArchiveFormatError(`zip: ${failure.message}`));
-        zip.on('entry', onEntry);
-        zip.on('end', finish);
-        zip.on('error', onError);
-        zip.readEntry();
-      });
+    entryCount: e.entryCount,
+    prefix: e.prefix,
+    trailing: e.trailing,
+    async members(max) {
+      const { entries, failure } = await readDirectory(src, e, max);
+      return { members: entries, failure };
     },
-    open(member) {
-      return new Promise((resolve, reject) => {
-        zip.openReadStream(member.entry, (err, stream) => {
-          if (err) return reject(new ArchiveFormatError(`zip: ${member.name}: ${err.message}`));
-          resolve(stream);
-        });
-      });
-    },
-    close() {
-      zip.close();
-    },
+    open: (m, exact = true) => openEntry(src, m, exact),
   };
 }
 
-function describe(entry: yauzl.Entry): ZipMember {
-  const raw = entry.fileName as unknown as Buffer | string;
-  const name = Buffer.isBuffer(raw) ? raw.toString((entry.generalPurposeBitFlag & 0x800) !== 0 ? 'utf8' : 'latin1') : raw;
-  return {
-    name,
-    compressedSize: entry.compressedSize,
-    uncompressedSize: entry.uncompressedSize,
-    encrypted: (entry.generalPurposeBitFlag & 0x1) !== 0,
-    supported: entry.compressionMethod === 0 || entry.compressionMethod === 8,
-    directory: name.endsWith('/') && entry.uncompressedSize === 0,
-    localHeaderOffset: entry.relativeOffsetOfLocalHeader,
-    span: 30 + entry.fileNameLength + entry.compressedSize,
-    entry,
-  };
+async function openEntry(src: ByteSource, m: ZipEntry, exact: boolean): Promise<{ data: AsyncIterable<Buffer>; consumed(): number }> {
+  const h = Buffer.alloc(30);
+  if ((await src.readInto(h, 0, 30, m.localHeaderOffset)) < 30 || h.readUInt32LE(0) !== 0x04034b50) {
+    throw new ArchiveFormatError(`zip: ${m.name}: no local header at offset ${m.localHeaderOffset}`);
+  }
+  const start = m.localHeaderOffset + 30 + h.readUInt16LE(26) + h.readUInt16LE(28);
+  const end = start + m.compressedSize;
+  if (end > src.size) throw new ArchiveFormatError(`zip: ${m.name}: data runs past the end of the archive`);
+  if (m.method === 0) {
+    // Stored: the data is what is there; a different declared size is the header's lie.
+    if (exact && m.compressedSize !== m.uncompressedSize) throw new ZipSizeMismatch(`zip: ${m.name}: stored entry of ${m.compressedSize} bytes declares ${m.uncompressedSize}`);
+    return { data: src.chunks(start, end), consumed: () => end - start };
+  }
+  if (src.buffer && m.uncompressedSize <= INFLATE_AT_ONCE) {
+    const whole = inflateAtOnce(src.buffer.subarray(start, end), m.uncompressedSize);
+    if (whole) return { data: once(whole), consumed: () => end - start };
+  }
+  // Z_SYNC_FLUSH at the end: truncated data gives what it decodes (then a size mismatch).
+  const inf = zlib.createInflateRaw({ finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  const input = Readable.from(src.chunks(start, end));
+  input.on('error', (err) => inf.destroy(err));
+  input.pipe(inf);
+  return { data: checked(inf, input, m, exact), consumed: () => inf.bytesWritten };
+}
+
+async function* once(b: Buffer): AsyncGenerator<Buffer> {
+  yield b;
+}
+
+/** The exact declared size in one call, or null (larger, shorter, corrupt: the stream decides). */
+function inflateAtOnce(compressed: Buffer, size: number): Buffer | null {
+  try {
+    const out = zlib.inflateRawSync(compressed, { maxOutputLength: Math.max(1, size), finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    return out.length === size ? out : null;
+  } catch {
+    return null;
+  }
+}
+
+async function* checked(inf: zlib.InflateRaw, input: Readable, m: ZipEntry, exact: boolean): AsyncGenerator<Buffer> {
+  let n = 0;
+  try {
+    // destroyOnReturn false: destroyed below, not with an AbortError when the walk stops early.
+    for await (const c of inf.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+      n += c.length;
+      if (exact && n > m.uncompressedSize) throw new ZipSizeMismatch(`zip: ${m.name}: inflates to more than the ${m.uncompressedSize} bytes declared`);
+      yield c;
+    }
+  } catch (e) {
+    if (e instanceof ArchiveFormatError || !(e as { code?: string }).code?.startsWith('Z_')) throw e;
+    throw new ArchiveFormatError(`zip: ${m.name}: ${(e as Error).message}`);
+  } finally {
+    input.unpipe(inf);
+    input.destroy();
+    inf.destroy();
+  }
+  if (exact && n !== m.uncompressedSize) throw new ZipSizeMismatch(`zip: ${m.name}: inflates to ${n} of the ${m.uncompressedSize} bytes declared`);
+}
+
+/** Lower bound of the bytes an entry occupies from its local header on. */
+function span(m: ZipEntry): number {
+  return 30 + m.nameLength + m.compressedSize;
 }
 
 /**
  * Entries whose local header ranges overlap: the building block of "overlapping files" bombs
- * (many entries inflating the same compressed kernel). Returns the first offending pair's names.
+ * (many entries inflating the same compressed kernel). Returns the entries involved in an
+ * overlap (the walker stops when it reaches the first of them, after scanning the ones before).
  * The range is a lower bound (local extra fields are not read), so honest archives never overlap.
  */
-export function findOverlap(members: ZipMember[]): [string, string] | null {
+export function overlapping(members: ZipEntry[]): Set<ZipEntry> {
   const sorted = members.filter((m) => m.compressedSize > 0 || m.uncompressedSize > 0).sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
-  for (let i = 1; i < sorted.length; i++) {
-    const prev = sorted[i - 1]!;
-    const cur = sorted[i]!;
-    if (cur.localHeaderOffset < prev.localHeaderOffset + prev.span) return [prev.name, cur.name];
+  const out = new Set<ZipEntry>();
+  let reach = -1;
+  let reacher: ZipEntry | null = null;
+  for (const cur of sorted) {
+    if (reacher && cur.localHeaderOffset < reach) {
+      out.add(reacher);
+      out.add(cur);
+    }
+    if (cur.localHeaderOffset + span(cur) > reach) {
+      reach = cur.localHeaderOffset + span(cur);
+      reacher = cur;
+    }
   }
-  return null;
+  return out;
 }
