@@ -1,11 +1,15 @@
 // `mdatp scan quick` covers MDE's set (the directories of it that exist); `mdatp scan full`
 // covers / on local filesystems and never enters proc, sysfs, devtmpfs, cgroup and other
 // pseudo filesystems (listed as skipped mounts). Both are cancelled here once they run.
-// The daemon runs in passive mode: these scans walk the machine's real /tmp and /, where other
-// test files (running at the same time) keep their EICAR trees; a quarantining daemon would
-// take those files from under them (seen in CI: scan-unreadable's 0600 file vanished).
+// These scans walk the machine's real / — where other test files, running at the same time,
+// keep their EICAR trees and mark their own tmpfs mounts under /tmp with fanotify listeners
+// that count every open. So the daemon runs in passive mode (a quarantining daemon took
+// scan-unreadable's 0600 file from under it in CI), and in a mount namespace of its own with an
+// empty tmpfs over /tmp (its opens in other tests' mounts made fanotify-tsfn-full count an
+// extra event); its state and socket are therefore under /var/tmp.
 import t from 'tap';
 import fs from 'node:fs';
+import path from 'node:path';
 import { TestDaemon } from '../helpers/daemon.js';
 import { QUICK_SCAN_PATHS } from '../../src/scan/targets.js';
 
@@ -26,8 +30,12 @@ async function startAndCancel(d: TestDaemon, type: 'quick' | 'full') {
   return scan;
 }
 
-t.test('quick and full scan targets', async (t) => {
-  const d = await TestDaemon.start(t, { managed: { antivirusEngine: { enforcementLevel: 'passive' } } });
+const PRIVATE_TMP = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o mode=1777 tmpfs /tmp && exec "$@"', 'sh'];
+
+t.test('quick and full scan targets', { skip: process.getuid?.() === 0 ? false : 'needs root: a mount namespace with a private /tmp' }, async (t) => {
+  const dir = fs.mkdtempSync(path.join('/var/tmp', 'wdav-quickfull-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const d = await TestDaemon.start(t, { dir, launcher: PRIVATE_TMP, managed: { antivirusEngine: { enforcementLevel: 'passive' } } });
   const quick = await startAndCancel(d, 'quick');
   t.same(quick.paths, QUICK_SCAN_PATHS.filter((p) => fs.existsSync(p)), 'the quick set, as far as it exists');
   t.ok(quick.filesScanned > 0, 'it scanned files');
