@@ -100,9 +100,12 @@ function mkdirs(...dirs) {
 const quiet = () => waitQuiet(WAIT_QUIET_MS, log);
 
 // ---- wdavdaemon ----------------------------------------------------------------------------
+// One connection per request (agent: false): the daemon closes a kept-alive connection after 5 s
+// idle, and this process is blocked in the synchronous storm for longer than that, so a pooled
+// socket would be reused after the daemon's FIN it never read (EPIPE).
 function apiGet(socket, urlPath) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: socket, method: 'GET', path: urlPath }, (res) => {
+    const req = http.request({ socketPath: socket, method: 'GET', path: urlPath, agent: false }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (c) => (text += c));
       res.on('end', () => resolve(JSON.parse(text)));

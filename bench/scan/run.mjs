@@ -57,7 +57,7 @@ function warm(dir) {
 function apiPost(socket, urlPath, body) {
   return new Promise((resolve, reject) => {
     const payload = Buffer.from(JSON.stringify(body));
-    const req = http.request({ socketPath: socket, method: 'POST', path: urlPath, headers: { 'content-type': 'application/json', 'content-length': payload.length } }, (res) => {
+    const req = http.request({ socketPath: socket, agent: false, method: 'POST', path: urlPath, headers: { 'content-type': 'application/json', 'content-length': payload.length } }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (c) => (text += c));
       res.on('end', () => resolve({ status: res.statusCode, text }));
