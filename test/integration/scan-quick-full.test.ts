@@ -4,13 +4,15 @@
 // These scans walk the machine's real / — where other test files, running at the same time,
 // keep their EICAR trees and mark their own tmpfs mounts under /tmp with fanotify listeners
 // that count every open. So the daemon runs in passive mode (a quarantining daemon took
-// scan-unreadable's 0600 file from under it in CI), and in a mount namespace of its own with an
-// empty tmpfs over /tmp (its opens in other tests' mounts made fanotify-tsfn-full count an
-// extra event); its state and socket are therefore under /var/tmp.
+// scan-unreadable's 0600 file from under it in CI), and in a mount namespace of its own where
+// every mount below /tmp is detached (its opens in other tests' mounts made fanotify-tsfn-full
+// count an extra event) — except one holding this checkout: a clone under /tmp must still
+// reach its dist/ and node_modules (a tmpfs over all of /tmp hid them: the daemon could not
+// start). Its state and socket are under /var/tmp.
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
-import { TestDaemon } from '../helpers/daemon.js';
+import { ROOT, TestDaemon } from '../helpers/daemon.js';
 import { QUICK_SCAN_PATHS } from '../../src/scan/targets.js';
 
 async function startAndCancel(d: TestDaemon, type: 'quick' | 'full') {
@@ -30,9 +32,16 @@ async function startAndCancel(d: TestDaemon, type: 'quick' | 'full') {
   return scan;
 }
 
-const PRIVATE_TMP = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o mode=1777 tmpfs /tmp && exec "$@"', 'sh'];
+const DETACH_TMP_MOUNTS = [
+  'root="$1"; shift',
+  'findmnt -rn -o TARGET | grep "^/tmp/" | sort -r | while read -r m; do',
+  '  case "$root/" in "$m"/*) ;; *) umount -l "$m" || exit 1 ;; esac',
+  'done || exit 1',
+  'exec "$@"',
+].join('\n');
+const PRIVATE_TMP = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', DETACH_TMP_MOUNTS, 'sh', ROOT];
 
-t.test('quick and full scan targets', { skip: process.getuid?.() === 0 ? false : 'needs root: a mount namespace with a private /tmp' }, async (t) => {
+t.test('quick and full scan targets', { skip: process.getuid?.() === 0 ? false : 'needs root: a mount namespace of its own' }, async (t) => {
   const dir = fs.mkdtempSync(path.join('/var/tmp', 'wdav-quickfull-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const d = await TestDaemon.start(t, { dir, launcher: PRIVATE_TMP, managed: { antivirusEngine: { enforcementLevel: 'passive' } } });
