@@ -13,12 +13,23 @@ import { lineRanges } from './lines.js';
 /** Files smaller than this are parsed in one piece (a worker thread costs ~40 ms to start). */
 export const PARALLEL_MIN_BYTES = 16 << 20;
 
+// From dist/ the worker is hash-worker.js. When the tests run the sources through tsx, this
+// module is .ts and Node 20 does not run `--import=tsx` in worker threads, so the worker first
+// registers tsx's hooks itself, then imports hash-worker.ts.
+function workerUrl(): URL {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./hash-worker.js', import.meta.url);
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const entry = JSON.stringify(new URL('./hash-worker.ts', import.meta.url).href);
+  return new URL(`data:text/javascript,${encodeURIComponent(`await (await import(${tsx})).register(); await import(${entry});`)}`);
+}
+const WORKER = workerUrl();
+
 export type RangeParser = (file: string, start: number, end: number) => Promise<RawTables>;
 
 /** Parses a range on a worker thread with the JS parser. */
 export function workerRange(file: string, start: number, end: number): Promise<RawTables> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: { file, start, end } });
+    const w = new Worker(WORKER, { workerData: { file, start, end } });
     w.once('message', (m: RawTables) => {
       resolve(m);
       void w.terminate();

@@ -7,6 +7,7 @@ import { openFanotifyGroup, fanotifyClass, toWdavError } from '../../src/rtp/fan
 import { loadNative, type NativeBinding } from '../../src/shared/native.js';
 import { isWdavError } from '../../src/shared/errors.js';
 import { skip } from './fanotify-harness.js';
+import { tsLoaderArgs } from '../helpers/ts-loader.js';
 
 const onEvents = (): void => undefined;
 const code = (fn: () => unknown): unknown => { try { fn(); return 'no error'; } catch (e) { return (e as { code?: string }).code; } };
@@ -40,7 +41,7 @@ t.test('mark and verdict errors on a group with no marks', { skip }, async (t) =
 t.test('without CAP_SYS_ADMIN: WDAV_ERR_FANOTIFY_UNAVAILABLE saying why', { skip }, async (t) => {
   const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fanotify-open-error.ts');
   const out = execFileSync('setpriv', ['--bounding-set=-sys_admin', '--inh-caps=-sys_admin', process.execPath,
-    ...process.execArgv.filter((a) => a.includes('typescript')), fixture], { env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' } });
+    ...tsLoaderArgs, fixture]);
   const r = JSON.parse(out.toString()) as { wdav: boolean; code: string; message: string; details: Record<string, unknown> };
   t.equal(r.wdav, true);
   t.equal(r.code, 'WDAV_ERR_FANOTIFY_UNAVAILABLE');

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadNative } from '../../src/shared/native.js';
 import type { FanotifyStats } from '../../src/rtp/fanotify/native.js';
+import { tsLoaderArgs } from '../helpers/ts-loader.js';
 
 type T = { teardown(fn: () => unknown): void };
 
@@ -99,14 +100,12 @@ export class Listener {
 // Children start through `env -u NODE_OPTIONS`: tap injects its process-info hook into every
 // child via NODE_OPTIONS, which slows them down and fails for another uid (no access to .tap/).
 const here = path.dirname(fileURLToPath(import.meta.url));
-const tsImport = process.execArgv.filter((a) => a.includes('typescript'));
 
 /** Starts the listener child on cfg.mount and waits until its marks are in place. */
 export async function startListener(t: T, cfg: ListenerConfig): Promise<Listener> {
-  const proc = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, ...tsImport,
+  const proc = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, ...tsLoaderArgs,
     path.join(here, 'fixtures', 'fanotify-listener.ts'), JSON.stringify(cfg)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' },
   });
   const l = new Listener(proc);
   t.teardown(() => {

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { skipFanotify } from '../helpers/rtp.js';
+import { tsLoaderArgs } from '../helpers/ts-loader.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const tsImport = process.execArgv.filter((a) => a.includes('typescript'));
 const hasPython = spawnSync('python3', ['-c', 'import os; os.memfd_create']).status === 0;
 
 t.test('mount and filesystem marks on a memfd are refused', { skip: skipFanotify || (hasPython ? false : 'python3 with os.memfd_create is needed') }, async (t) => {
@@ -19,8 +19,8 @@ t.test('mount and filesystem marks on a memfd are refused', { skip: skipFanotify
   t.teardown(() => holder.kill('SIGKILL'));
   const fd = await new Promise<string>((resolve) => holder.stdout!.once('data', (c: Buffer) => resolve(c.toString().trim())));
   const target = `/proc/${holder.pid}/fd/${fd}`;
-  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, ...tsImport, path.join(here, 'fixtures', 'fanotify-mark-path.ts'), target], {
-    encoding: 'utf8', timeout: 20000, killSignal: 'SIGKILL', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' },
+  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, ...tsLoaderArgs, path.join(here, 'fixtures', 'fanotify-mark-path.ts'), target], {
+    encoding: 'utf8', timeout: 20000, killSignal: 'SIGKILL',
   });
   t.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { mount: string; filesystem: string };
