@@ -11,8 +11,25 @@
   },
   "targets": [
     {
+      # wdav-scanner: the unprivileged scanner process (native/scanner/, docs/scanner.md).
+      # Linux only: it is built on seccomp (libseccomp, required like libyara on Linux).
+      "target_name": "wdav-scanner",
+      "type": "executable",
+      "conditions": [
+        [ "OS!='linux'", { "type": "none" } ],
+        [ "OS=='linux'", {
+          "sources": [ "native/scanner/main.cc", "native/scanner/sandbox.cc", "native/core/yara_rules.cc" ],
+          "include_dirs": [ "native" ],
+          "cflags!": [ "-fno-exceptions" ],
+          "cflags_cc!": [ "-fno-exceptions" ],
+          "cflags_cc": [ "-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "<!@(node scripts/native-deps.mjs cflags yara)", "<!@(node scripts/native-deps.mjs cflags libseccomp)" ],
+          "libraries": [ "<!@(node scripts/native-deps.mjs libs yara)", "<!@(node scripts/native-deps.mjs libs libseccomp)", "-lpthread" ]
+        } ]
+      ]
+    },
+    {
       "target_name": "wdav",
-      "sources": [ "native/binding.cc", "native/core/sys.cc", "native/core/patterns.cc", "native/core/patterns_hashdb.cc", "native/core/walker.cc", "native/core/walk_util.cc", "native/core/scanbatch.cc", "native/core/archclean.cc", "native/core/scanlane.cc", "native/core/yara_rules.cc", "native/core/yara_pool.cc" ],
+      "sources": [ "native/binding.cc", "native/core/sys.cc", "native/core/patterns.cc", "native/core/patterns_hashdb.cc", "native/core/walker.cc", "native/core/walk_util.cc", "native/core/scanbatch.cc", "native/core/archclean.cc", "native/core/scanlane.cc", "native/core/yara_rules.cc", "native/core/yara_pool.cc", "native/core/scanner_link.cc" ],
       "include_dirs": [ "<!(node -p \"require('node-addon-api').include_dir\")", "native" ],
       "defines": [ "NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS" ],
       "cflags!": [ "-fno-exceptions" ],

@@ -21,6 +21,7 @@
 #include <vector>
 #include <string>
 
+#include "core/scanner_link.h"
 #include "core/sys.h"
 #include "core/patterns.h"
 #include "core/patterns_hashdb.h"
@@ -1735,6 +1736,82 @@ void InitWalker(Napi::Env env, Napi::Object exports) { exports.Set("ScanWalker",
 }  // namespace walkbind
 // ---- end walker section ----
 
+// ---- scanner link section (typed in src/scanner/link.ts) ----
+// scannerSocketPair() -> [brokerFd, childFd]   both close-on-exec
+// scannerMemfd(bytes) -> fd               a sealed memfd (rule bundles)
+// scannerExchange(fd, request: Buffer, passFd, timeoutMs) -> Promise<Buffer>
+//   rejects with errno ETIMEDOUT, EPIPE (scanner gone), EMSGSIZE
+Napi::Value ScannerSocketPair(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fds[2];
+  int err = wdav::scannerlink::SocketPair(fds);
+  if (err != 0) {
+    ErrnoError(env, err, "socketpair").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Array a = Napi::Array::New(env, 2);
+  a.Set(0u, Napi::Number::New(env, fds[0]));
+  a.Set(1u, Napi::Number::New(env, fds[1]));
+  return a;
+}
+
+Napi::Value ScannerMemfd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsBuffer()) {
+    Napi::TypeError::New(env, "scannerMemfd(bytes)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto b = info[0].As<Napi::Buffer<char>>();
+  int fd = -1;
+  int err = wdav::scannerlink::SealedMemfd(b.Data(), b.Length(), &fd);
+  if (err != 0) {
+    ErrnoError(env, err, "memfd_create").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, fd);
+}
+
+class ScannerExchangeWorker : public Napi::AsyncWorker {
+ public:
+  ScannerExchangeWorker(Napi::Env env, int fd, std::string request, int pass_fd, int timeout_ms)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), fd_(fd), request_(std::move(request)),
+        pass_fd_(pass_fd), timeout_ms_(timeout_ms) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override { err_ = wdav::scannerlink::Exchange(fd_, request_, pass_fd_, timeout_ms_, &reply_); }
+  void OnOK() override {
+    if (err_ != 0) {
+      deferred_.Reject(ErrnoError(Env(), err_, "scanner link").Value());
+      return;
+    }
+    deferred_.Resolve(Napi::Buffer<char>::Copy(Env(), reply_.data(), reply_.size()));
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  int fd_;
+  std::string request_;
+  int pass_fd_;
+  int timeout_ms_;
+  int err_ = 0;
+  std::string reply_;
+};
+
+Napi::Value ScannerExchange(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsNumber() || !info[1].IsBuffer() || !info[2].IsNumber() || !info[3].IsNumber()) {
+    Napi::TypeError::New(env, "scannerExchange(fd, request, passFd, timeoutMs)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto req = info[1].As<Napi::Buffer<char>>();
+  auto* w = new ScannerExchangeWorker(env, info[0].As<Napi::Number>().Int32Value(), std::string(req.Data(), req.Length()),
+                                      info[2].As<Napi::Number>().Int32Value(), info[3].As<Napi::Number>().Int32Value());
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("features", Features(env));
   exports.Set("peerCred", Napi::Function::New(env, PeerCred, "peerCred"));
@@ -1742,6 +1819,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("nofileLimit", Napi::Function::New(env, NofileLimit, "nofileLimit"));
   exports.Set("sdNotify", Napi::Function::New(env, SdNotify, "sdNotify"));
   exports.Set("armExitWatchdog", Napi::Function::New(env, ArmExitWatchdog, "armExitWatchdog"));
+  exports.Set("scannerSocketPair", Napi::Function::New(env, ScannerSocketPair, "scannerSocketPair"));
+  exports.Set("scannerExchange", Napi::Function::New(env, ScannerExchange, "scannerExchange"));
+  exports.Set("scannerMemfd", Napi::Function::New(env, ScannerMemfd, "scannerMemfd"));
   InitPatterns(env, exports);
   exports.Set("hashdbParse", Napi::Function::New(env, HashdbParse, "hashdbParse"));
   walkbind::InitWalker(env, exports);

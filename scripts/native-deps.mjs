@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 const REQUIRED = [
   { name: 'yara', debian: 'libyara-dev', why: 'YARA rules (libyara 4), with per-file scan time limits' },
   { name: 'libhs', debian: 'libvectorscan-dev', why: 'body signatures matched by Vectorscan (libyara would match them many times slower)' },
+  { name: 'libseccomp', debian: 'libseccomp-dev', why: 'the system-call allowlist of the unprivileged scanner process (wdav-scanner)' },
 ];
 
 function pkgConfig(args) {

@@ -35,6 +35,7 @@ export const ERRORS = {
   WDAV_ERR_QUARANTINE_DAMAGED: { status: 500, message: 'The quarantined copy does not match its recorded hash' },
   WDAV_ERR_DB: { status: 500, message: 'Database error' },
   WDAV_ERR_NATIVE: { status: 500, message: 'Native call failed' },
+  WDAV_ERR_SCANNER: { status: 503, message: 'The scanner process is not available' },
   WDAV_ERR_FANOTIFY_UNAVAILABLE: { status: 503, message: 'fanotify real-time protection is not available on this system' },
   WDAV_ERR_FANOTIFY_MARK: { status: 500, message: 'Could not change a fanotify mark' },
   WDAV_ERR_INTERNAL: { status: 500, message: 'Internal error' },

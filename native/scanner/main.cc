@@ -1,0 +1,284 @@
+// native/scanner/main.cc — wdav-scanner: the unprivileged process that parses hostile content
+// for the broker (the daemon). It is started by the broker as root with the broker's end of a
+// SOCK_SEQPACKET socket pair as fd 3, confines itself (sandbox.h) and then answers requests one
+// at a time (protocol.h): rule bundles to compile, files (as fds) to scan with a time limit.
+// It opens nothing by path: every file it reads arrives as an fd.
+//   wdav-scanner --uid UID --gid GID [--memory-limit-mb N] [--test-hooks]
+// --test-hooks enables what only tests may ask for: kTestOpen (try open() by path, report
+// errno) and the crash marker (a scanned file that starts with kCrashMarker aborts the process,
+// so the broker's handling of a scanner crash can be shown on a real crash).
+// Owns: the request loop and the rule set in use. Must not: decide verdicts or policy.
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/yara_rules.h"
+#include "scanner/protocol.h"
+#include "scanner/sandbox.h"
+
+namespace {
+
+using namespace wdav::scanner;
+namespace yara = wdav::yara;
+
+constexpr const char kCrashMarker[] = "WDAV-TEST-SCANNER-CRASH";
+constexpr int kSock = 3;
+
+struct State {
+  bool test_hooks = false;
+  std::shared_ptr<yara::Rules> rules;
+  std::vector<uint8_t> buffer;
+};
+
+bool SendReply(uint32_t op, uint32_t id, uint32_t status, const std::string& payload) {
+  Writer w;
+  w.U32(kMagic);
+  w.U32(op);
+  w.U32(id);
+  w.U32(status);
+  std::string out = w.bytes() + payload;
+  if (out.size() > kMaxPacket) out.resize(kMaxPacket);  // a reply never exceeds a packet
+  for (;;) {
+    ssize_t n = send(kSock, out.data(), out.size(), MSG_NOSIGNAL);
+    if (n >= 0) return true;
+    if (errno != EINTR) return false;
+  }
+}
+
+bool Error(uint32_t op, uint32_t id, uint32_t status, const std::string& message) {
+  Writer w;
+  w.Str(message);
+  return SendReply(op, id, status, w.bytes());
+}
+
+// Reads a whole rule bundle from a memfd or file the broker passed, bounded.
+bool ReadAll(int fd, std::string* out, std::string* error) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return (*error = std::string("fstat: ") + std::strerror(errno), false);
+  if (!S_ISREG(st.st_mode)) return (*error = "the rule bundle is not a regular file", false);
+  if (static_cast<uint64_t>(st.st_size) > kMaxRulesBytes) return (*error = "the rule bundle is larger than 256 MiB", false);
+  out->resize(static_cast<size_t>(st.st_size));
+  size_t off = 0;
+  while (off < out->size()) {
+    ssize_t n = pread(fd, &(*out)[off], out->size() - off, static_cast<off_t>(off));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return (*error = std::string("read: ") + std::strerror(errno), false);
+    if (n == 0) break;
+    off += static_cast<size_t>(n);
+  }
+  out->resize(off);
+  return true;
+}
+
+bool LoadYara(State& s, uint32_t id, int fd) {
+  if (fd < 0) return Error(kLoadYara, id, kBadRequest, "no rule bundle fd");
+  std::string bundle, error;
+  if (!ReadAll(fd, &bundle, &error)) return Error(kLoadYara, id, kError, error);
+  Reader r(bundle.data(), bundle.size());
+  uint32_t count;
+  if (!r.U32(&count) || count > 1000000) return Error(kLoadYara, id, kBadRequest, "bad rule bundle header");
+  std::vector<yara::Unit> units;
+  for (uint32_t i = 0; i < count; i++) {
+    yara::Unit u;
+    uint32_t per_line;
+    if (!r.Str(&u.file, 4096) || !r.Str(&u.ns, 256) || !r.U32(&per_line) || !r.Str(&u.source, kMaxRulesBytes))
+      return Error(kLoadYara, id, kBadRequest, "bad rule bundle: unit " + std::to_string(i) + " is cut short");
+    u.per_line = per_line != 0;
+    units.push_back(std::move(u));
+  }
+  if (!r.done()) return Error(kLoadYara, id, kBadRequest, "bad rule bundle: bytes after the last unit");
+  std::vector<yara::CompileError> errors;
+  size_t loaded = 0;
+  std::string fatal;
+  auto rules = yara::Rules::Compile(units, &errors, &loaded, &fatal);
+  if (!fatal.empty()) return Error(kLoadYara, id, kError, fatal);
+  // Nothing compiled keeps the previous rule set: the last good state stays.
+  if (rules) s.rules = rules;
+  Writer w;
+  w.U32(static_cast<uint32_t>(loaded));
+  w.U32(rules ? static_cast<uint32_t>(rules->rule_count()) : 0);
+  size_t listed = std::min<size_t>(errors.size(), 200);
+  w.U32(static_cast<uint32_t>(listed));
+  for (size_t i = 0; i < listed; i++) {
+    w.Str(errors[i].file.substr(0, 1024));
+    w.U32(static_cast<uint32_t>(errors[i].line));
+    w.Str(errors[i].message.substr(0, 1024));
+  }
+  return SendReply(kLoadYara, id, rules ? kOk : kNoRules, w.bytes());
+}
+
+bool StartsWithMarker(int fd) {
+  char head[sizeof(kCrashMarker) - 1];
+  ssize_t n = pread(fd, head, sizeof head, 0);
+  return n == static_cast<ssize_t>(sizeof head) && std::memcmp(head, kCrashMarker, sizeof head) == 0;
+}
+
+bool Scan(State& s, uint32_t id, int fd, Reader& args) {
+  uint32_t limit_ms, max_bytes;
+  if (fd < 0 || !args.U32(&limit_ms) || !args.U32(&max_bytes) || !args.done()) return Error(kScan, id, kBadRequest, "scan: fd, limit_ms and max_bytes expected");
+  if (s.test_hooks && StartsWithMarker(fd)) abort();
+  if (!s.rules) return Error(kScan, id, kNoRules, "no YARA rules loaded");
+  uint64_t limit_ns = static_cast<uint64_t>(limit_ms == 0 ? 1 : limit_ms) * 1000000ull;
+  yara::ScanControl control;  // the time limit is the only stop for now (one request at a time)
+  yara::Outcome o = yara::ScanFd(*s.rules, fd, max_bytes, limit_ns, &control, &s.buffer);
+  if (s.buffer.capacity() > (64u << 20)) std::vector<uint8_t>().swap(s.buffer);  // a big file's buffer is not kept
+  Writer w;
+  w.U32(static_cast<uint32_t>(o.elapsed_ns / 1000));
+  if (o.status == yara::Status::kError) {
+    w.Str(o.error);
+    return SendReply(kScan, id, kError, w.bytes());
+  }
+  if (o.status == yara::Status::kTimeout) return SendReply(kScan, id, kTimeout, w.bytes());
+  if (o.status == yara::Status::kCancelled) return SendReply(kScan, id, kCancelled, w.bytes());
+  size_t listed = std::min<size_t>(o.matches.size(), 100);
+  w.U32(static_cast<uint32_t>(listed));
+  for (size_t i = 0; i < listed; i++) {
+    w.Str(o.matches[i].rule.substr(0, 1024));
+    w.Str(o.matches[i].ns.substr(0, 256));
+  }
+  return SendReply(kScan, id, kOk, w.bytes());
+}
+
+bool TestOpen(State& s, uint32_t id, Reader& args) {
+  std::string path;
+  if (!s.test_hooks) return Error(kTestOpen, id, kBadRequest, "test hooks are off");
+  if (!args.Str(&path, 4096)) return Error(kTestOpen, id, kBadRequest, "path expected");
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  uint32_t err = fd >= 0 ? 0 : static_cast<uint32_t>(errno);
+  if (fd >= 0) close(fd);
+  Writer w;
+  w.U32(err);
+  return SendReply(kTestOpen, id, kOk, w.bytes());
+}
+
+// One request: returns false when the socket is closed or broken (the process ends).
+bool Serve(State& s, std::vector<char>& packet) {
+  union {
+    char buf[CMSG_SPACE(sizeof(int) * 4)];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = {packet.data(), packet.size()};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof control.buf;
+  ssize_t n;
+  errno = 0;
+  do n = recvmsg(kSock, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+  if (n <= 0) return false;
+  std::vector<int> fds;
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; i++) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+      fds.push_back(fd);
+    }
+  }
+  int fd = fds.size() == 1 ? fds[0] : -1;
+  Reader r(packet.data(), static_cast<size_t>(n));
+  uint32_t magic = 0, op = 0, id = 0;
+  bool ok;
+  if (!r.U32(&magic) || magic != kMagic || !r.U32(&op) || !r.U32(&id) || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || fds.size() > 1) {
+    ok = Error(op, id, kBadRequest, "malformed request");
+  } else {
+    switch (op) {
+      case kPing: {
+        Writer w;
+        w.U32(static_cast<uint32_t>(getpid()));
+        w.U32(static_cast<uint32_t>(geteuid()));
+        ok = SendReply(kPing, id, kOk, w.bytes());
+        break;
+      }
+      case kLoadYara: ok = LoadYara(s, id, fd); break;
+      case kScan: ok = Scan(s, id, fd, r); break;
+      case kTestOpen: ok = TestOpen(s, id, r); break;
+      default: ok = Error(op, id, kBadRequest, "unknown request " + std::to_string(op));
+    }
+  }
+  for (int f : fds) close(f);
+  return ok;
+}
+
+bool ParseUint(const char* s, unsigned long max, unsigned long* out) {
+  char* end = nullptr;
+  errno = 0;
+  unsigned long v = std::strtoul(s, &end, 10);
+  if (errno != 0 || end == s || *end != '\0' || v > max) return false;
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  SandboxOptions o;
+  State s;
+  unsigned long memory_mb = 1024;
+  bool have_uid = false, have_gid = false;
+  for (int i = 1; i < argc; i++) {
+    std::string a = argv[i];
+    unsigned long v;
+    auto next = [&](unsigned long max) { return i + 1 < argc && ParseUint(argv[++i], max, &v); };
+    if (a == "--uid" && next(0xfffffffe)) o.uid = static_cast<uid_t>(v), have_uid = true;
+    else if (a == "--gid" && next(0xfffffffe)) o.gid = static_cast<gid_t>(v), have_gid = true;
+    else if (a == "--memory-limit-mb" && next(1u << 20)) memory_mb = v;
+    else if (a == "--test-hooks") s.test_hooks = true;
+    else {
+      std::fprintf(stderr, "wdav-scanner: bad argument %s\nusage: wdav-scanner --uid UID --gid GID [--memory-limit-mb N] [--test-hooks]\n", argv[i]);
+      return 2;
+    }
+  }
+  if (!have_uid || !have_gid) {
+    std::fprintf(stderr, "wdav-scanner: --uid and --gid are required\n");
+    return 2;
+  }
+  int type = 0;
+  socklen_t len = sizeof type;
+  if (getsockopt(kSock, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_SEQPACKET) {
+    std::fprintf(stderr, "wdav-scanner: fd 3 must be the broker's SOCK_SEQPACKET socket\n");
+    return 2;
+  }
+  o.memory_limit_bytes = memory_mb << 20;
+  std::string error;
+  if (!Confine(o, &error)) {
+    std::fprintf(stderr, "wdav-scanner: %s\n", error.c_str());
+    return 1;
+  }
+  // libyara's global state is set up by the first compile; a trivial one does it now, while
+  // files may still be opened, so nothing later needs more than the seccomp filter allows.
+  {
+    std::vector<yara::CompileError> errors;
+    size_t loaded = 0;
+    std::string fatal;
+    yara::Rules::Compile({{"init", "rule wdav_scanner_init { condition: false }", "", false}}, &errors, &loaded, &fatal);
+    if (!fatal.empty()) {
+      std::fprintf(stderr, "wdav-scanner: libyara: %s\n", fatal.c_str());
+      return 1;
+    }
+  }
+  if (!LockSyscalls(&error)) {
+    std::fprintf(stderr, "wdav-scanner: %s\n", error.c_str());
+    return 1;
+  }
+  std::vector<char> packet(kMaxPacket);
+  while (Serve(s, packet)) {
+  }
+  if (errno != 0 && errno != ECONNRESET) {
+    std::fprintf(stderr, "wdav-scanner: the broker socket failed: %s\n", std::strerror(errno));
+    return 1;
+  }
+  return 0;  // the broker closed its end
+}

@@ -1,0 +1,86 @@
+// native/scanner/protocol.h — the messages between the broker (the daemon, root) and the
+// scanner process (wdav-scanner, unprivileged), over one SOCK_SEQPACKET socket: one request or
+// one reply per packet, a file descriptor rides along with SCM_RIGHTS. Every integer is
+// little-endian u32; a string is u32 length + bytes. Both sides treat the other's bytes as
+// hostile: every length is checked against what the packet holds.
+// Owns: the wire layout. Must not: scan, or know about processes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace wdav {
+namespace scanner {
+
+constexpr uint32_t kMagic = 0x57445331;            // "WDS1"
+constexpr size_t kMaxPacket = 256 * 1024;          // a request or a reply, whole
+constexpr size_t kMaxRulesBytes = 256u << 20;      // a rule bundle (memfd) the scanner reads
+
+enum Op : uint32_t {
+  kPing = 1,       // -> kOk, payload: pid u32, uid u32
+  kLoadYara = 2,   // fd: a bundle of rule sources (below) -> kOk (or kNoRules: nothing compiled,
+                   // the previous rules stay): loaded u32, rules u32, count u32, errors (file, line u32, message)
+  kScan = 3,       // fd: the file; payload: limit_ms u32, max_bytes u32 -> status + matches
+  kTestOpen = 4,   // payload: path (only with --test-hooks) -> errno u32 (0: it opened)
+};
+
+enum Status : uint32_t {
+  kOk = 0,
+  kTimeout = 1,
+  kCancelled = 2,
+  kError = 3,
+  kNoRules = 4,
+  kBadRequest = 5,
+};
+
+// Request header: magic, op, id (echoed in the reply), then the op's payload.
+// Reply header: magic, op, id, status, then the op's payload (kError: message string).
+// Rule bundle (kLoadYara's fd, read from offset 0): count u32, then per unit: file string,
+// namespace string, per_line u32 (0/1), source string.
+
+class Writer {
+ public:
+  void U32(uint32_t v) {
+    for (int i = 0; i < 4; i++) buf_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  }
+  void Str(const std::string& s) {
+    U32(static_cast<uint32_t>(s.size()));
+    buf_.append(s);
+  }
+  const std::string& bytes() const { return buf_; }
+  size_t size() const { return buf_.size(); }
+
+ private:
+  std::string buf_;
+};
+
+class Reader {
+ public:
+  Reader(const char* p, size_t n) : p_(p), n_(n) {}
+  bool U32(uint32_t* v) {
+    if (n_ - off_ < 4) return false;
+    uint32_t r = 0;
+    for (int i = 0; i < 4; i++) r |= static_cast<uint32_t>(static_cast<uint8_t>(p_[off_ + i])) << (8 * i);
+    off_ += 4;
+    *v = r;
+    return true;
+  }
+  bool Str(std::string* s, size_t max) {
+    uint32_t len;
+    if (!U32(&len) || len > max || n_ - off_ < len) return false;
+    s->assign(p_ + off_, len);
+    off_ += len;
+    return true;
+  }
+  bool done() const { return off_ == n_; }
+
+ private:
+  const char* p_;
+  size_t n_;
+  size_t off_ = 0;
+};
+
+}  // namespace scanner
+}  // namespace wdav
