@@ -5,7 +5,7 @@
 import { Agent, ProxyAgent, interceptors, request, type Dispatcher } from 'undici';
 import { WdavError, errorMessage } from '../shared/errors.js';
 import { appVersion } from '../shared/version.js';
-import { type FetchedFile, type UpdateSource, streamToFile, updateFailed } from './update-source.js';
+import { type FetchedFile, type UpdateSource, streamToFile, updateFailed } from './update-io.js';
 
 export interface HttpSettings {
   proxy: string | null;

@@ -3,37 +3,16 @@
 // Both give the same calls: small files into memory, the first bytes of a file, and a whole file
 // streamed to disk with a size cap and its SHA-256 computed on the way.
 // Owns: resolving the URL and the local-directory source. Must not: decide what to download.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WdavError, errorMessage } from '../shared/errors.js';
 import { HttpSource, type HttpSettings } from './update-http.js';
+import { type FetchedFile, type UpdateSource, streamToFile, updateFailed } from './update-io.js';
 
-export interface FetchedFile {
-  size: number;
-  sha256: string;
-}
-
-export interface UpdateSource {
-  /** The source as shown in health and errors. */
-  readonly uri: string;
-  readonly kind: 'http' | 'directory';
-  /** Full URI of one file of the source. */
-  describe(name: string): string;
-  /** The whole file, or null when the source does not have it. Larger than maxBytes: an error. */
-  fetchSmall(name: string, maxBytes: number, signal: AbortSignal): Promise<Buffer | null>;
-  /** Up to n bytes from the start (an HTTP Range request), or null when absent. */
-  fetchHead(name: string, n: number, signal: AbortSignal): Promise<Buffer | null>;
-  /** Streams the file into `dest` (created, must not exist); null when absent. */
-  fetchToFile(name: string, dest: string, maxBytes: number, signal: AbortSignal): Promise<FetchedFile | null>;
-  close(): Promise<void>;
-}
-
-export function updateFailed(message: string, details?: Record<string, unknown>): WdavError {
-  return new WdavError('WDAV_ERR_DEFINITIONS_UPDATE_FAILED', message, details);
-}
+export type { FetchedFile, UpdateSource } from './update-io.js';
+export { streamToFile, updateFailed } from './update-io.js';
 
 /** Turns the configured value into a source; throws WDAV_ERR_CONFIG_INVALID for anything else. */
 export function openUpdateSource(url: string, http: HttpSettings): UpdateSource {
@@ -50,29 +29,6 @@ export function openUpdateSource(url: string, http: HttpSettings): UpdateSource 
   if (/^file:\/\//iu.test(value)) return new DirectorySource(fileURLToPath(value));
   if (path.isAbsolute(value)) return new DirectorySource(value);
   throw new WdavError('WDAV_ERR_CONFIG_INVALID', `offlineDefinitionUpdateUrl '${value}' must be an http(s) URL, a file:// URL or an absolute directory path`);
-}
-
-/** Copies chunks into a new file with a cap, hashing as it goes; removes the file on failure. */
-export async function streamToFile(chunks: AsyncIterable<Uint8Array>, dest: string, maxBytes: number, what: string, signal: AbortSignal): Promise<FetchedFile> {
-  const fh = await fsp.open(dest, 'wx', 0o644);
-  const h = crypto.createHash('sha256');
-  let size = 0;
-  try {
-    for await (const c of chunks) {
-      if (signal.aborted) throw updateFailed(`${what}: cancelled`);
-      size += c.length;
-      if (size > maxBytes) throw updateFailed(`${what}: larger than ${maxBytes} bytes`);
-      h.update(c);
-      await fh.write(c);
-    }
-    await fh.sync();
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    await fsp.rm(dest, { force: true });
-    throw e;
-  }
-  await fh.close();
-  return { size, sha256: h.digest('hex') };
 }
 
 class DirectorySource implements UpdateSource {

@@ -23,22 +23,9 @@ import { errorMessage } from '../shared/errors.js';
 import { closeQuietly } from '../shared/fd.js';
 import { BufferSource, type ByteSource } from './archives/source.js';
 import type { PassResult } from './read-pass.js';
-import type { ScanContext, ScanResult, ScanSource } from './types.js';
+import type { BatchFiles, BatchOutcome, ScanContext, ScanResult, ScanSource } from './types.js';
 
-export interface BatchFiles {
-  /** Opened regular files; scanBatch owns (and closes) them from the call on. */
-  fds: Int32Array;
-  /** Display path of file i (archive member naming, per-file fallback). */
-  path?(i: number): string;
-}
-
-export interface BatchOutcome {
-  /** Files found clean and their bytes: no object per clean file. */
-  clean: number;
-  cleanBytes: number;
-  /** Every other result (detected, skipped, error; clean with a sha256, a scanTimeout or unscanned archive members), by index. */
-  others: { index: number; result: ScanResult }[];
-}
+export type { BatchFiles, BatchOutcome } from './types.js';
 
 /** What the batch needs from the engine: its verdict, archive walk and per-file scan. */
 export interface BatchHooks {

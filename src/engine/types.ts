@@ -1,7 +1,5 @@
 // src/engine/types.ts — the engine's contract with its callers (real-time protection,
 // on-demand scans, threats). Owns only types. The engine knows nothing of queues or RTP.
-import type { BatchFiles, BatchOutcome } from './batch.js';
-import type { UnscannedMember } from './archives/types.js';
 
 /** Threat types (issue 6); `threatTypeSettings` can act per type. */
 export const THREAT_TYPES = ['virus', 'trojan', 'potentially_unwanted_application', 'archive_bomb', 'test'] as const;
@@ -84,4 +82,37 @@ export interface Engine {
   setScanThreads?(n: number): number;
   /** The definitions generation new scans start on; changes on every (re)load. */
   readonly generation: number;
+}
+
+/**
+ * A member the walker could not look into: its data is in a form it cannot decompress, or it is
+ * encrypted, or it could not be read. Reported, never counted as clean (docs/archives.md).
+ */
+export interface UnscannedMember {
+  /** Path inside the scanned file, as for detections: `dir/inner.zip->secret.bin`. */
+  member: string;
+  /**
+   * encrypted | unsupported_method (bzip2, LZMA, deflate64, ...) | malformed_entry (a zip entry
+   * whose sizes or offset cannot be read) | unreadable_directory (the rest of a zip directory) |
+   * not_walked (a zip at the end of a member too large to read twice).
+   */
+  reason: 'encrypted' | 'unsupported_method' | 'malformed_entry' | 'unreadable_directory' | 'not_walked';
+  /** The compression method's (or encryption's) name, when that is the reason. */
+  method?: string;
+}
+
+/** A batch of opened files for one native read pass (src/engine/batch.ts). */
+export interface BatchFiles {
+  /** Opened regular files; scanBatch owns (and closes) them from the call on. */
+  fds: Int32Array;
+  /** Display path of file i (archive member naming, per-file fallback). */
+  path?(i: number): string;
+}
+
+export interface BatchOutcome {
+  /** Files found clean and their bytes: no object per clean file. */
+  clean: number;
+  cleanBytes: number;
+  /** Every other result (detected, skipped, error; clean with a sha256, a scanTimeout or unscanned archive members), by index. */
+  others: { index: number; result: ScanResult }[];
 }

@@ -9,8 +9,19 @@ import type { ConfigService } from '../config/service.js';
 import type { ThreatAction as TypeAction } from '../config/settings.js';
 import type { SettingsStore } from '../store/settings.js';
 import { WdavError } from '../shared/errors.js';
-import type { Actor, ThreatService } from './service.js';
+import type { ThreatRow } from '../store/threats.js';
+import type { AllowList } from './allow-list.js';
+import type { ThreatEvents } from './events.js';
+import type { Actor } from './types.js';
 import { allowedView, type AllowedView } from './views.js';
+
+/** What these operations need of the threat service (ThreatService is one), named here so this
+ * module does not import service.ts, which builds it. */
+export interface AdminHost {
+  readonly allow: Pick<AllowList, 'list' | 'add' | 'remove'>;
+  readonly events: Pick<ThreatEvents, 'emit'>;
+  refuseIfDisallowed(action: 'allow' | 'restore', t: ThreatRow | null, actor: Actor, name?: string): void;
+}
 
 export const POLICY_TYPES = ['potentially_unwanted_application', 'archive_bomb'] as const;
 export type PolicyType = (typeof POLICY_TYPES)[number];
@@ -20,7 +31,7 @@ const SHA256 = /^[0-9a-fA-F]{64}$/;
 
 export class ThreatAdmin {
   constructor(
-    private readonly svc: ThreatService,
+    private readonly svc: AdminHost,
     private readonly config: Pick<ConfigService, 'settings' | 'setLocal' | 'isManaged' | 'refresh'>,
     private readonly local: Pick<SettingsStore, 'all' | 'set' | 'delete'>,
   ) {}

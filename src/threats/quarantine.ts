@@ -15,24 +15,16 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { Db } from '../store/db.js';
-import type { QuarantineRow, QuarantineStore } from '../store/quarantine.js';
-import type { ThreatRow, ThreatsStore } from '../store/threats.js';
+import type { QuarantineRow } from '../store/quarantine.js';
+import type { ThreatRow } from '../store/threats.js';
 import { WdavError } from '../shared/errors.js';
 import { isStorageFull } from '../store/storage-health.js';
-import type { AllowList } from './allow-list.js';
 import { readQuarantineFile, writeQuarantineFile } from './qfile.js';
 import { restoreItem } from './restore.js';
+import { rowFsPath, type QuarantineDeps } from './quarantine-deps.js';
 import { PathWalkError, fsyncDir, identityOf, inDir, lstatAt, lstatOrNull, openAt, openParent, sameIdentity, type FsPath, type Identity } from './safe-fs.js';
 
-export interface QuarantineDeps {
-  db: Db;
-  dir: string;
-  key: Buffer;
-  rows: QuarantineStore;
-  threats: ThreatsStore;
-  allow: AllowList;
-}
+export { restoreMarker, rowFsPath, type QuarantineDeps } from './quarantine-deps.js';
 
 /**
  * `cause`: the error that stopped the quarantine, if it was one (not a refusal); `recordError`:
@@ -41,14 +33,6 @@ export interface QuarantineDeps {
 export type QuarantineResult = { ok: true } | { ok: false; reason: string; cause?: unknown; recordError?: unknown };
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
-
-export function rowFsPath(r: Pick<QuarantineRow, 'raw_path' | 'original_path'>): FsPath {
-  return r.raw_path ?? r.original_path;
-}
-
-export function restoreMarker(threatId: string): string {
-  return `restored threat ${threatId}`;
-}
 
 /** A file-level reason not to go on (answered as quarantine_failed, not thrown to callers). */
 export class Refused extends Error {}

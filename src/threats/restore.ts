@@ -10,7 +10,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { WdavError } from '../shared/errors.js';
 import { readQuarantineFile } from './qfile.js';
-import { restoreMarker, rowFsPath, type QuarantineDeps } from './quarantine.js';
+import { restoreMarker, rowFsPath, type QuarantineDeps } from './quarantine-deps.js';
 import { fsyncDir, inDir, lstatOrNull, openDirNoFollow, splitPath, toBuffer, writeAll } from './safe-fs.js';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;

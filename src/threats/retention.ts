@@ -7,7 +7,22 @@
 // Owns the pass and its schedule. Must not: prune other components' tables itself.
 import type { Logger } from '../shared/logger.js';
 import { errorMessage } from '../shared/errors.js';
-import type { ThreatService } from './service.js';
+import type { Settings } from '../config/settings.js';
+import type { QuarantineStore } from '../store/quarantine.js';
+import type { ThreatsStore } from '../store/threats.js';
+import type { ThreatEvents } from './events.js';
+import type { KeyedMutex } from './keyed-mutex.js';
+
+/** What a pass needs of the threat service (ThreatService is one), named here so this module
+ * does not import service.ts, which builds it. */
+export interface RetentionHost {
+  readonly settings: Settings;
+  readonly threats: Pick<ThreatsStore, 'expired' | 'delete'>;
+  readonly rows: Pick<QuarantineStore, 'get'>;
+  readonly locks: Pick<KeyedMutex, 'run'>;
+  readonly events: Pick<ThreatEvents, 'emit'>;
+  quarantineRemoveLocked(id: string, detail: string): Promise<void>;
+}
 
 export interface RetentionLimits {
   /** Epoch ms: records last seen before this are expired. */
@@ -34,7 +49,7 @@ export class Retention {
   private running: Promise<PruneReport> | null = null;
 
   constructor(
-    private readonly svc: ThreatService,
+    private readonly svc: RetentionHost,
     private readonly logger: Logger<'verbose'>,
   ) {}
 

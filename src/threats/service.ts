@@ -31,7 +31,7 @@ import { reconcile, type ReconcileReport } from './reconcile.js';
 import { Retention } from './retention.js';
 import { splitPath } from './safe-fs.js';
 import { hashDetectedFile, validateDetection } from './detection.js';
-import type { DetectionEvent, ThreatHandler, ThreatOutcome } from './types.js';
+import type { Actor, DetectionEvent, ThreatHandler, ThreatOutcome } from './types.js';
 import { quarantineView, threatView, type QuarantineView, type ThreatView } from './views.js';
 
 export const QUARANTINE_DIR = 'quarantine';
@@ -48,7 +48,7 @@ export interface ThreatServiceOptions {
 }
 
 /** Who asked (the API caller's uid; null for the daemon itself). */
-export type Actor = number | null;
+export type { Actor } from './types.js';
 
 export class ThreatService implements ThreatHandler {
   readonly threats: ThreatsStore;

@@ -2,6 +2,9 @@
 // service after a detection, and what they get back. Owns only types.
 import type { ThreatType } from '../engine/types.js';
 
+/** Who asked for a threat operation: the caller's uid, or null for the daemon itself. */
+export type Actor = number | null;
+
 export type DetectionSource = 'real_time' | 'on_write' | 'on_demand';
 
 export interface ProcessInfo {

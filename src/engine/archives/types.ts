@@ -1,7 +1,7 @@
 // src/engine/archives/types.ts — the walker's contract with the engine: what a member looks like to
 // scanMember, what scanMember answers, and what walkArchive returns (docs/archives.md).
 // Owns: types only.
-import type { Detection, ThreatType } from '../types.js';
+import type { Detection, ThreatType, UnscannedMember } from '../types.js';
 import type { ArchiveLimits } from './limits.js';
 import type { ErrorCode } from '../../shared/errors.js';
 
@@ -37,22 +37,7 @@ export interface ArchiveWalkContext {
   name?: string;
 }
 
-/**
- * A member the walker could not look into: its data is in a form it cannot decompress, or it is
- * encrypted, or it could not be read. Reported, never counted as clean (docs/archives.md).
- */
-export interface UnscannedMember {
-  /** Path inside the scanned file, as for detections: `dir/inner.zip->secret.bin`. */
-  member: string;
-  /**
-   * encrypted | unsupported_method (bzip2, LZMA, deflate64, ...) | malformed_entry (a zip entry
-   * whose sizes or offset cannot be read) | unreadable_directory (the rest of a zip directory) |
-   * not_walked (a zip at the end of a member too large to read twice).
-   */
-  reason: 'encrypted' | 'unsupported_method' | 'malformed_entry' | 'unreadable_directory' | 'not_walked';
-  /** The compression method's (or encryption's) name, when that is the reason. */
-  method?: string;
-}
+export type { UnscannedMember } from '../types.js';
 
 /** Unscanned members listed per walk (the count goes on). */
 export const MAX_UNSCANNED_LISTED = 50;
