@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <sched.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
@@ -95,8 +96,8 @@ bool LockSyscalls(std::string* error) {
   for (int nr : {SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(pread64),
                  SCMP_SYS(preadv), SCMP_SYS(preadv2), SCMP_SYS(lseek), SCMP_SYS(close), SCMP_SYS(fstat),
                  SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mprotect),
-                 SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(brk), SCMP_SYS(futex), SCMP_SYS(clone),
-                 SCMP_SYS(clone3), SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(rt_sigaction),
+                 SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(brk), SCMP_SYS(futex),
+                 SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(rt_sigaction),
                  SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack), SCMP_SYS(exit),
                  SCMP_SYS(exit_group), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getppid), SCMP_SYS(getuid),
                  SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(clock_gettime),
@@ -107,6 +108,10 @@ bool LockSyscalls(std::string* error) {
   // glibc's fstat() is newfstatat(fd, "", buf, AT_EMPTY_PATH): allowed only in that form.
   if (rc == 0)
     rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(newfstatat), 1, SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH));
+  // Threads, not processes: clone only with CLONE_THREAD; clone3 hides its flags in memory, so
+  // it answers ENOSYS and glibc falls back to clone.
+  if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+  if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
   // send() is sendto() with no address: only that form (no datagrams to elsewhere).
   if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendto), 1, SCMP_A4(SCMP_CMP_EQ, 0));
   // prctl only to name threads: no way to become dumpable (ptraceable by the uid) again.
