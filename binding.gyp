@@ -18,7 +18,7 @@
       "conditions": [
         [ "OS!='linux'", { "type": "none" } ],
         [ "OS=='linux'", {
-          "sources": [ "native/scanner/main.cc", "native/scanner/sandbox.cc", "native/core/yara_rules.cc" ],
+          "sources": [ "native/scanner/main.cc", "native/scanner/sandbox.cc", "native/core/yara_rules.cc", "native/core/yara_pool.cc" ],
           "include_dirs": [ "native" ],
           "cflags!": [ "-fno-exceptions" ],
           "cflags_cc!": [ "-fno-exceptions" ],

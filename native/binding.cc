@@ -11,6 +11,7 @@
 //   armExitWatchdog(ms, code) -> undefined: _exit(code) after ms, from a thread of its own
 //   FanotifyGroup (Linux only) -> class, typed in src/rtp/fanotify/native.ts
 #include <napi.h>
+#include <uv.h>
 
 #include <algorithm>
 #include <chrono>
@@ -1738,9 +1739,14 @@ void InitWalker(Napi::Env env, Napi::Object exports) { exports.Set("ScanWalker",
 
 // ---- scanner link section (typed in src/scanner/link.ts) ----
 // scannerSocketPair() -> [brokerFd, childFd]   both close-on-exec
-// scannerMemfd(bytes) -> fd               a sealed memfd (rule bundles)
-// scannerExchange(fd, request: Buffer, passFd, timeoutMs) -> Promise<Buffer>
-//   rejects with errno ETIMEDOUT, EPIPE (scanner gone), EMSGSIZE
+// scannerMemfd(bytes) -> fd               a sealed memfd (rule bundles, archive members)
+// scannerSend(fd, request: Buffer, passFd) -> 0 | errno (EAGAIN: socket full, EPIPE: gone, EMSGSIZE)
+// scannerListen(fd, onPackets(packets: Buffer[] | null, errno)) -> handle
+//   polls fd on the event loop (unref'd: it never keeps the process alive); every reply packet
+//   waiting is handed over in one call; at the end (the scanner closed its end, or a packet
+//   beyond the protocol's size) onPackets(null, errno) once and the poll stops. fd stays open:
+//   the caller closes it after that call or after scannerUnlisten.
+// scannerUnlisten(handle)                 stops the poll (no more calls)
 Napi::Value ScannerSocketPair(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fds[2];
@@ -1771,46 +1777,116 @@ Napi::Value ScannerMemfd(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
-class ScannerExchangeWorker : public Napi::AsyncWorker {
- public:
-  ScannerExchangeWorker(Napi::Env env, int fd, std::string request, int pass_fd, int timeout_ms)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), fd_(fd), request_(std::move(request)),
-        pass_fd_(pass_fd), timeout_ms_(timeout_ms) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
+namespace scannerbind {
 
- protected:
-  void Execute() override { err_ = wdav::scannerlink::Exchange(fd_, request_, pass_fd_, timeout_ms_, &reply_); }
-  void OnOK() override {
-    if (err_ != 0) {
-      deferred_.Reject(ErrnoError(Env(), err_, "scanner link").Value());
-      return;
-    }
-    deferred_.Resolve(Napi::Buffer<char>::Copy(Env(), reply_.data(), reply_.size()));
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  int fd_;
-  std::string request_;
-  int pass_fd_;
-  int timeout_ms_;
-  int err_ = 0;
-  std::string reply_;
+struct Listener {
+  uv_poll_t poll;
+  int fd = -1;
+  napi_env env = nullptr;
+  Napi::FunctionReference cb;
+  bool stopped = false;
 };
+const napi_type_tag kListenerTag = {0x5c1a7b3e9d2f4a61ULL, 0x8e4b2c7d1f3a5e90ULL};
 
-Napi::Value ScannerExchange(const Napi::CallbackInfo& info) {
+void Stop(Listener* l) {
+  if (l->stopped) return;
+  l->stopped = true;
+  uv_poll_stop(&l->poll);
+  uv_close(reinterpret_cast<uv_handle_t*>(&l->poll), [](uv_handle_t* h) { delete static_cast<Listener*>(h->data); });
+}
+
+void OnReadable(uv_poll_t* p, int status, int events) {
+  Listener* l = static_cast<Listener*>(p->data);
+  if (l->stopped) return;
+  std::vector<std::string> packets;
+  int err = 0;
+  if (status < 0) {
+    err = EIO;
+  } else {
+    // Bounded per wake-up so one busy scanner cannot starve the event loop.
+    for (int i = 0; i < 512; i++) {
+      std::string reply;
+      int e = wdav::scannerlink::Receive(l->fd, &reply);
+      if (e == EAGAIN) break;
+      if (e != 0) {
+        err = e;
+        break;
+      }
+      packets.push_back(std::move(reply));
+    }
+  }
+  Napi::Env env(l->env);
+  Napi::HandleScope scope(env);
+  try {
+    if (!packets.empty()) {
+      Napi::Array a = Napi::Array::New(env, packets.size());
+      for (size_t i = 0; i < packets.size(); i++) a.Set(static_cast<uint32_t>(i), Napi::Buffer<char>::Copy(env, packets[i].data(), packets[i].size()));
+      l->cb.MakeCallback(env.Global(), {a});
+    }
+    if (err != 0 && !l->stopped) {
+      Napi::FunctionReference cb = std::move(l->cb);
+      Stop(l);
+      cb.MakeCallback(env.Global(), {env.Null(), Napi::Number::New(env, err)});
+    }
+  } catch (const Napi::Error& e) {
+    // The JS side catches its own errors; one that escapes is reported, never swallowed.
+    napi_fatal_exception(l->env, e.Value());
+  }
+}
+
+Napi::Value Listen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 4 || !info[0].IsNumber() || !info[1].IsBuffer() || !info[2].IsNumber() || !info[3].IsNumber()) {
-    Napi::TypeError::New(env, "scannerExchange(fd, request, passFd, timeoutMs)").ThrowAsJavaScriptException();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsFunction()) {
+    Napi::TypeError::New(env, "scannerListen(fd, onPackets)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  auto req = info[1].As<Napi::Buffer<char>>();
-  auto* w = new ScannerExchangeWorker(env, info[0].As<Napi::Number>().Int32Value(), std::string(req.Data(), req.Length()),
-                                      info[2].As<Napi::Number>().Int32Value(), info[3].As<Napi::Number>().Int32Value());
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) throw Napi::Error::New(env, "scannerListen: no event loop");
+  auto* l = new Listener();
+  l->fd = info[0].As<Napi::Number>().Int32Value();
+  l->env = env;
+  l->cb = Napi::Persistent(info[1].As<Napi::Function>());
+  l->poll.data = l;
+  int rc = uv_poll_init(loop, &l->poll, l->fd);
+  if (rc != 0) {
+    delete l;
+    throw Napi::Error::New(env, std::string("scannerListen: ") + uv_strerror(rc));
+  }
+  uv_unref(reinterpret_cast<uv_handle_t*>(&l->poll));
+  rc = uv_poll_start(&l->poll, UV_READABLE | UV_DISCONNECT, OnReadable);
+  if (rc != 0) {
+    l->stopped = true;
+    uv_close(reinterpret_cast<uv_handle_t*>(&l->poll), [](uv_handle_t* h) { delete static_cast<Listener*>(h->data); });
+    throw Napi::Error::New(env, std::string("scannerListen: ") + uv_strerror(rc));
+  }
+  // The handle is a plain pointer holder: the Listener lives until Stop()'s close callback.
+  auto ext = Napi::External<Listener*>::New(env, new Listener*(l), [](Napi::Env, Listener** p) { delete p; });
+  ext.TypeTag(&kListenerTag);
+  return ext;
 }
+
+Napi::Value Unlisten(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsExternal() || !info[0].As<Napi::External<Listener*>>().CheckTypeTag(&kListenerTag))
+    throw Napi::TypeError::New(env, "scannerUnlisten(handle)");
+  Listener** p = info[0].As<Napi::External<Listener*>>().Data();
+  if (*p != nullptr) {
+    Stop(*p);
+    *p = nullptr;
+  }
+  return env.Undefined();
+}
+
+Napi::Value Send(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsBuffer() || !info[2].IsNumber())
+    throw Napi::TypeError::New(env, "scannerSend(fd, request, passFd)");
+  auto req = info[1].As<Napi::Buffer<char>>();
+  int err = wdav::scannerlink::Send(info[0].As<Napi::Number>().Int32Value(), req.Data(), req.Length(), info[2].As<Napi::Number>().Int32Value());
+  return Napi::Number::New(env, err);
+}
+
+}  // namespace scannerbind
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("features", Features(env));
@@ -1820,7 +1896,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sdNotify", Napi::Function::New(env, SdNotify, "sdNotify"));
   exports.Set("armExitWatchdog", Napi::Function::New(env, ArmExitWatchdog, "armExitWatchdog"));
   exports.Set("scannerSocketPair", Napi::Function::New(env, ScannerSocketPair, "scannerSocketPair"));
-  exports.Set("scannerExchange", Napi::Function::New(env, ScannerExchange, "scannerExchange"));
+  exports.Set("scannerSend", Napi::Function::New(env, scannerbind::Send, "scannerSend"));
+  exports.Set("scannerListen", Napi::Function::New(env, scannerbind::Listen, "scannerListen"));
+  exports.Set("scannerUnlisten", Napi::Function::New(env, scannerbind::Unlisten, "scannerUnlisten"));
   exports.Set("scannerMemfd", Napi::Function::New(env, ScannerMemfd, "scannerMemfd"));
   InitPatterns(env, exports);
   exports.Set("hashdbParse", Napi::Function::New(env, HashdbParse, "hashdbParse"));

@@ -7,8 +7,9 @@
 //   in-process   the addon's YARA threads (what the daemon does today)
 //   scanner      wdav-scanner over its socket (src/scanner/process.ts), confined to --uid
 //   yara CLI     `yara -r` over the directory (Debian's yara 4, the same libyara; one process)
-// Each way must report exactly the planted files. Prints p50/p99 per file, the total, and the
-// scanner's added cost per file (scanner p50 - in-process p50). Not a test: numbers depend on
+// Then the same with --concurrency files in flight (default 8): the scanner's threads against
+// the addon's. Each way must report exactly the planted files. Prints p50/p99 per file, the
+// total, and the scanner's added cost per file (scanner p50 - in-process p50). Not a test: numbers depend on
 // the machine and its load.
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -22,8 +23,10 @@ const FILES = Number(opt('--files', '2000'));
 const SIZE = Number(opt('--size', '65536'));
 const RULES = Number(opt('--rules', '500'));
 const ROUNDS = Number(opt('--rounds', '3'));
+const CONCURRENCY = Number(opt('--concurrency', '8'));
 const UID = Number(opt('--uid', '65534'));
 const GID = Number(opt('--gid', '65534'));
+const THREADS = 4; // both sides: the addon's YARA pool and the scanner's
 const DIR = '/var/tmp/wdav-bench-scanner';
 const log = (s) => process.stderr.write(`[bench-scanner] ${s}\n`);
 
@@ -62,7 +65,7 @@ fs.writeFileSync('/var/tmp/wdav-bench-scanner.yar', rules.join('\n'));
 const native = loadNative();
 const compiled = await native.yaraCompile(units);
 const logger = new LoggerFactory({ level: 'error', priorityPrefix: false, destination: { write: () => {} } }).child('scanner');
-const scanner = new ScannerProcess({ uid: UID, gid: GID, link: scannerLink(native), logger });
+const scanner = new ScannerProcess({ uid: UID, gid: GID, link: scannerLink(native), logger, threads: THREADS });
 await scanner.start();
 await scanner.loadYara(units);
 
@@ -91,6 +94,26 @@ async function runWay(way) {
   if (hits.size !== planted.size || [...hits].some((h) => !planted.has(h))) throw new Error(`${way}: found ${hits.size}, planted ${planted.size}`);
   return { p50: pct(times, 0.5), p99: pct(times, 0.99), total };
 }
+async function runConcurrent(way) {
+  const hits = new Set();
+  const t0 = process.hrtime.bigint();
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const f = files[next++];
+      const fd = fs.openSync(path.join(DIR, f), 'r');
+      const r = way === 'in-process'
+        ? await native.yaraScan(compiled.rules, fd, { id: id++, limitMs: 5000, maxBytes: 1 << 30, realTime: true })
+        : await scanner.scan(fd, { limitMs: 5000, maxBytes: 1 << 30, realTime: true });
+      fs.closeSync(fd);
+      if (r.matches.length > 0) hits.add(f);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const total = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (hits.size !== planted.size) throw new Error(`${way} x${CONCURRENCY}: found ${hits.size}, planted ${planted.size}`);
+  return { total };
+}
 function runCli() {
   const t0 = process.hrtime.bigint();
   const r = spawnSync('yara', ['-r', '/var/tmp/wdav-bench-scanner.yar', DIR], { encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -102,6 +125,7 @@ function runCli() {
 }
 
 const results = { 'in-process': [], scanner: [], 'yara CLI': [] };
+const concurrent = { 'in-process': [], scanner: [] };
 try {
   for (let round = 0; round < ROUNDS; round++) {
     const busy = await waitQuiet(120_000, log);
@@ -109,6 +133,8 @@ try {
     results['in-process'].push(await runWay('in-process'));
     results.scanner.push(await runWay('scanner'));
     results['yara CLI'].push(runCli());
+    concurrent['in-process'].push(await runConcurrent('in-process'));
+    concurrent.scanner.push(await runConcurrent('scanner'));
   }
 } finally {
   await scanner.stop();
@@ -122,4 +148,9 @@ for (const [way, r] of Object.entries(results)) {
   console.log(`${way.padEnd(14)} ${String(p50).padStart(11)}   ${String(p99).padStart(11)}   ${med(r, 'total').toFixed(0).padStart(8)}`);
 }
 console.log(`scanner process adds ${(med(results.scanner, 'p50') - med(results['in-process'], 'p50')).toFixed(1)} µs per file at p50 (${(med(results.scanner, 'total') / med(results['in-process'], 'total')).toFixed(2)}x the in-process total)`);
+for (const [way, r] of Object.entries(concurrent)) {
+  const ms = med(r, 'total');
+  console.log(`${`${way} x${CONCURRENCY}`.padEnd(16)} ${ms.toFixed(0).padStart(6)} ms total, ${((FILES / ms) * 1000).toFixed(0)} files/s (${THREADS} YARA threads)`);
+}
+console.log(`with ${CONCURRENCY} in flight the scanner takes ${(med(concurrent.scanner, 'total') / med(concurrent['in-process'], 'total')).toFixed(2)}x the in-process total`);
 native.yaraRelease?.(compiled.rules);

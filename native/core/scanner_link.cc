@@ -2,10 +2,8 @@
 #include "core/scanner_link.h"
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -45,9 +43,9 @@ int SealedMemfd(const char* data, size_t len, int* fd) {
   return 0;
 }
 
-int Exchange(int sock, const std::string& request, int pass_fd, int timeout_ms, std::string* reply) {
-  if (request.size() > kMaxPacket) return EMSGSIZE;
-  struct iovec iov = {const_cast<char*>(request.data()), request.size()};
+int Send(int sock, const char* data, size_t len, int pass_fd) {
+  if (len > kMaxPacket) return EMSGSIZE;
+  struct iovec iov = {const_cast<char*>(data), len};
   struct msghdr msg = {};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
@@ -66,27 +64,22 @@ int Exchange(int sock, const std::string& request, int pass_fd, int timeout_ms, 
     std::memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
   }
   ssize_t n;
-  do n = sendmsg(sock, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
-  if (n < 0) return errno == ECONNRESET ? EPIPE : errno;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-    if (left <= 0) return ETIMEDOUT;
-    struct pollfd p = {sock, POLLIN, 0};
-    int r = poll(&p, 1, static_cast<int>(left));
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return errno;
-    if (r == 0) return ETIMEDOUT;
-    reply->resize(kMaxPacket);
-    // recv() takes no SCM_RIGHTS: a broken scanner cannot plant fds in the broker.
-    do n = recv(sock, &(*reply)[0], reply->size(), MSG_TRUNC);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) return errno == ECONNRESET ? EPIPE : errno;
-    if (n == 0) return EPIPE;
-    if (static_cast<size_t>(n) > reply->size()) return EMSGSIZE;
-    reply->resize(static_cast<size_t>(n));
-    return 0;
-  }
+  do n = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT); while (n < 0 && errno == EINTR);
+  if (n < 0) return errno == ECONNRESET || errno == ENOTCONN ? EPIPE : (errno == EWOULDBLOCK ? EAGAIN : errno);
+  return 0;
+}
+
+int Receive(int sock, std::string* reply) {
+  reply->resize(kMaxPacket);
+  ssize_t n;
+  // recv() takes no SCM_RIGHTS: a broken scanner cannot plant fds in the broker.
+  do n = recv(sock, &(*reply)[0], reply->size(), MSG_TRUNC | MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return errno == ECONNRESET ? EPIPE : (errno == EWOULDBLOCK ? EAGAIN : errno);
+  if (n == 0) return EPIPE;
+  if (static_cast<size_t>(n) > reply->size()) return EMSGSIZE;
+  reply->resize(static_cast<size_t>(n));
+  return 0;
 }
 
 }  // namespace scannerlink

@@ -1,27 +1,36 @@
 // native/scanner/main.cc — wdav-scanner: the unprivileged process that parses hostile content
 // for the broker (the daemon). It is started by the broker as root with the broker's end of a
-// SOCK_SEQPACKET socket pair as fd 3, confines itself (sandbox.h) and then answers requests one
-// at a time (protocol.h): rule bundles to compile, files (as fds) to scan with a time limit.
+// SOCK_SEQPACKET socket pair as fd 3, confines itself (sandbox.h) and then serves requests
+// (protocol.h): rule bundles to compile into numbered rule sets, files (as fds) to scan on a
+// set with a time limit. The main thread only reads requests; scans run on a pool of threads
+// (core/yara_pool.h: real-time first, on-demand on at most half), compiles on a thread of their
+// own, and each answers when it is done, so a slow file or a reload never holds up the others.
 // It opens nothing by path: every file it reads arrives as an fd.
-//   wdav-scanner --uid UID --gid GID [--memory-limit-mb N] [--test-hooks]
+//   wdav-scanner --uid UID --gid GID [--threads N] [--memory-limit-mb N] [--test-hooks]
 // --test-hooks enables what only tests may ask for: kTestOpen (try open() by path, report
 // errno) and the crash marker (a scanned file that starts with kCrashMarker aborts the process,
 // so the broker's handling of a scanner crash can be shown on a real crash).
-// Owns: the request loop and the rule set in use. Must not: decide verdicts or policy.
+// Owns: the request loop, the rule sets and the scan threads. Must not: decide verdicts or policy.
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <fcntl.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "core/yara_pool.h"
 #include "core/yara_rules.h"
 #include "scanner/protocol.h"
 #include "scanner/sandbox.h"
@@ -33,12 +42,19 @@ namespace yara = wdav::yara;
 
 constexpr const char kCrashMarker[] = "WDAV-TEST-SCANNER-CRASH";
 constexpr int kSock = 3;
+constexpr int kMaxCompiles = 2;        // rule bundles compiling at once; more are refused (kBusy)
+constexpr size_t kQueueCapacity = 4096;  // scans queued; the broker keeps fewer in flight
 
 struct State {
   bool test_hooks = false;
-  std::shared_ptr<yara::Rules> rules;
-  std::vector<uint8_t> buffer;
+  size_t threads = 4;
+  std::unique_ptr<yara::Pool> pool;
+  std::mutex sets_mu;
+  std::map<uint32_t, std::shared_ptr<yara::Rules>> sets;
+  std::atomic<int> compiling{0};
 };
+
+std::mutex g_send_mu;  // replies come from the scan and compile threads too
 
 bool SendReply(uint32_t op, uint32_t id, uint32_t status, const std::string& payload) {
   Writer w;
@@ -48,6 +64,7 @@ bool SendReply(uint32_t op, uint32_t id, uint32_t status, const std::string& pay
   w.U32(status);
   std::string out = w.bytes() + payload;
   if (out.size() > kMaxPacket) out.resize(kMaxPacket);  // a reply never exceeds a packet
+  std::lock_guard<std::mutex> l(g_send_mu);
   for (;;) {
     ssize_t n = send(kSock, out.data(), out.size(), MSG_NOSIGNAL);
     if (n >= 0) return true;
@@ -80,8 +97,38 @@ bool ReadAll(int fd, std::string* out, std::string* error) {
   return true;
 }
 
-bool LoadYara(State& s, uint32_t id, int fd) {
-  if (fd < 0) return Error(kLoadYara, id, kBadRequest, "no rule bundle fd");
+void Compile(State* s, uint32_t id, uint32_t set, std::vector<yara::Unit> units) {
+  std::vector<yara::CompileError> errors;
+  size_t loaded = 0;
+  std::string fatal;
+  auto rules = yara::Rules::Compile(units, &errors, &loaded, &fatal);
+  units.clear();
+  if (!fatal.empty()) {
+    s->compiling--;
+    Error(kLoadYara, id, kError, fatal);
+    return;
+  }
+  if (rules) {
+    std::lock_guard<std::mutex> l(s->sets_mu);
+    s->sets[set] = rules;
+  }
+  Writer w;
+  w.U32(static_cast<uint32_t>(loaded));
+  w.U32(rules ? static_cast<uint32_t>(rules->rule_count()) : 0);
+  size_t listed = std::min<size_t>(errors.size(), 200);
+  w.U32(static_cast<uint32_t>(listed));
+  for (size_t i = 0; i < listed; i++) {
+    w.Str(errors[i].file.substr(0, 1024));
+    w.U32(static_cast<uint32_t>(errors[i].line));
+    w.Str(errors[i].message.substr(0, 1024));
+  }
+  s->compiling--;
+  SendReply(kLoadYara, id, rules ? kOk : kNoRules, w.bytes());
+}
+
+bool LoadYara(State& s, uint32_t id, int fd, Reader& args) {
+  uint32_t set;
+  if (fd < 0 || !args.U32(&set) || !args.done()) return Error(kLoadYara, id, kBadRequest, "loadYara: fd and set expected");
   std::string bundle, error;
   if (!ReadAll(fd, &bundle, &error)) return Error(kLoadYara, id, kError, error);
   Reader r(bundle.data(), bundle.size());
@@ -97,24 +144,17 @@ bool LoadYara(State& s, uint32_t id, int fd) {
     units.push_back(std::move(u));
   }
   if (!r.done()) return Error(kLoadYara, id, kBadRequest, "bad rule bundle: bytes after the last unit");
-  std::vector<yara::CompileError> errors;
-  size_t loaded = 0;
-  std::string fatal;
-  auto rules = yara::Rules::Compile(units, &errors, &loaded, &fatal);
-  if (!fatal.empty()) return Error(kLoadYara, id, kError, fatal);
-  // Nothing compiled keeps the previous rule set: the last good state stays.
-  if (rules) s.rules = rules;
-  Writer w;
-  w.U32(static_cast<uint32_t>(loaded));
-  w.U32(rules ? static_cast<uint32_t>(rules->rule_count()) : 0);
-  size_t listed = std::min<size_t>(errors.size(), 200);
-  w.U32(static_cast<uint32_t>(listed));
-  for (size_t i = 0; i < listed; i++) {
-    w.Str(errors[i].file.substr(0, 1024));
-    w.U32(static_cast<uint32_t>(errors[i].line));
-    w.Str(errors[i].message.substr(0, 1024));
+  if (++s.compiling > kMaxCompiles) {
+    s.compiling--;
+    return Error(kLoadYara, id, kBusy, "rule bundles are already compiling");
   }
-  return SendReply(kLoadYara, id, rules ? kOk : kNoRules, w.bytes());
+  try {
+    std::thread(Compile, &s, id, set, std::move(units)).detach();
+  } catch (const std::system_error& e) {
+    s.compiling--;
+    return Error(kLoadYara, id, kError, std::string("no thread to compile on: ") + e.what());
+  }
+  return true;
 }
 
 bool StartsWithMarker(int fd) {
@@ -123,30 +163,97 @@ bool StartsWithMarker(int fd) {
   return n == static_cast<ssize_t>(sizeof head) && std::memcmp(head, kCrashMarker, sizeof head) == 0;
 }
 
-bool Scan(State& s, uint32_t id, int fd, Reader& args) {
-  uint32_t limit_ms, max_bytes;
-  if (fd < 0 || !args.U32(&limit_ms) || !args.U32(&max_bytes) || !args.done()) return Error(kScan, id, kBadRequest, "scan: fd, limit_ms and max_bytes expected");
-  if (s.test_hooks && StartsWithMarker(fd)) abort();
-  if (!s.rules) return Error(kScan, id, kNoRules, "no YARA rules loaded");
-  uint64_t limit_ns = static_cast<uint64_t>(limit_ms == 0 ? 1 : limit_ms) * 1000000ull;
-  yara::ScanControl control;  // the time limit is the only stop for now (one request at a time)
-  yara::Outcome o = yara::ScanFd(*s.rules, fd, max_bytes, limit_ns, &control, &s.buffer);
-  if (s.buffer.capacity() > (64u << 20)) std::vector<uint8_t>().swap(s.buffer);  // a big file's buffer is not kept
+void ScanDone(yara::Job* raw) {
+  std::unique_ptr<yara::Job> j(raw);
+  close(j->fd);
+  const yara::Outcome& o = j->outcome;
+  uint32_t id = static_cast<uint32_t>(j->id);
   Writer w;
-  w.U32(static_cast<uint32_t>(o.elapsed_ns / 1000));
+  w.U32(static_cast<uint32_t>(std::min<uint64_t>(o.elapsed_ns / 1000, 0xffffffffu)));
   if (o.status == yara::Status::kError) {
     w.Str(o.error);
-    return SendReply(kScan, id, kError, w.bytes());
+    SendReply(kScan, id, kError, w.bytes());
+    return;
   }
-  if (o.status == yara::Status::kTimeout) return SendReply(kScan, id, kTimeout, w.bytes());
-  if (o.status == yara::Status::kCancelled) return SendReply(kScan, id, kCancelled, w.bytes());
-  size_t listed = std::min<size_t>(o.matches.size(), 100);
-  w.U32(static_cast<uint32_t>(listed));
-  for (size_t i = 0; i < listed; i++) {
-    w.Str(o.matches[i].rule.substr(0, 1024));
-    w.Str(o.matches[i].ns.substr(0, 256));
+  if (o.status == yara::Status::kTimeout) return void(SendReply(kScan, id, kTimeout, w.bytes()));
+  if (o.status == yara::Status::kCancelled) return void(SendReply(kScan, id, kCancelled, w.bytes()));
+  // As many matches as fit the packet (at most 100), each with up to 16 metas.
+  Writer list;
+  uint32_t listed = 0;
+  for (const yara::Match& m : o.matches) {
+    if (listed == 100) break;
+    Writer one;
+    one.Str(m.rule.substr(0, 1024));
+    one.Str(m.ns.substr(0, 256));
+    size_t metas = std::min<size_t>(m.metas.size(), 16);
+    one.U32(static_cast<uint32_t>(metas));
+    for (size_t i = 0; i < metas; i++) {
+      const yara::Meta& x = m.metas[i];
+      one.Str(x.id.substr(0, 64));
+      one.U32(static_cast<uint32_t>(x.kind));
+      one.Str(x.kind == yara::Meta::kString ? x.text.substr(0, 256) : std::to_string(x.number));
+    }
+    if (list.size() + one.size() > kMaxPacket - 4096) break;
+    list.Append(one);
+    listed++;
   }
-  return SendReply(kScan, id, kOk, w.bytes());
+  w.U32(listed);
+  w.Append(list);
+  SendReply(kScan, id, kOk, w.bytes());
+}
+
+// Takes `fd` (sets it to -1) when the scan is queued: the job closes it when done.
+bool Scan(State& s, uint32_t id, int& fd, Reader& args) {
+  uint32_t set, limit_ms, max_bytes, deadline_ms, flags;
+  if (fd < 0 || !args.U32(&set) || !args.U32(&limit_ms) || !args.U32(&max_bytes) || !args.U32(&deadline_ms) || !args.U32(&flags) || !args.done())
+    return Error(kScan, id, kBadRequest, "scan: fd, set, limit_ms, max_bytes, deadline_ms and flags expected");
+  if (s.test_hooks && StartsWithMarker(fd)) abort();
+  std::shared_ptr<yara::Rules> rules;
+  {
+    std::lock_guard<std::mutex> l(s.sets_mu);
+    auto it = s.sets.find(set);
+    if (it != s.sets.end()) rules = it->second;
+  }
+  if (!rules) return Error(kScan, id, kNoRules, "no YARA rule set " + std::to_string(set));
+  auto job = std::make_unique<yara::Job>();
+  job->id = id;
+  job->real_time = (flags & kRealTime) != 0;
+  job->rules = std::move(rules);
+  job->fd = fd;
+  job->max_bytes = max_bytes;
+  job->limit_ns = static_cast<uint64_t>(limit_ms == 0 ? 1 : limit_ms) * 1000000ull;
+  if (deadline_ms != 0) {
+    job->has_deadline = true;
+    job->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
+  }
+  job->done = ScanDone;
+  bool full = false;
+  if (!s.pool->Submit(std::move(job), &full)) return Error(kScan, id, full ? kBusy : kError, full ? "the scan queue is full" : "the scan threads are stopped");
+  fd = -1;  // the job owns it now
+  return true;
+}
+
+bool Cancel(State& s, uint32_t id, Reader& args) {
+  uint32_t target;
+  if (!args.U32(&target) || !args.done()) return Error(kCancel, id, kBadRequest, "cancel: the scan's id expected");
+  Writer w;
+  w.U32(s.pool->Cancel(nullptr, target) ? 1 : 0);
+  return SendReply(kCancel, id, kOk, w.bytes());
+}
+
+bool Release(State& s, uint32_t id, Reader& args) {
+  uint32_t set;
+  if (!args.U32(&set) || !args.done()) return Error(kRelease, id, kBadRequest, "release: set expected");
+  std::shared_ptr<yara::Rules> gone;  // freed outside the lock, or by the last scan on it
+  {
+    std::lock_guard<std::mutex> l(s.sets_mu);
+    auto it = s.sets.find(set);
+    if (it != s.sets.end()) {
+      gone = std::move(it->second);
+      s.sets.erase(it);
+    }
+  }
+  return SendReply(kRelease, id, kOk, "");
 }
 
 bool TestOpen(State& s, uint32_t id, Reader& args) {
@@ -199,15 +306,19 @@ bool Serve(State& s, std::vector<char>& packet) {
         Writer w;
         w.U32(static_cast<uint32_t>(getpid()));
         w.U32(static_cast<uint32_t>(geteuid()));
+        w.U32(static_cast<uint32_t>(s.threads));
         ok = SendReply(kPing, id, kOk, w.bytes());
         break;
       }
-      case kLoadYara: ok = LoadYara(s, id, fd); break;
+      case kLoadYara: ok = LoadYara(s, id, fd, r); break;
       case kScan: ok = Scan(s, id, fd, r); break;
       case kTestOpen: ok = TestOpen(s, id, r); break;
+      case kCancel: ok = Cancel(s, id, r); break;
+      case kRelease: ok = Release(s, id, r); break;
       default: ok = Error(op, id, kBadRequest, "unknown request " + std::to_string(op));
     }
   }
+  if (fds.size() == 1 && fd < 0) fds.clear();  // taken by a scan job
   for (int f : fds) close(f);
   return ok;
 }
@@ -235,9 +346,10 @@ int main(int argc, char** argv) {
     if (a == "--uid" && next(0xfffffffe)) o.uid = static_cast<uid_t>(v), have_uid = true;
     else if (a == "--gid" && next(0xfffffffe)) o.gid = static_cast<gid_t>(v), have_gid = true;
     else if (a == "--memory-limit-mb" && next(1u << 20)) memory_mb = v;
+    else if (a == "--threads" && next(64) && v > 0) s.threads = v;
     else if (a == "--test-hooks") s.test_hooks = true;
     else {
-      std::fprintf(stderr, "wdav-scanner: bad argument %s\nusage: wdav-scanner --uid UID --gid GID [--memory-limit-mb N] [--test-hooks]\n", argv[i]);
+      std::fprintf(stderr, "wdav-scanner: bad argument %s\nusage: wdav-scanner --uid UID --gid GID [--threads N] [--memory-limit-mb N] [--test-hooks]\n", argv[i]);
       return 2;
     }
   }
@@ -273,12 +385,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wdav-scanner: %s\n", error.c_str());
     return 1;
   }
+  s.pool = std::make_unique<yara::Pool>(s.threads, kQueueCapacity);
   std::vector<char> packet(kMaxPacket);
   while (Serve(s, packet)) {
   }
-  if (errno != 0 && errno != ECONNRESET) {
-    std::fprintf(stderr, "wdav-scanner: the broker socket failed: %s\n", std::strerror(errno));
-    return 1;
-  }
-  return 0;  // the broker closed its end
+  int err = errno;
+  if (err != 0 && err != ECONNRESET) std::fprintf(stderr, "wdav-scanner: the broker socket failed: %s\n", std::strerror(err));
+  // The broker closed its end: nobody waits for the scans and compiles still running, so the
+  // process ends without joining them (no destructors racing the threads).
+  std::fflush(stderr);
+  _exit(err != 0 && err != ECONNRESET ? 1 : 0);
 }

@@ -19,12 +19,22 @@ constexpr size_t kMaxPacket = 256 * 1024;          // a request or a reply, whol
 constexpr size_t kMaxRulesBytes = 256u << 20;      // a rule bundle (memfd) the scanner reads
 
 enum Op : uint32_t {
-  kPing = 1,       // -> kOk, payload: pid u32, uid u32
-  kLoadYara = 2,   // fd: a bundle of rule sources (below) -> kOk (or kNoRules: nothing compiled,
-                   // the previous rules stay): loaded u32, rules u32, count u32, errors (file, line u32, message)
-  kScan = 3,       // fd: the file; payload: limit_ms u32, max_bytes u32 -> status + matches
+  kPing = 1,       // -> kOk, payload: pid u32, uid u32, threads u32
+  kLoadYara = 2,   // payload: set u32; fd: a bundle of rule sources (below) -> kOk (or kNoRules:
+                   // nothing compiled, no set made): loaded u32, rules u32, count u32,
+                   // errors (file, line u32, message). Compiled on a thread of its own: scans on
+                   // the sets already loaded go on meanwhile. A set id already in use is replaced.
+  kScan = 3,       // fd: the file; payload: set u32, limit_ms u32, max_bytes u32, deadline_ms u32
+                   // (0: none; else the scan ends that long after the request arrived, waiting
+                   // included), flags u32 (kRealTime) -> elapsed_us u32 [+ count u32, matches
+                   // (rule, namespace, metas u32, metas (id, kind u32: 0 int 1 string 2 bool,
+                   // value as a string))] with kOk, kTimeout or kCancelled
   kTestOpen = 4,   // payload: path (only with --test-hooks) -> errno u32 (0: it opened)
+  kCancel = 5,     // payload: the id of a kScan -> found u32 (its own reply says kCancelled)
+  kRelease = 6,    // payload: set u32 -> kOk; scans running on it finish first
 };
+
+constexpr uint32_t kRealTime = 1;  // kScan flag: taken before on-demand scans, may use every thread
 
 enum Status : uint32_t {
   kOk = 0,
@@ -33,10 +43,12 @@ enum Status : uint32_t {
   kError = 3,
   kNoRules = 4,
   kBadRequest = 5,
+  kBusy = 6,       // the scan queue is full
 };
 
 // Request header: magic, op, id (echoed in the reply), then the op's payload.
 // Reply header: magic, op, id, status, then the op's payload (kError: message string).
+// Replies come in the order work finishes, not the order of the requests: match them by id.
 // Rule bundle (kLoadYara's fd, read from offset 0): count u32, then per unit: file string,
 // namespace string, per_line u32 (0/1), source string.
 
@@ -49,6 +61,7 @@ class Writer {
     U32(static_cast<uint32_t>(s.size()));
     buf_.append(s);
   }
+  void Append(const Writer& other) { buf_ += other.buf_; }
   const std::string& bytes() const { return buf_; }
   size_t size() const { return buf_.size(); }
 

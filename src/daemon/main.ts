@@ -75,6 +75,9 @@ async function main(): Promise<void> {
     const yara = yaraBinding(native);
     const stopped = yara?.yaraShutdown() ?? 0;
     if (stopped > 0) logger.info({ scans: stopped }, 'YARA scans stopped for the shutdown');
+    // YARA work in the scanner process ends with it: scans waiting on it fail at once.
+    const scans = services.scanner?.health().inFlight ?? 0;
+    void services.scanner?.stop().then(() => scans > 0 && logger.info({ scans }, 'scanner process stopped for the shutdown'));
     const force = setTimeout(() => {
       logger.error(
         { ms: SHUTDOWN_DEADLINE_MS, ...daemon.pending(), yaraScans: yara?.yaraStats().runningJobs ?? [], queue: services.queue.stats() },

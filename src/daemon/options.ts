@@ -18,6 +18,8 @@ export interface DaemonOptions {
   rtpPaths: string[];
   /** Set only when given on the command line or in WDAV_LOG_LEVEL; it then wins over settings. */
   logLevel: LogLevel | null;
+  /** The user wdav-scanner runs as; null: `mdatp`, or `nobody` when there is no such user. */
+  scannerUser: string | null;
 }
 
 function absolute(what: string) {
@@ -43,6 +45,7 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
       ]),
     )
     .addOption(new Option('--log-level <level>', 'log level').choices([...LOG_LEVELS]))
+    .addOption(new Option('--scanner-user <name>', 'the unprivileged user the scanner process runs as (default: mdatp)'))
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .helpOption('-h, --help');
@@ -55,6 +58,7 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
     rtpBackend?: RtpBackendChoice;
     rtpPath?: string[];
     logLevel?: LogLevel;
+    scannerUser?: string;
   }>();
 
   const envBackend = env.WDAV_RTP_BACKEND;
@@ -75,5 +79,6 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
     rtpBackend: o.rtpBackend ?? ((envBackend as RtpBackendChoice | undefined) || 'auto'),
     rtpPaths: o.rtpPath ?? envPaths,
     logLevel: o.logLevel ?? (isLogLevel(envLevel) ? envLevel : null),
+    scannerUser: o.scannerUser || env.WDAV_SCANNER_USER || null,
   };
 }

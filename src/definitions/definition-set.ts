@@ -6,7 +6,7 @@
 import type { ThreatType } from '../engine/types.js';
 import { THREAT_TYPES } from '../engine/types.js';
 import type { VectorscanMatcher } from '../engine/patterns/vectorscan.js';
-import type { YaraMatch, YaraRules } from '../engine/yara/rules.js';
+import type { YaraMatch, YaraRuleSet } from '../engine/yara/rules.js';
 import { BODY_NAMESPACE } from './ndb-yara.js';
 import { EMPTY_HASH_SET, type HashSet } from './hash-sigs.js';
 import { HASH_KINDS, type HashKind } from './hash-index.js';
@@ -40,7 +40,7 @@ export interface DefinitionSetParts {
   bodyPua: Uint8Array;
   vectorscan?: VectorscanMatcher;
   /** The compiled YARA rules and, in fallback mode, the body signatures (libyara). */
-  yara?: YaraRules;
+  yara?: YaraRuleSet;
 }
 
 const BODY_RULE = /^ndb_(\d+)$/;
@@ -49,7 +49,7 @@ export class DefinitionSet {
   readonly report: LoadReport;
   readonly bodyMatcher: BodyMatcherKind;
   readonly vectorscan: VectorscanMatcher | undefined;
-  readonly yara: YaraRules | undefined;
+  readonly yara: YaraRuleSet | undefined;
   private readonly p: DefinitionSetParts;
   // Object.freeze is shallow: this holder stays mutable.
   private readonly state = { closed: false };

@@ -12,12 +12,14 @@ import type { LoadReport } from './load-report.js';
 import { loadDefinitionSet } from './loader.js';
 import type { DefinitionInput } from './sources.js';
 import { expandCvdContainer } from './cvd.js';
+import type { YaraCompiler } from '../engine/yara/rules.js';
 
 /** How the service loads a set: injected so tests and the daemon choose the native binding. */
 export type LoadSetFn = (inputs: DefinitionInput[], opts: { cacheDir?: string }) => Promise<DefinitionSet>;
 
-export function defaultLoadSet(native: NativeBinding | null): LoadSetFn {
-  return (inputs, opts) => loadDefinitionSet(inputs, { native, expandContainer: expandCvdContainer, ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) });
+export function defaultLoadSet(native: NativeBinding | null, yaraCompiler?: YaraCompiler): LoadSetFn {
+  return (inputs, opts) =>
+    loadDefinitionSet(inputs, { native, expandContainer: expandCvdContainer, ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}), ...(yaraCompiler ? { yaraCompiler } : {}) });
 }
 
 function ownedBy(files: readonly string[]): (text: string) => boolean {

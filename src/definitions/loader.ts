@@ -15,7 +15,7 @@ import type { NativeBinding } from '../shared/native.js';
 import { patternsBinding } from '../engine/patterns/binding.js';
 import { buildVectorscan, type VectorscanMatcher } from '../engine/patterns/vectorscan.js';
 import { yaraBinding, type YaraUnit } from '../engine/yara/binding.js';
-import { YaraRules } from '../engine/yara/rules.js';
+import { YaraRules, type YaraCompiler, type YaraRuleSet } from '../engine/yara/rules.js';
 import { DefinitionSet, type BodyMatcherKind } from './definition-set.js';
 import { HashSet, HashSetBuilder, type LineOutcome } from './hash-sigs.js';
 import { loadHashFileParallel, PARALLEL_MIN_BYTES } from './hash-parallel.js';
@@ -39,6 +39,9 @@ export interface LoadOptions {
   /** Opens a .cvd/.cld/.cud container into its members (src/definitions/cvd.ts). */
   expandContainer?: (file: { display: string; path?: string; data?: Buffer }) => Promise<DefinitionMember[]>;
   env?: NodeJS.ProcessEnv;
+  /** Where YARA rules are compiled and later scanned: the daemon's scanner process
+   * (src/scanner/yara-rules.ts); default: in this process on the addon's libyara. */
+  yaraCompiler?: YaraCompiler;
 }
 
 const MAX_YARA_FILE = 64 << 20;
@@ -245,12 +248,15 @@ export async function loadDefinitionSet(inputs: readonly DefinitionInput[], opts
   if (sigs.length && kind === 'yara') {
     units.push({ file: BODY_UNIT, source: sigs.map((p, id) => toYaraRule(p.sig, id)).join('\n'), namespace: BODY_NAMESPACE, perLine: true });
   }
-  let yara: YaraRules | undefined;
+  let yara: YaraRuleSet | undefined;
   const yb = yaraBinding(opts.native);
-  if (units.length && !yb) {
+  const compile = opts.yaraCompiler ?? (yb ? (u: YaraUnit[]) => YaraRules.compile(yb, u) : undefined);
+  if (units.length && !compile) {
     l.report.problem('YARA rules not loaded: the native addon has no libyara section');
   } else if (units.length) {
-    const compiled = await YaraRules.compile(yb!, units);
+    // A compiler that cannot work at all (the scanner is gone) rejects: the load fails and the
+    // previous set stays, rather than a set without its YARA rules.
+    const compiled = await compile!(units);
     if (compiled.rules) yara = compiled.rules;
     l.yaraErrors(compiled.errors);
     for (const e of compiled.errors) {

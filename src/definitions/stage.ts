@@ -18,6 +18,9 @@ import { DefinitionsService, defaultExtraKeysDir, type DefinitionsChanged } from
 import { bundledTrustedKeysDir } from '../shared/paths.js';
 import type { UpdateSettings } from './update-types.js';
 import { DEFAULT_HTTP_SETTINGS } from './update-http.js';
+import { defaultLoadSet } from './generations-load.js';
+import { scannerYaraCompiler } from '../scanner/yara-rules.js';
+import { scannerLink } from '../scanner/link.js';
 
 declare module '../daemon/services.js' {
   interface Services {
@@ -108,6 +111,8 @@ export const definitionsStage: Stage = {
       stateDir: s.options.stateDir,
       customDir: s.options.customDefinitions,
       native: s.native,
+      // YARA rules are compiled and scanned in the scanner process, never in the daemon.
+      ...(s.scanner ? { load: defaultLoadSet(s.native, scannerYaraCompiler(s.scanner, scannerLink(s.native))) } : {}),
       // Until the engine exists the first set is only held; afterwards every switch goes
       // through the engine so scans in flight finish on the set they started with.
       apply: async (set) => {
@@ -173,7 +178,13 @@ function registerEngineHealth(s: Services, engine: ScanEngine): void {
         features: {
           scan_time_limits: { on_demand_ms: w.scanTimeLimitMs, real_time_ms: Math.min(w.scanTimeLimitMs, w.rtpTimeoutMs - answerReserveMs(w.rtpTimeoutMs)) },
           scan_timeouts: { total: t.real_time + t.on_write + t.on_demand, ...t },
-          yara_scanner: pool ? { library: `libyara ${s.native.features.yaraVersion ?? ''}`.trim(), ...pool, runningJobs: pool.runningJobs.length } : {},
+          // With the scanner process, YARA runs there (`scanner` in these details); the addon's
+          // in-process YARA threads then stay idle.
+          yara_scanner: s.scanner
+            ? { library: `libyara ${s.native.features.yaraVersion ?? ''}`.trim(), process: 'wdav-scanner' }
+            : pool
+              ? { library: `libyara ${s.native.features.yaraVersion ?? ''}`.trim(), ...pool, runningJobs: pool.runningJobs.length }
+              : {},
         },
       },
       settingOf: {},

@@ -190,7 +190,7 @@ class ScanEngineImpl implements ScanEngine {
       if (ctx.maxFileSize > 0 && st.size > ctx.maxFileSize) return { kind: 'skipped', reason: 'too_large', generation: gen };
       if (ctx.signal?.aborted) throw new Cancelled();
       const pass = await passFd(set, fd, st.size, ctx, this.pass);
-      const r = await this.decide(set, pass, ctx, gen);
+      const r = await this.decide(set, pass, ctx, gen, 'path' in source && source.path !== undefined ? String(source.path) : undefined);
       if (r.kind !== 'clean' || !ctx.scanArchives) return r;
       return await this.walk(set, fd, source, ctx, r);
     } finally {
@@ -301,10 +301,13 @@ class ScanEngineImpl implements ScanEngine {
    * YARA work for this file — of YARA, within the time limit. A timeout leaves the clean verdict
    * marked `scanTimeout`; a cancel or a libyara failure rejects (the caller's failure()).
    */
-  private async decide(set: DefinitionSet, p: PassResult, ctx: ScanContext, generation: number): Promise<ScanResult> {
+  private async decide(set: DefinitionSet, p: PassResult, ctx: ScanContext, generation: number, file?: string): Promise<ScanResult> {
     const r = this.verdict(set, p, ctx, generation);
-    if (r.kind !== 'clean' || !p.yaraData || !set.yara || set.allowListed(p.digests, p.bytes)) return r;
-    const y = await set.yara.scan(p.yaraData, {
+    const data = p.yaraData ?? p.yaraFd;
+    if (r.kind !== 'clean' || data === undefined || !set.yara || set.allowListed(p.digests, p.bytes)) return r;
+    const y = await set.yara.scan(data, {
+      maxBytes: this.pass.yaraMaxFileSize,
+      ...(file !== undefined ? { file } : {}),
       limitMs: ctx.timeLimitMs ?? this.opts.scanTimeLimitMs ?? DEFAULT_SCAN_TIME_LIMIT_MS,
       ...(ctx.deadline !== undefined ? { deadline: ctx.deadline } : {}),
       realTime: ctx.origin !== 'on_demand',
@@ -319,7 +322,7 @@ class ScanEngineImpl implements ScanEngine {
       case 'cancelled':
         throw new Cancelled();
       default:
-        throw new WdavError('WDAV_ERR_NATIVE', `YARA scan failed: ${y.message}`);
+        throw new WdavError(y.code === 'WDAV_ERR_SCANNER' || y.code === 'WDAV_ERR_BUSY' ? y.code : 'WDAV_ERR_NATIVE', `YARA scan failed: ${y.message}`);
     }
   }
 

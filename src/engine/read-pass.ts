@@ -2,7 +2,8 @@
 // read, feeds the Vectorscan stream (read and scanned in one native threadpool call for fds),
 // the hashes the definition set needs for this size, the EICAR head and, for files up to
 // yaraMaxFileSize when YARA has work (YARA rules, or body signatures in fallback mode), a
-// whole-file buffer that is read into directly. The pass does not run YARA: the engine does,
+// whole-file buffer that is read into directly (unless the rules read the fd themselves: the
+// scanner process). The pass does not run YARA: the engine does,
 // only when nothing else detected the file (engine.ts), and libyara reads that buffer in place.
 // Files are read in chunks (default 256 KiB: a chunk read by pread is still in the CPU cache
 // when Vectorscan scans it; measured 10-25% faster per core than 1 MiB) and never held whole
@@ -28,6 +29,8 @@ export interface PassResult {
   bodyIds: Uint32Array;
   /** The whole file for YARA (when the set has YARA work and the file fits yaraMaxFileSize). */
   yaraData?: Buffer;
+  /** Instead of yaraData, for rule sets that read the file themselves (the scanner process). */
+  yaraFd?: number;
   /** YARA had work but the file was larger than yaraMaxFileSize. */
   yaraSkipped: boolean;
 }
@@ -92,12 +95,20 @@ class Pass {
     }
   }
 
-  finish(whole: Buffer | undefined): PassResult {
+  /** YARA reads the fd itself: no whole-file copy is kept for it. */
+  yaraByFd(): void {
+    this.yaraParts = undefined;
+  }
+
+  finish(whole: Buffer | undefined, fd?: number): PassResult {
     const bodyIds = this.stream ? this.stream.close(this.bytes) : new Uint32Array(0);
     const digests = new Map<HashKind, Buffer>();
     for (const [k, h] of this.hashers) digests.set(k, h.digest());
     const out: PassResult = { bytes: this.bytes, digests, head: this.head, bodyIds, yaraSkipped: this.yaraSkipped };
-    if (this.set.yara && !this.yaraSkipped) out.yaraData = whole ? whole.subarray(0, this.bytes) : Buffer.concat(this.yaraParts ?? []);
+    if (this.set.yara && !this.yaraSkipped) {
+      if (fd !== undefined && !whole && !this.yaraParts) out.yaraFd = fd;
+      else out.yaraData = whole ? whole.subarray(0, this.bytes) : Buffer.concat(this.yaraParts ?? []);
+    }
     return out;
   }
 
@@ -109,6 +120,7 @@ class Pass {
 /** Reads `size` bytes of `fd` from offset 0 with positioned reads (the fd offset is untouched). */
 export async function passFd(set: DefinitionSet, fd: number, size: number, ctx: ScanContext, opts: PassOptions): Promise<PassResult> {
   const p = new Pass(set, size, ctx, opts);
+  if (set.yara?.takesFd) p.yaraByFd();
   try {
     // Read straight into the buffer YARA will get, when it gets one: no copy.
     const whole = p.yaraParts ? Buffer.allocUnsafeSlow(size) : undefined;
@@ -128,7 +140,7 @@ export async function passFd(set: DefinitionSet, fd: number, size: number, ctx: 
       pos += n;
       if (n < total && p.stream) break;
     }
-    const out = p.finish(whole);
+    const out = p.finish(whole, fd);
     if (chunk) giveChunk(chunk);
     return out;
   } catch (e) {

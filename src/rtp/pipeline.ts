@@ -188,7 +188,7 @@ export class RtpPipeline {
         timeLimitMs: w.scanTimeLimitMs, deadline: due,
       };
       const t0 = process.hrtime.bigint();
-      const r = await engine.scan({ fd }, ctx);
+      const r = await engine.scan(opts.path ? { fd, path: opts.path.text } : { fd }, ctx);
       this.counters.scanned++;
       if (opts.proc) this.stats.record(opts.proc, process.hrtime.bigint() - t0);
       if (r.kind === 'clean' && r.scanTimeout) this.timedOut(r.scanTimeout.limitMs, opts);

@@ -1,5 +1,6 @@
 // src/scanner/link.ts — the addon's scanner-link section, typed (native/core/scanner_link.h):
-// the socket pair to a wdav-scanner and one request/reply exchange on a libuv thread.
+// the socket pair to a wdav-scanner, requests sent without blocking, replies polled on the
+// event loop.
 // Must not: wrap behaviour, only type and check presence.
 import type { NativeBinding } from '../shared/native.js';
 import { WdavError } from '../shared/errors.js';
@@ -7,15 +8,23 @@ import { WdavError } from '../shared/errors.js';
 export interface ScannerLinkBinding {
   /** [brokerFd, childFd], both close-on-exec; the child's end goes to the scanner as fd 3. */
   scannerSocketPair(): [number, number];
-  /** Sends `request` (and `passFd` by SCM_RIGHTS when >= 0), resolves with the reply packet;
-   * rejects with errno ETIMEDOUT, EPIPE (the scanner is gone) or EMSGSIZE. */
-  scannerExchange(fd: number, request: Buffer, passFd: number, timeoutMs: number): Promise<Buffer>;
-  /** A sealed memfd (close-on-exec) holding `bytes`: how rule bundles reach the scanner. */
+  /** Sends `request` (and `passFd` by SCM_RIGHTS when >= 0) without blocking: 0, or an errno
+   * (EAGAIN: the socket is full; EPIPE: the scanner is gone; EMSGSIZE). */
+  scannerSend(fd: number, request: Buffer, passFd: number): number;
+  /** Calls `onPackets` with every reply waiting whenever `fd` is readable; once with (null,
+   * errno) when the scanner closed its end (EPIPE) or broke the protocol (EMSGSIZE). Does not
+   * keep the process alive. `fd` stays open: close it after that last call or after unlisten. */
+  scannerListen(fd: number, onPackets: (packets: Buffer[] | null, errno?: number) => void): ScannerListener;
+  scannerUnlisten(l: ScannerListener): void;
+  /** A sealed memfd (close-on-exec) holding `bytes`: how rule bundles and in-memory data reach the scanner. */
   scannerMemfd(bytes: Buffer): number;
 }
 
+declare const listenerBrand: unique symbol;
+export type ScannerListener = { readonly [listenerBrand]: true };
+
 export function scannerLink(native: NativeBinding): ScannerLinkBinding {
-  if (typeof native.scannerSocketPair !== 'function' || typeof native.scannerExchange !== 'function' || typeof native.scannerMemfd !== 'function') {
+  if (typeof native.scannerSocketPair !== 'function' || typeof native.scannerSend !== 'function' || typeof native.scannerListen !== 'function' || typeof native.scannerMemfd !== 'function') {
     throw new WdavError('WDAV_ERR_NATIVE', 'the native addon has no scanner link: rebuild it (npm run build:native)');
   }
   return native as unknown as ScannerLinkBinding;

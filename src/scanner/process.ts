@@ -1,9 +1,10 @@
 // src/scanner/process.ts — the broker's handle on one wdav-scanner process: spawns it (as root
-// it confines itself to the scanner user; see native/scanner/sandbox.h), sends it one request at
-// a time over the socket pair, and supervises it: a crash or a stuck request (no reply by its
-// deadline: the process is killed) is logged with the file being scanned, the process comes
-// back with backoff and gets the last rule bundle again. Requests in flight at a crash fail with
-// WDAV_ERR_SCANNER; the caller decides what that means for its verdict (the deadline rule).
+// it confines itself to the scanner user; see native/scanner/sandbox.h), keeps up to
+// `maxInFlight` requests in flight on the socket pair (replies come back by id, in the order the
+// scanner's threads finish them), and supervises it: a crash or a stuck request (no reply by its
+// deadline: the process is killed) is logged with the files being scanned, the process comes
+// back with backoff and gets every rule set it held again. Requests in flight at a crash fail
+// with WDAV_ERR_SCANNER; the caller decides what that means for its verdict (the deadline rule).
 // Owns: the child process, its socket, its request queue (bounded) and its restart policy.
 // Must not: decide verdicts or know about fanotify.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,8 +14,8 @@ import type { Logger } from 'pino';
 import PQueue from 'p-queue';
 import { WdavError } from '../shared/errors.js';
 import { packageRoot } from '../shared/paths.js';
-import type { ScannerLinkBinding } from './link.js';
-import { Op, Status, request, reply, yaraBundle, scanArgs, pathArg, type OpCode, type YaraUnit, type Reply } from './protocol.js';
+import type { ScannerLinkBinding, ScannerListener } from './link.js';
+import { Op, ReplyReader, Status, request, reply, yaraBundle, scanArgs, pathArg, u32Arg, type OpCode, type YaraUnit, type Reply } from './protocol.js';
 
 export const SCANNER_EXECUTABLE = path.join(packageRoot(), 'build', 'Release', 'wdav-scanner');
 
@@ -24,10 +25,14 @@ export interface ScannerOptions {
   link: ScannerLinkBinding;
   logger: Logger<'verbose'> | Logger;
   memoryLimitMb?: number;
+  /** Scan threads in the scanner (real-time may use all, on-demand half). Default 4. */
+  threads?: number;
+  /** Requests sent and not yet answered at most; more wait in the queue. Default 64. */
+  maxInFlight?: number;
   /** Only tests: kTestOpen and the crash marker (docs/scanner.md). */
   testHooks?: boolean;
   executable?: string;
-  /** Requests waiting beyond this are refused at once (WDAV_ERR_BUSY). */
+  /** Requests waiting beyond this are refused at once (WDAV_ERR_BUSY). Default 1024. */
   queueCapacity?: number;
   /** Restart delays after consecutive crashes; the last one repeats. */
   backoffMs?: readonly number[];
@@ -39,16 +44,21 @@ export interface ScannerCrash {
   at: string;
   exitCode: number | null;
   signal: string | null;
-  /** The file being scanned when it crashed, when the caller named it. */
+  /** The file being scanned when it crashed (the oldest in flight), when the caller named it. */
   file: string | null;
-  reason: 'exited' | 'stuck';
+  /** Every named file in flight at the crash (at most 10). */
+  inFlight: string[];
+  reason: 'exited' | 'stuck' | 'protocol';
 }
 
 export interface ScannerHealth {
   pid: number | null;
   uid: number;
   state: ScannerState;
+  threads: number;
   restarts: number;
+  inFlight: number;
+  queued: number;
   lastCrash: ScannerCrash | null;
 }
 
@@ -61,22 +71,48 @@ export interface YaraLoad {
 export interface ScannerScan {
   status: 'ok' | 'timeout' | 'cancelled';
   elapsedUs: number;
-  matches: { rule: string; namespace: string }[];
+  matches: { rule: string; namespace: string; meta: Record<string, string | number | boolean> }[];
+}
+
+export interface ScanRequest {
+  /** The rule set (loadYara's `set`). Default 0. */
+  set?: number;
+  limitMs: number;
+  maxBytes: number;
+  /** Milliseconds from now by which the scan ends, time waiting for a thread included. */
+  deadlineMs?: number;
+  realTime?: boolean;
+  /** Named in logs and health when the scanner crashes or hangs on it. */
+  file?: string;
+  /** Aborting asks the scanner to stop this scan (its reply then says cancelled). */
+  signal?: AbortSignal;
+}
+
+interface Pending {
+  op: OpCode;
+  file: string | null;
+  sentAt: number;
+  timer?: NodeJS.Timeout;
+  resolve: (r: Reply) => void;
+  reject: (e: Error) => void;
 }
 
 interface Generation {
   child: ChildProcess;
   fd: number;
+  listener: ScannerListener | null;
   exited: boolean;
-  /** Killed by us because a request got no answer by its deadline. */
-  stuck: boolean;
-  /** The file of the request in flight; kept when it failed, so a crash can name it. */
-  busyFile: string | null;
-  /** Settles when the exchange in flight (if any) is over: only then is fd closed. */
-  inflight: Promise<unknown>;
+  fdClosed: boolean;
+  /** Why we killed it, when we did. */
+  killedFor: 'stuck' | 'protocol' | null;
+  pending: Map<number, Pending>;
+  /** The named files in flight when the link ended (before they were failed). */
+  filesAtEnd: string[] | null;
+  threads: number;
 }
 
 const HEALTHY_AFTER_MS = 60_000;
+const EAGAIN = 11;
 
 export class ScannerProcess {
   private gen: Generation | null = null;
@@ -84,51 +120,98 @@ export class ScannerProcess {
   private restarts = 0;
   private crashesInARow = 0;
   private lastCrash: ScannerCrash | null = null;
-  private bundle: Buffer | null = null;
+  /** The rule bundles of the sets loaded, by set id: loaded again after a restart. */
+  private readonly sets = new Map<number, Buffer>();
   private startedAt = 0;
   private restartTimer: NodeJS.Timeout | null = null;
   private nextId = 1;
-  private readonly queue = new PQueue({ concurrency: 1 });
+  private readonly queue: PQueue;
   private readonly stderrTail: string[] = [];
   private readyWaiters: (() => void)[] = [];
+  private stopping: Promise<void> | null = null;
 
-  constructor(private readonly o: ScannerOptions) {}
+  constructor(private readonly o: ScannerOptions) {
+    this.queue = new PQueue({ concurrency: o.maxInFlight ?? 64 });
+  }
 
   /** Spawns the scanner and waits for its first answer. Throws WDAV_ERR_SCANNER with its stderr. */
   async start(): Promise<void> {
     if (this.state !== 'stopped') throw new WdavError('WDAV_ERR_CONFLICT', 'the scanner is already started');
     this.state = 'starting';
-    await this.spawnOne();
+    try {
+      await this.spawnOne();
+    } catch (e) {
+      this.state = 'stopped';
+      throw e;
+    }
   }
 
   health(): ScannerHealth {
-    return { pid: this.gen && !this.gen.exited ? (this.gen.child.pid ?? null) : null, uid: this.o.uid, state: this.state, restarts: this.restarts, lastCrash: this.lastCrash };
+    const g = this.gen;
+    return {
+      pid: g && !g.exited ? (g.child.pid ?? null) : null,
+      uid: this.o.uid,
+      state: this.state,
+      threads: g?.threads ?? this.o.threads ?? 4,
+      restarts: this.restarts,
+      inFlight: g?.pending.size ?? 0,
+      queued: this.queue.size,
+      lastCrash: this.lastCrash,
+    };
   }
 
-  /** Compiles rules in the scanner; the bundle is kept and loaded again after a restart. */
-  async loadYara(units: readonly YaraUnit[]): Promise<YaraLoad> {
+  /**
+   * Compiles rules into set `set` in the scanner (replacing one of that id); the bundle is kept
+   * and loaded again after a restart. Nothing compiled → WDAV_ERR_DEFINITIONS_INVALID, and the
+   * set keeps what it had.
+   */
+  async loadYara(units: readonly YaraUnit[], set = 0): Promise<YaraLoad> {
     const bundle = yaraBundle(units);
-    const r = await this.withFd(bundle, (fd) => this.call(Op.loadYara, fd, 120_000, null));
+    const r = await this.withFd(bundle, (fd) => this.call(Op.loadYara, fd, 300_000, null, u32Arg(set)));
     if (r.status !== Status.ok && r.status !== Status.noRules) throw this.failed(r);
     const load = this.readLoad(r);
     if (r.status === Status.noRules) {
       const first = load.errors[0];
       throw new WdavError('WDAV_ERR_DEFINITIONS_INVALID', `no YARA rule compiled${first ? `: ${first.file}:${first.line}: ${first.message}` : ''}; the previous rules stay`, { errors: load.errors });
     }
-    this.bundle = bundle;
+    this.sets.set(set, bundle);
     return load;
   }
 
+  /** Frees rule set `set` (scans running on it finish first). */
+  async release(set: number): Promise<void> {
+    this.sets.delete(set);
+    if (this.state !== 'running') return;
+    await this.call(Op.release, -1, 10_000, null, u32Arg(set)).catch(() => undefined);
+  }
+
   /** Scans the open file `fd` (the caller keeps and closes it) with a YARA time limit. */
-  async scan(fd: number, opts: { limitMs: number; maxBytes: number; file?: string }): Promise<ScannerScan> {
-    const r = await this.call(Op.scan, fd, opts.limitMs + 5_000, opts.file ?? null, scanArgs(opts.limitMs, opts.maxBytes));
+  async scan(fd: number, o: ScanRequest): Promise<ScannerScan> {
+    const wait = o.deadlineMs !== undefined ? Math.min(o.deadlineMs, o.limitMs) : o.limitMs;
+    const args = scanArgs({ set: o.set ?? 0, limitMs: o.limitMs, maxBytes: o.maxBytes, deadlineMs: o.deadlineMs ?? 0, realTime: o.realTime ?? false });
+    const r = await this.call(Op.scan, fd, wait + 5_000, o.file ?? null, args, o.signal);
     const elapsedUs = r.status === Status.ok || r.status === Status.timeout || r.status === Status.cancelled ? r.body.u32() : 0;
     if (r.status === Status.timeout) return { status: 'timeout', elapsedUs, matches: [] };
     if (r.status === Status.cancelled) return { status: 'cancelled', elapsedUs, matches: [] };
     if (r.status !== Status.ok) throw this.failed(r);
     const n = r.body.u32();
+    if (n > 100) throw new WdavError('WDAV_ERR_SCANNER', `the scanner listed ${n} matches (at most 100)`);
     const matches: ScannerScan['matches'] = [];
-    for (let i = 0; i < n; i++) matches.push({ rule: r.body.str(1024), namespace: r.body.str(256) });
+    for (let i = 0; i < n; i++) {
+      const rule = r.body.str(1024);
+      const namespace = r.body.str(256);
+      const metaCount = r.body.u32();
+      if (metaCount > 16) throw new WdavError('WDAV_ERR_SCANNER', `the scanner listed ${metaCount} metas for one match (at most 16)`);
+      const meta: Record<string, string | number | boolean> = {};
+      for (let j = 0; j < metaCount; j++) {
+        const id = r.body.str(64);
+        const kind = r.body.u32();
+        const text = r.body.str(256);
+        if (id === '__proto__') continue;
+        meta[id] = kind === 0 ? Number(text) : kind === 2 ? text !== '0' : text;
+      }
+      matches.push({ rule, namespace, meta });
+    }
     return { status: 'ok', elapsedUs, matches };
   }
 
@@ -141,37 +224,52 @@ export class ScannerProcess {
 
   /** Resolves when the scanner is running again (after a restart), or at once. */
   ready(): Promise<void> {
-    if (this.state === 'running') return Promise.resolve();
+    if (this.state === 'running' || this.state === 'stopped') return Promise.resolve();
     return new Promise((resolve) => this.readyWaiters.push(resolve));
   }
 
-  async stop(): Promise<void> {
+  /** Kills the scanner: requests in flight and queued fail with WDAV_ERR_SCANNER at once. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopNow();
+    return this.stopping;
+  }
+
+  private async stopNow(): Promise<void> {
     this.state = 'stopped';
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = null;
     this.queue.clear();
     const g = this.gen;
     this.gen = null;
-    if (g && !g.exited) {
-      const exited = new Promise<void>((resolve) => g.child.once('exit', () => resolve()));
-      g.child.kill('SIGKILL');
-      await exited;
+    if (g) {
+      this.failAll(g, () => new WdavError('WDAV_ERR_SCANNER', 'the scanner is stopped'));
+      if (!g.exited) {
+        const exited = new Promise<void>((resolve) => g.child.once('exit', () => resolve()));
+        g.child.kill('SIGKILL');
+        await exited;
+      }
+      this.closeLink(g);
     }
     for (const w of this.readyWaiters.splice(0)) w();
   }
 
   private async spawnOne(): Promise<void> {
     const [brokerFd, childFd] = this.o.link.scannerSocketPair();
-    const args = ['--uid', String(this.o.uid), '--gid', String(this.o.gid), '--memory-limit-mb', String(this.o.memoryLimitMb ?? 1024)];
+    const threads = this.o.threads ?? 4;
+    const args = ['--uid', String(this.o.uid), '--gid', String(this.o.gid), '--threads', String(threads), '--memory-limit-mb', String(this.o.memoryLimitMb ?? 1024)];
     if (this.o.testHooks) args.push('--test-hooks');
     let child: ChildProcess;
     try {
       child = spawn(this.o.executable ?? SCANNER_EXECUTABLE, args, { stdio: ['ignore', 'ignore', 'pipe', childFd] });
+    } catch (e) {
+      fs.closeSync(brokerFd);
+      throw e;
     } finally {
       fs.closeSync(childFd);
     }
-    const g: Generation = { child, fd: brokerFd, exited: false, stuck: false, busyFile: null, inflight: Promise.resolve() };
+    const g: Generation = { child, fd: brokerFd, listener: null, exited: false, fdClosed: false, killedFor: null, pending: new Map(), filesAtEnd: null, threads };
     this.gen = g;
+    g.listener = this.o.link.scannerListen(brokerFd, (packets, errno) => this.onPackets(g, packets, errno));
     child.stderr!.setEncoding('utf8').on('data', (c: string) => {
       for (const line of c.split('\n').filter(Boolean)) {
         this.stderrTail.push(line.slice(0, 500));
@@ -187,33 +285,106 @@ export class ScannerProcess {
     child.on('exit', (code, signal) => this.onExit(g, code, signal));
     try {
       await spawned;
-      const r = await this.exchange(g, Op.ping, -1, 5_000);
+      const r = await this.send(g, Op.ping, -1, 5_000, null);
       if (r.status !== Status.ok) throw this.failed(r);
+      r.body.u32(); // pid
+      r.body.u32(); // uid
+      g.threads = r.body.u32();
+      for (const [set, bundle] of this.sets) {
+        const l = await this.withFd(bundle, (fd) => this.send(g, Op.loadYara, fd, 300_000, null, u32Arg(set)));
+        if (l.status !== Status.ok) throw this.failed(l);
+      }
     } catch (e) {
       if (!g.exited) g.child.kill('SIGKILL');
       throw new WdavError('WDAV_ERR_SCANNER', `the scanner did not start: ${this.stderrTail.at(-1) ?? (e as Error).message}`, undefined, { cause: e });
     }
-    if (this.bundle) {
-      const bundle = this.bundle;
-      await this.withFd(bundle, (fd) => this.exchange(g, Op.loadYara, fd, 120_000));
-    }
     this.startedAt = Date.now();
     if (this.state !== 'stopped') this.state = 'running';
-    this.o.logger.info({ scannerPid: child.pid, uid: this.o.uid }, 'scanner: running');
+    this.o.logger.info({ scannerPid: child.pid, uid: this.o.uid, threads: g.threads, ruleSets: this.sets.size }, 'scanner: running');
     for (const w of this.readyWaiters.splice(0)) w();
+  }
+
+  private onPackets(g: Generation, packets: Buffer[] | null, errno?: number): void {
+    if (packets === null) {
+      // The scanner closed its end (it exited) or sent a packet beyond the protocol's size.
+      g.listener = null;
+      g.filesAtEnd ??= this.filesInFlight(g);
+      // Its exit event follows; meanwhile nothing is sent to it, and ready() waits for the next.
+      if (this.gen === g && this.state === 'running') this.state = 'restarting';
+      if (errno !== 32 /* EPIPE */) this.kill(g, 'protocol', `the scanner broke the protocol (errno ${errno})`);
+      this.failAll(g, (p) => this.goneError(p));
+      this.closeLink(g);
+      return;
+    }
+    for (const buf of packets) {
+      let r: Reply;
+      try {
+        r = reply(buf);
+      } catch (e) {
+        this.kill(g, 'protocol', `the scanner sent a malformed reply: ${(e as Error).message}`);
+        return;
+      }
+      const p = g.pending.get(r.id);
+      if (!p || p.op !== r.op) {
+        // A reply nobody asked for: the scanner is not the program we started.
+        this.kill(g, 'protocol', `the scanner answered request ${r.op}#${r.id}, which is not in flight`);
+        return;
+      }
+      g.pending.delete(r.id);
+      clearTimeout(p.timer);
+      p.resolve(r);
+    }
   }
 
   private onExit(g: Generation, code: number | null, signal: NodeJS.Signals | null): void {
     g.exited = true;
-    void g.inflight.finally(() => fs.closeSync(g.fd));
+    const files = g.filesAtEnd ?? this.filesInFlight(g);
+    this.failAll(g, (p) => this.goneError(p));
+    this.closeLink(g);
     if (this.gen !== g || this.state === 'stopped') return;
     this.gen = null;
-    const crash: ScannerCrash = { at: new Date().toISOString(), exitCode: code, signal, file: g.busyFile, reason: g.stuck ? 'stuck' : 'exited' };
+    const crash: ScannerCrash = { at: new Date().toISOString(), exitCode: code, signal, file: files[0] ?? null, inFlight: files.slice(0, 10), reason: g.killedFor ?? 'exited' };
     this.lastCrash = crash;
     if (Date.now() - this.startedAt > HEALTHY_AFTER_MS) this.crashesInARow = 0;
-    this.o.logger.error({ code: 'WDAV_ERR_SCANNER', exitCode: code, signal, file: crash.file, reason: crash.reason },
-      crash.file ? `scanner crashed on ${crash.file}` : 'scanner crashed');
+    const others = files.length > 1 ? ` (and ${files.length - 1} other file${files.length > 2 ? 's' : ''} in flight)` : '';
+    this.o.logger.error({ code: 'WDAV_ERR_SCANNER', exitCode: code, signal, file: crash.file, inFlight: crash.inFlight, reason: crash.reason },
+      crash.file ? `scanner crashed on ${crash.file}${others}` : 'scanner crashed');
     this.scheduleRestart();
+  }
+
+  /** Oldest first (a Map keeps insertion order). */
+  private filesInFlight(g: Generation): string[] {
+    return [...g.pending.values()].map((p) => p.file).filter((f): f is string => f !== null);
+  }
+
+  private goneError(p: Pending): WdavError {
+    return new WdavError('WDAV_ERR_SCANNER', `the scanner is gone${p.file ? ` (it was scanning ${p.file})` : ''}`, p.file ? { file: p.file } : undefined);
+  }
+
+  private failAll(g: Generation, err: (p: Pending) => Error): void {
+    const all = [...g.pending.values()];
+    g.pending.clear();
+    for (const p of all) {
+      clearTimeout(p.timer);
+      p.reject(err(p));
+    }
+  }
+
+  private closeLink(g: Generation): void {
+    if (g.listener) this.o.link.scannerUnlisten(g.listener);
+    g.listener = null;
+    if (!g.fdClosed) {
+      g.fdClosed = true;
+      fs.closeSync(g.fd);
+    }
+  }
+
+  private kill(g: Generation, why: 'stuck' | 'protocol', message: string): void {
+    if (g.exited || g.killedFor) return;
+    g.killedFor = why;
+    this.o.logger.error({ code: 'WDAV_ERR_SCANNER', scannerPid: g.child.pid }, `${message}; killed`);
+    if (this.gen === g && this.state === 'running') this.state = 'restarting';
+    g.child.kill('SIGKILL');
   }
 
   /** Restarts after the backoff of the current run of crashes; a failed start counts as one. */
@@ -234,53 +405,58 @@ export class ScannerProcess {
     }, delay);
   }
 
-  /** One request through the queue, against the scanner running when its turn comes. */
-  private call(op: OpCode, fd: number, timeoutMs: number, file: string | null, payload?: Parameters<typeof request>[2]): Promise<Reply> {
+  /** One request through the queue, sent to the scanner running when its turn comes. */
+  private call(op: OpCode, fd: number, timeoutMs: number, file: string | null, payload?: Parameters<typeof request>[2], signal?: AbortSignal): Promise<Reply> {
     if (this.queue.size >= (this.o.queueCapacity ?? 1024)) return Promise.reject(new WdavError('WDAV_ERR_BUSY', 'the scanner queue is full'));
-    return this.queue.add(async () => {
-      if (this.state === 'stopped') throw new WdavError('WDAV_ERR_SCANNER', 'the scanner is stopped');
-      const g = this.gen;
-      if (!g || g.exited || this.state !== 'running') throw new WdavError('WDAV_ERR_SCANNER', `the scanner is ${this.state}`);
-      g.busyFile = file;
-      const r = await this.exchange(g, op, fd, timeoutMs, payload);
-      g.busyFile = null;
-      return r;
-    }, { throwOnTimeout: true }) as Promise<Reply>;
+    return this.queue.add(
+      async () => {
+        const g = this.gen;
+        if (this.state === 'stopped') throw new WdavError('WDAV_ERR_SCANNER', 'the scanner is stopped');
+        if (!g || g.exited || g.killedFor || this.state !== 'running') throw new WdavError('WDAV_ERR_SCANNER', `the scanner is ${this.state}`);
+        if (signal?.aborted) return cancelledReply(op);
+        return this.send(g, op, fd, timeoutMs, file, payload, signal);
+      },
+      { throwOnTimeout: true },
+    ) as Promise<Reply>;
   }
 
-  private async exchange(g: Generation, op: OpCode, fd: number, timeoutMs: number, payload?: Parameters<typeof request>[2]): Promise<Reply> {
-    const id = this.nextId++ >>> 0;
-    const pending = this.o.link.scannerExchange(g.fd, request(op, id, payload), fd, timeoutMs);
-    g.inflight = pending.catch(() => undefined);
-    let buf: Buffer;
-    try {
-      buf = await pending;
-    } catch (e) {
-      const errno = (e as { errno?: number }).errno;
-      // The process is gone or about to be killed: nothing more is sent to it, and ready()
-      // waits for its successor (its exit event may come after this rejection).
-      if (this.gen === g && this.state === 'running') this.state = 'restarting';
-      if (errno === 110 /* ETIMEDOUT */ && !g.exited) {
+  private send(g: Generation, op: OpCode, fd: number, timeoutMs: number, file: string | null, payload?: Parameters<typeof request>[2], signal?: AbortSignal): Promise<Reply> {
+    const id = this.nextId;
+    this.nextId = (this.nextId + 1) >>> 0 || 1;
+    const err = this.o.link.scannerSend(g.fd, request(op, id, payload), fd);
+    if (err === EAGAIN) return Promise.reject(new WdavError('WDAV_ERR_BUSY', 'the scanner socket is full'));
+    if (err !== 0) return Promise.reject(new WdavError('WDAV_ERR_SCANNER', `the scanner is gone (errno ${err})`, file ? { file } : undefined));
+    return new Promise<Reply>((resolve, reject) => {
+      const timer = setTimeout(() => {
         // No answer past its own time limit: the scanner is stuck; it is killed and restarted.
-        g.stuck = true;
-        g.child.kill('SIGKILL');
-        throw new WdavError('WDAV_ERR_SCANNER', `the scanner did not answer within ${timeoutMs} ms${g.busyFile ? ` (scanning ${g.busyFile})` : ''}; restarted`, undefined, { cause: e });
-      }
-      throw new WdavError('WDAV_ERR_SCANNER', `the scanner is gone${g.busyFile ? ` (it was scanning ${g.busyFile})` : ''}`, { file: g.busyFile }, { cause: e });
-    }
-    try {
-      return reply(buf, op, id);
-    } catch (e) {
-      // A malformed reply means the scanner is not the program we started: replace it.
-      if (!g.exited) g.child.kill('SIGKILL');
-      throw new WdavError('WDAV_ERR_SCANNER', `the scanner sent a malformed reply: ${(e as Error).message}`, undefined, { cause: e });
-    }
+        this.kill(g, 'stuck', `the scanner did not answer within ${timeoutMs} ms${file ? ` (scanning ${file})` : ''}`);
+      }, timeoutMs);
+      const onAbort = (): void => {
+        if (!g.pending.has(id) || g.exited) return;
+        const cid = this.nextId;
+        this.nextId = (this.nextId + 1) >>> 0 || 1;
+        // Its reply only says whether the scan was found; the scan's own reply follows.
+        g.pending.set(cid, { op: Op.cancel, file: null, sentAt: Date.now(), resolve: () => undefined, reject: () => undefined });
+        this.o.link.scannerSend(g.fd, request(Op.cancel, cid, u32Arg(id)), -1);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = (): void => signal?.removeEventListener('abort', onAbort);
+      g.pending.set(id, {
+        op,
+        file,
+        sentAt: Date.now(),
+        timer,
+        resolve: (r) => (done(), resolve(r)),
+        reject: (e) => (done(), reject(e)),
+      });
+    });
   }
 
   private readLoad(r: Reply): YaraLoad {
     const loaded = r.body.u32();
     const rules = r.body.u32();
     const n = r.body.u32();
+    if (n > 200) throw new WdavError('WDAV_ERR_SCANNER', `the scanner listed ${n} compile errors (at most 200)`);
     const errors: YaraLoad['errors'] = [];
     for (let i = 0; i < n; i++) errors.push({ file: r.body.str(1024), line: r.body.u32(), message: r.body.str(1024) });
     return { loaded, rules, errors };
@@ -293,7 +469,7 @@ export class ScannerProcess {
     } catch {
       // no message in the reply
     }
-    const code = r.status === Status.badRequest ? 'WDAV_ERR_BAD_REQUEST' : r.status === Status.noRules ? 'WDAV_ERR_DEFINITIONS_INVALID' : 'WDAV_ERR_SCANNER';
+    const code = r.status === Status.badRequest ? 'WDAV_ERR_BAD_REQUEST' : r.status === Status.noRules ? 'WDAV_ERR_DEFINITIONS_INVALID' : r.status === Status.busy ? 'WDAV_ERR_BUSY' : 'WDAV_ERR_SCANNER';
     return new WdavError(code, message);
   }
 
@@ -306,4 +482,9 @@ export class ScannerProcess {
       fs.closeSync(fd);
     }
   }
+}
+
+/** A request that was cancelled before it was sent answers like the scanner would (0 µs). */
+function cancelledReply(op: OpCode): Reply {
+  return { op, id: 0, status: Status.cancelled, body: new ReplyReader(Buffer.alloc(4)) };
 }

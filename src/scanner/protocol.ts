@@ -6,10 +6,12 @@
 export const MAGIC = 0x57445331;
 export const MAX_PACKET = 256 * 1024;
 
-export const Op = { ping: 1, loadYara: 2, scan: 3, testOpen: 4 } as const;
+export const Op = { ping: 1, loadYara: 2, scan: 3, testOpen: 4, cancel: 5, release: 6 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
-export const Status = { ok: 0, timeout: 1, cancelled: 2, error: 3, noRules: 4, badRequest: 5 } as const;
+export const Status = { ok: 0, timeout: 1, cancelled: 2, error: 3, noRules: 4, badRequest: 5, busy: 6 } as const;
+/** kScan flag: real-time class (taken first, may use every thread). */
+export const REAL_TIME = 1;
 export type StatusCode = (typeof Status)[keyof typeof Status];
 
 export interface YaraUnit {
@@ -74,16 +76,15 @@ export interface Reply {
   body: ReplyReader;
 }
 
-/** Decodes a reply header and checks it answers request `op` #`id`. */
-export function reply(buf: Buffer, op: OpCode, id: number): Reply {
+/** Decodes a reply header (the caller matches it to its request by id and op). */
+export function reply(buf: Buffer): Reply {
   const r = new ReplyReader(buf);
   const magic = r.u32();
-  const rop = r.u32();
-  const rid = r.u32();
+  const op = r.u32();
+  const id = r.u32();
   const status = r.u32();
   if (magic !== MAGIC) throw new Error('scanner reply without the protocol magic');
-  if (rop !== op || rid !== id) throw new Error(`scanner reply to request ${rop}#${rid} where ${op}#${id} was asked`);
-  return { op: rop, id: rid, status, body: r };
+  return { op, id, status, body: r };
 }
 
 /** The rule bundle kLoadYara reads from its fd. */
@@ -93,5 +94,19 @@ export function yaraBundle(units: readonly YaraUnit[]): Buffer {
   return w.bytes();
 }
 
-export const scanArgs = (limitMs: number, maxBytes: number) => (w: Writer) => void w.u32(limitMs).u32(maxBytes);
+export interface ScanArgs {
+  set: number;
+  limitMs: number;
+  maxBytes: number;
+  /** Milliseconds from now by which the scan ends, waiting included (0: none). */
+  deadlineMs: number;
+  realTime: boolean;
+}
+export const scanArgs = (a: ScanArgs) => (w: Writer) =>
+  void w.u32(a.set).u32(clampU32(a.limitMs)).u32(clampU32(a.maxBytes)).u32(clampU32(a.deadlineMs)).u32(a.realTime ? REAL_TIME : 0);
+export const u32Arg = (v: number) => (w: Writer) => void w.u32(v);
+
+function clampU32(v: number): number {
+  return Math.max(0, Math.min(0xffffffff, Math.round(v)));
+}
 export const pathArg = (p: string) => (w: Writer) => void w.str(p);

@@ -56,6 +56,14 @@ export function cpuSeconds(pid: number): number {
 }
 
 /** CPU seconds `pid` uses over the next `ms` milliseconds. */
+/** The pid of the daemon's scanner process (YARA runs there), from health details. */
+export async function scannerPid(d: { api(method: string, p: string): Promise<{ json: any }> }): Promise<number> {
+  const h = await d.api('GET', '/v1/health?details=features');
+  const pid = h.json.fields.scanner?.pid;
+  if (typeof pid !== 'number') throw new Error(`no scanner pid in health: ${JSON.stringify(h.json.fields.scanner)}`);
+  return pid;
+}
+
 export async function cpuOver(pid: number, ms: number): Promise<number> {
   const a = cpuSeconds(pid);
   await new Promise((r) => setTimeout(r, ms));

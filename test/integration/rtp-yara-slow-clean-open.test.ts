@@ -1,5 +1,5 @@
 // fanotify RTP: while a slow-YARA file (issue #11, finding 2) is being scanned, other files open
-// promptly: the stuck scan holds one YARA thread, not all of them, so clean files opened at the
+// promptly: the stuck scan holds one of the scanner process's threads, not all of them, so clean files opened at the
 // same time get their verdict well before the fanotify deadline instead of its default answer.
 import t from 'tap';
 import fs from 'node:fs';
@@ -18,7 +18,7 @@ t.test('clean files open well before the deadline while a slow file is scanned',
   const d = await startRtpDaemon(t, { dir, backend: 'fanotify', paths: [mount], managed: { wdavdaemon: { rtpTimeoutMs: 4000 } } });
 
   await writeAsOther(path.join(mount, 'slow.txt'), SLOW_CONTENT_JS);
-  const running = async (): Promise<number> => (await health(d)).features.yara_scanner?.running ?? 0;
+  const running = async (): Promise<number> => (await health(d)).features.scanner?.in_flight ?? 0;
   t.ok(await until(async () => (await running()) >= 1, 3000), 'the slow file\'s YARA scan is running');
   const opened = await Promise.all(clean.map((f) => openAs(f)));
   for (const [i, o] of opened.entries()) {

@@ -1,4 +1,5 @@
-// src/engine/yara/rules.ts — one compiled YARA rule set on libyara (the addon's yara section):
+// src/engine/yara/rules.ts — the YaraRuleSet interface the engine scans with, and its in-process
+// implementation: one compiled YARA rule set on libyara (the addon's yara section),
 // compiled off the event loop, scanned on the addon's YARA threads (native/core/yara_pool.h)
 // with a time limit that holds twice over:
 //   - libyara stops the scan itself at the limit (it checks every 4096 bytes of its string
@@ -23,7 +24,31 @@ export type YaraOutcome =
   | { status: 'ok'; matches: YaraMatch[] }
   | { status: 'timeout'; limitMs: number }
   | { status: 'cancelled' }
-  | { status: 'error'; message: string };
+  | { status: 'error'; message: string; code?: string };
+
+/**
+ * A compiled rule set, wherever it runs: in this process (YaraRules, the addon's threads) or in
+ * the scanner process (src/scanner/yara-rules.ts). The engine holds one per definition set.
+ */
+export interface YaraRuleSet {
+  /** Rules compiled (all files and units together). */
+  readonly ruleCount: number;
+  /** Scans given an fd read the file themselves: the read pass then keeps no copy for YARA. */
+  readonly takesFd: boolean;
+  /** Never rejects for the file's sake: a timeout, a cancel or a failure is an outcome. */
+  scan(data: Buffer | number, o: YaraScanOptions): Promise<YaraOutcome>;
+  /** Scans in flight finish (or stop at their limit); later scans reject. Frees the rules. */
+  close(): void;
+}
+
+export interface YaraCompileResult {
+  rules: YaraRuleSet | null;
+  errors: YaraCompileError[];
+  loaded: number;
+}
+
+/** Compiles rule sources; units that fail are reported, not fatal. Rejects when it cannot compile at all. */
+export type YaraCompiler = (units: YaraUnit[]) => Promise<YaraCompileResult>;
 
 export interface YaraScanOptions {
   /** YARA work allowed for this file, from the moment a thread starts it. */
@@ -33,6 +58,10 @@ export interface YaraScanOptions {
   /** Real-time class (open/exec verdicts, after-write scans): first in the queue. */
   realTime: boolean;
   signal?: AbortSignal;
+  /** For an fd: the most bytes read (the read pass already skipped larger files). */
+  maxBytes?: number;
+  /** The file's path, named when the scanner process crashes or hangs on it. */
+  file?: string;
 }
 
 /**
@@ -42,7 +71,8 @@ export interface YaraScanOptions {
  */
 export const ON_DEMAND_GRACE_MS = 500;
 
-export class YaraRules {
+export class YaraRules implements YaraRuleSet {
+  readonly takesFd = false;
   /** Scan ids, unique in the process (the native side cancels by id). */
   private static nextId = 1;
   private closed = false;
@@ -55,7 +85,7 @@ export class YaraRules {
   ) {}
 
   /** Compiles `units` on the threadpool; units that fail are reported, not fatal. */
-  static async compile(b: YaraBinding, units: YaraUnit[]): Promise<{ rules: YaraRules | null; errors: YaraCompileError[]; loaded: number }> {
+  static async compile(b: YaraBinding, units: YaraUnit[]): Promise<YaraCompileResult> {
     let r;
     try {
       r = await b.yaraCompile(units);
@@ -70,7 +100,7 @@ export class YaraRules {
    * Never rejects for the file's sake: a timeout, a cancel or a libyara error is an outcome.
    * Rejects (WDAV_ERR_UNAVAILABLE) once the rule set is closed.
    */
-  scan(data: Buffer, o: YaraScanOptions): Promise<YaraOutcome> {
+  scan(data: Buffer | number, o: YaraScanOptions): Promise<YaraOutcome> {
     if (this.closed) return Promise.reject(new WdavError('WDAV_ERR_UNAVAILABLE', 'YARA rules closed'));
     if (o.signal?.aborted) return Promise.resolve({ status: 'cancelled' });
     const id = YaraRules.nextId++;
@@ -78,31 +108,14 @@ export class YaraRules {
     const deadlineInMs = o.deadline !== undefined ? o.deadline - Date.now() : undefined;
     let native: Promise<NativeYaraResult>;
     try {
-      native = this.b.yaraScan(this.handle, data, { id, limitMs, realTime: o.realTime, ...(deadlineInMs !== undefined ? { deadlineInMs } : {}) });
+      native = this.b.yaraScan(this.handle, data, { id, limitMs, realTime: o.realTime, ...(deadlineInMs !== undefined ? { deadlineInMs } : {}), ...(o.maxBytes !== undefined ? { maxBytes: o.maxBytes } : {}) });
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'WDAV_ERR_SHUTTING_DOWN') return Promise.resolve({ status: 'cancelled' });
       if (code === 'WDAV_ERR_UNAVAILABLE') return Promise.reject(new WdavError('WDAV_ERR_UNAVAILABLE', 'YARA rules closed'));
       return Promise.resolve({ status: 'error', message: (e as Error).message });
     }
-    return new Promise<YaraOutcome>((resolve) => {
-      let settled = false;
-      const finish = (out: YaraOutcome, cancel: boolean): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        o.signal?.removeEventListener('abort', onAbort);
-        if (cancel) this.b.yaraCancel(id);
-        resolve(out);
-      };
-      const onAbort = (): void => finish({ status: 'cancelled' }, true);
-      const waitMs = deadlineInMs !== undefined ? Math.max(0, Math.min(deadlineInMs, limitMs + ON_DEMAND_GRACE_MS)) : limitMs + ON_DEMAND_GRACE_MS;
-      // Fires only when libyara has not stopped by itself in time (see the header).
-      const timer = setTimeout(() => finish({ status: 'timeout', limitMs: effectiveLimit(limitMs, deadlineInMs) }, true), waitMs);
-      timer.unref();
-      o.signal?.addEventListener('abort', onAbort, { once: true });
-      native.then((r) => finish(outcome(r, effectiveLimit(limitMs, deadlineInMs)), false));
-    });
+    return settleInTime(o, limitMs, deadlineInMs, native.then((r) => outcome(r, effectiveLimit(limitMs, deadlineInMs))), () => this.b.yaraCancel(id));
   }
 
   /** Scans in flight finish (or stop at their limit); later scans reject. Frees the rules. */
@@ -113,7 +126,33 @@ export class YaraRules {
   }
 }
 
-function effectiveLimit(limitMs: number, deadlineInMs: number | undefined): number {
+/**
+ * `work`'s outcome, or `timeout` once the limit plus ON_DEMAND_GRACE_MS (on demand) or the
+ * deadline (real time) passed, or `cancelled` when `o.signal` aborts — whichever comes first.
+ * `cancel` asks the work to stop when it did not finish first. Shared by every YaraRuleSet.
+ */
+export function settleInTime(o: YaraScanOptions, limitMs: number, deadlineInMs: number | undefined, work: Promise<YaraOutcome>, cancel: () => void): Promise<YaraOutcome> {
+  return new Promise<YaraOutcome>((resolve) => {
+    let settled = false;
+    const finish = (out: YaraOutcome, stop: boolean): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      if (stop) cancel();
+      resolve(out);
+    };
+    const onAbort = (): void => finish({ status: 'cancelled' }, true);
+    const waitMs = deadlineInMs !== undefined ? Math.max(0, Math.min(deadlineInMs, limitMs + ON_DEMAND_GRACE_MS)) : limitMs + ON_DEMAND_GRACE_MS;
+    // Fires only when the scan has not stopped by itself in time (see the header).
+    const timer = setTimeout(() => finish({ status: 'timeout', limitMs: effectiveLimit(limitMs, deadlineInMs) }, true), waitMs);
+    timer.unref();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    work.then((out) => finish(out, false));
+  });
+}
+
+export function effectiveLimit(limitMs: number, deadlineInMs: number | undefined): number {
   return deadlineInMs === undefined ? limitMs : Math.max(0, Math.min(limitMs, Math.round(deadlineInMs)));
 }
 

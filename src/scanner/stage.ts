@@ -1,0 +1,79 @@
+// src/scanner/stage.ts — the 'scanner' daemon stage (after 'store', before 'definitions'):
+// starts wdav-scanner, the unprivileged process where YARA rules are compiled and files are
+// YARA-scanned (docs/scanner.md), and reports it in health: `mdatp health --details features`
+// shows its pid, user, state, threads, restarts and last crash; a crash in the last ten minutes
+// and a scanner that is not running are health issues. It stops last but one (before the
+// store), and at the first SIGTERM (src/daemon/main.ts) so no YARA work delays a shutdown.
+// Owns: wiring only. Must not: scan or decide verdicts.
+import os from 'node:os';
+import type { Stage } from '../daemon/lifecycle.js';
+import type { Services } from '../daemon/services.js';
+import { testHooksEnabled } from '../rtp/test-hooks.js';
+import { scannerLink } from './link.js';
+import { ScannerProcess } from './process.js';
+import { scannerIdentity, type ScannerIdentity } from './identity.js';
+
+declare module '../daemon/services.js' {
+  interface Services {
+    /** Set by the 'scanner' stage. */
+    scanner?: ScannerProcess;
+    scannerIdentity?: ScannerIdentity;
+  }
+}
+
+/** How long a crash stays a health issue. */
+export const CRASH_ISSUE_MS = 10 * 60_000;
+
+/** Scan threads: real-time may use them all, on-demand half. */
+export function scannerThreads(): number {
+  return Math.max(2, Math.min(8, os.availableParallelism()));
+}
+
+function registerHealth(s: Services, scanner: ScannerProcess, who: ScannerIdentity): void {
+  s.health.register('scanner', () => {
+    const h = scanner.health();
+    const issues: string[] = [];
+    if (h.state !== 'running') issues.push(`the scanner process is ${h.state}: YARA scans fail until it is back`);
+    if (h.lastCrash && Date.now() - Date.parse(h.lastCrash.at) < CRASH_ISSUE_MS) {
+      const c = h.lastCrash;
+      issues.push(`${c.file ? `scanner crashed on ${c.file}` : 'scanner crashed'} at ${c.at} (${c.reason === 'stuck' ? 'no answer in time' : c.reason === 'protocol' ? 'broke the protocol' : (c.signal ?? `exit code ${c.exitCode}`)})`);
+    }
+    return {
+      issues,
+      settingOf: {},
+      details: {
+        features: {
+          scanner: {
+            pid: h.pid,
+            user: who.user,
+            uid: h.uid,
+            state: h.state,
+            threads: h.threads,
+            restarts: h.restarts,
+            in_flight: h.inFlight,
+            queued: h.queued,
+            last_crash: h.lastCrash ? { ...h.lastCrash } : null,
+          },
+        },
+      },
+    };
+  });
+}
+
+export const scannerStage: Stage = {
+  name: 'scanner',
+  async start(s) {
+    const logger = s.logs.child('scanner');
+    const who = scannerIdentity(s.options.scannerUser);
+    if (who.fallback) logger.warn({ user: who.user, uid: who.uid }, who.fallback);
+    const scanner = new ScannerProcess({ uid: who.uid, gid: who.gid, link: scannerLink(s.native), logger, threads: scannerThreads(), testHooks: testHooksEnabled() });
+    await scanner.start();
+    s.scanner = scanner;
+    s.scannerIdentity = who;
+    registerHealth(s, scanner, who);
+    s.diagnostics.set('scanner.json', () => ({ ...scanner.health(), user: who.user }));
+  },
+  async stop(s) {
+    await s.scanner?.stop();
+  },
+};
