@@ -38,10 +38,12 @@ t.test('SIGKILL of the scanner during an open storm: nobody stays blocked', { sk
   process.kill(first.pid, 'SIGKILL');
   const killedAt = Date.now();
 
+  let timer: NodeJS.Timeout | undefined;
   const outs = await Promise.race([
     Promise.all(readers.map((r) => r.done)),
-    new Promise<null>((resolve) => setTimeout(() => resolve(null), 15_000)),
+    new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 15_000))),
   ]);
+  clearTimeout(timer);
   t.ok(outs, `every reader finished (${Date.now() - killedAt} ms after the kill)`);
   t.notOk(readers.some((r) => blockedOnFanotify(r.p.pid)), 'no reader is blocked on fanotify');
   for (const o of outs ?? []) {
