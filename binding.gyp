@@ -42,7 +42,7 @@
           "defines": [ "WDAV_HAVE_FANOTIFY" ],
           "sources": [ "native/core/fanotify_file.cc", "native/core/fanotify_pending.cc",
                        "native/core/fanotify_group.cc", "native/core/fanotify_reader.cc",
-                       "native/core/fanotify_verdict.cc" ],
+                       "native/core/fanotify_verdict.cc", "native/core/fanotify_native_verdict.cc" ],
           "libraries": [ "-lpthread" ]
         } ],
         [ "have_hs==1", {

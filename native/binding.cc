@@ -1325,6 +1325,7 @@ class FanotifyGroupWrap : public Napi::ObjectWrap<FanotifyGroupWrap> {
       InstanceMethod("flushIgnoreMarks", &FanotifyGroupWrap::FlushIgnoreMarks),
       InstanceMethod("markClean", &FanotifyGroupWrap::MarkClean),
       InstanceMethod("stats", &FanotifyGroupWrap::Stats),
+      InstanceMethod("setNativeVerdicts", &FanotifyGroupWrap::SetNativeVerdicts),
       InstanceMethod("info", &FanotifyGroupWrap::Info),
       InstanceMethod("close", &FanotifyGroupWrap::Close),
       InstanceAccessor("epoch", &FanotifyGroupWrap::EpochGetter, nullptr),
@@ -1540,7 +1541,30 @@ class FanotifyGroupWrap : public Napi::ObjectWrap<FanotifyGroupWrap> {
     put("ignoreMarks", "epoch", s.epoch);
     put("reader", "shortOfFds", s.short_of_fds);
     put("reader", "fdReserve", s.fd_reserve);
+    put("nativeVerdicts", "depth", s.fast_depth);
+    put("nativeVerdicts", "threads", s.fast_threads);
     return out;
+  }
+
+  // setNativeVerdicts(plan | null, maxSize, threads, capacity): see Group::SetNativeVerdicts.
+  Napi::Value SetNativeVerdicts(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 4 || !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsNumber())
+      throw Napi::TypeError::New(env, "setNativeVerdicts(plan | null, maxSize, threads, capacity)");
+    std::shared_ptr<const wdav::scanbatch::Plan> plan;
+    if (!info[0].IsNull() && !info[0].IsUndefined()) {
+      if (!info[0].IsExternal() || !info[0].As<Napi::External<batchbind::PlanRef>>().CheckTypeTag(&batchbind::kPlanTag))
+        throw Napi::TypeError::New(env, "setNativeVerdicts: a scan plan or null expected");
+      plan = *info[0].As<Napi::External<batchbind::PlanRef>>().Data();
+    }
+    int64_t max_size = info[1].As<Napi::Number>().Int64Value();
+    uint32_t threads = info[2].As<Napi::Number>().Uint32Value();
+    uint32_t capacity = info[3].As<Napi::Number>().Uint32Value();
+    if (max_size < 0 || threads < 1 || threads > 16 || capacity < 1 || capacity > 65536)
+      throw Napi::RangeError::New(env, "setNativeVerdicts: maxSize >= 0, threads 1..16, capacity 1..65536");
+    if (!group_ || group_->Closed()) return env.Undefined();
+    group_->SetNativeVerdicts(std::move(plan), max_size, threads, capacity);
+    return env.Undefined();
   }
 
   Napi::Value Info(const Napi::CallbackInfo& info) {

@@ -2,7 +2,7 @@
 // bench/rtp/run.mjs — the real-time protection benchmark, one command (as root):
 //   node bench/rtp/run.mjs [--files 2000] [--storm 100000] [--storm-threads 64] [--rounds 1]
 //                          [--dir /var/tmp/wdav-bench-rtp] [--skip-clamonacc] [--wait-quiet 300]
-//                          [--daemon-node-args "--cpu-prof --cpu-prof-dir=DIR"]
+//                          [--daemon-node-args "--cpu-prof --cpu-prof-dir=DIR"] [--js-verdicts]
 // Builds what is missing, installs Debian's clamav packages when missing, mounts a private
 // tmpfs (<dir>/mnt), writes one signature set (100,000 hash + 2,000 body signatures) and, in the
 // same run, measures with a C program running as uid 65534 (bench-io.c: no runtime between the
@@ -16,7 +16,8 @@
 // signatures). Each scanner must block a planted file before it is measured. Then an open
 // storm: N distinct 4 KiB files opened once each by T threads, with no RTP and with wdavdaemon
 // (every open a permission event): all opens must succeed, no event may be answered by the
-// deadline or dropped, and the daemon's peak RSS (VmHWM) is reported.
+// deadline or dropped, and the daemon's peak RSS (VmHWM) is reported. --js-verdicts runs the
+// daemon with WDAV_RTP_NATIVE_VERDICTS=0: every event through JavaScript, as before issue #12.
 // Prints p50/p99 and ratios; writes <dir>/result.json. Everything started is stopped and the
 // tmpfs unmounted, also on failure or Ctrl-C. Benchmarks are not tests: figures depend on the
 // machine and its load.
@@ -42,6 +43,7 @@ const SKIP_CLAM = flag('--skip-clamonacc');
 const WAIT_QUIET_MS = Number(opt('--wait-quiet', '300')) * 1000;
 // For profiling, e.g. --daemon-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof" (space-separated).
 const DAEMON_NODE_ARGS = opt('--daemon-node-args', '').split(' ').filter(Boolean);
+const JS_VERDICTS = args.includes('--js-verdicts');
 const MNT = path.join(WORK, 'mnt');
 const NOBODY = 65534;
 const log = (s) => process.stderr.write(`[bench-rtp] ${s}\n`);
@@ -128,6 +130,7 @@ async function startDaemon(sigDir) {
   const socket = path.join(dir, 'mdatp.sock');
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
+  if (JS_VERDICTS) env.WDAV_RTP_NATIVE_VERDICTS = '0';
   daemonProc = spawn(process.execPath, [...DAEMON_NODE_ARGS, path.join(ROOT, 'bin', 'wdavdaemon.js'), '--socket', socket, '--state-dir', path.join(dir, 'state'), '--managed-config', path.join(dir, 'managed.json'),
     '--custom-definitions', sigDir, '--rtp-backend', 'fanotify', '--rtp-path', MNT, '--log-level', 'info'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -215,11 +218,12 @@ async function storm(daemon) {
     res.answeredByJs = d((n) => n.answeredByJs.allow + n.answeredByJs.deny);
     res.native = Object.fromEntries(Object.keys(n1.answeredNatively).map((k) => [k, n1.answeredNatively[k] - n0.answeredNatively[k]]));
     res.lateResponses = d((n) => n.answeredByJs.late);
+    res.nativeClean = d((n) => n.nativeVerdicts?.clean ?? 0);
     res.overflow = d((n) => n.events.overflow);
     res.queueFull = after.real_time_protection_counters.queueFull - before.real_time_protection_counters.queueFull;
     res.pendingMaxDepth = n1.pending.maxDepth;
     res.mem = memOf(daemon.pid);
-    res.lost = res.events - res.answeredByJs - Object.values(res.native).reduce((a, b) => a + b, 0);
+    res.lost = res.events - res.answeredByJs - res.nativeClean - Object.values(res.native).reduce((a, b) => a + b, 0);
   }
   return res;
 }
@@ -309,7 +313,7 @@ async function main() {
   fs.writeFileSync(path.join(WORK, 'result.json'), JSON.stringify(result, null, 1));
   process.stdout.write(`\n${t.text}\n\n`);
   process.stdout.write(`open storm (${STORM} distinct 4 KiB files, ${STORM_THREADS} threads): no RTP ${stormOff.total_ms.toFixed(0)} ms; ` +
-    `wdavdaemon ${stormWdav.total_ms.toFixed(0)} ms, ${stormWdav.ok}/${STORM} opens ok, ${stormWdav.events} permission events, ${stormWdav.answeredByJs} answered by verdict, ` +
+    `wdavdaemon ${stormWdav.total_ms.toFixed(0)} ms, ${stormWdav.ok}/${STORM} opens ok, ${stormWdav.events} permission events, ${stormWdav.answeredByJs} answered by a JS verdict, ${stormWdav.nativeClean} by a native verdict, ` +
     `natively ${JSON.stringify(stormWdav.native)}, lost ${stormWdav.lost}, queue full ${stormWdav.queueFull}, peak pending ${stormWdav.pendingMaxDepth}, ` +
     `daemon RSS ${stormWdav.mem.rssMB.toFixed(0)} MB (peak ${stormWdav.mem.hwmMB.toFixed(0)} MB)\n`);
   process.stdout.write(`targets: ${JSON.stringify(verdicts)}\nresult: ${path.join(WORK, 'result.json')}\n`);

@@ -15,7 +15,8 @@ import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, buildCheckout, waitQuiet } from '../common.mjs';
+import { waitQuiet } from '../common.mjs';
+import { startScanner } from './start.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
@@ -30,12 +31,7 @@ const THREADS = 4; // both sides: the addon's YARA pool and the scanner's
 const DIR = '/var/tmp/wdav-bench-scanner';
 const log = (s) => process.stderr.write(`[bench-scanner] ${s}\n`);
 
-if (process.getuid() !== 0) throw new Error('run as root: the scanner drops to --uid itself');
-buildCheckout(log, 'scanner/process.js');
-const { loadNative } = await import(path.join(ROOT, 'dist/shared/native.js'));
-const { scannerLink } = await import(path.join(ROOT, 'dist/scanner/link.js'));
-const { ScannerProcess } = await import(path.join(ROOT, 'dist/scanner/process.js'));
-const { LoggerFactory } = await import(path.join(ROOT, 'dist/shared/logger.js'));
+const { native, scanner } = await startScanner(log, { uid: UID, gid: GID, threads: THREADS });
 
 // Deterministic inputs: a seeded byte stream.
 let seed = 0x12345678;
@@ -62,11 +58,7 @@ for (const f of files) fs.readFileSync(path.join(DIR, f)); // hot cache for ever
 const units = [{ file: 'bench.yar', source: rules.join('\n') }];
 fs.writeFileSync('/var/tmp/wdav-bench-scanner.yar', rules.join('\n'));
 
-const native = loadNative();
 const compiled = await native.yaraCompile(units);
-const logger = new LoggerFactory({ level: 'error', priorityPrefix: false, destination: { write: () => {} } }).child('scanner');
-const scanner = new ScannerProcess({ uid: UID, gid: GID, link: scannerLink(native), logger, threads: THREADS });
-await scanner.start();
 await scanner.loadYara(units);
 
 const pct = (a, p) => a.slice().sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(a.length * p))];

@@ -148,6 +148,11 @@ Stats Group::GetStats() {
     s.reply_depth = replies_.size();
     s.reply_max = reply_max_;
   }
+  {
+    std::lock_guard<std::mutex> lk(fast_mu_);
+    s.fast_depth = fast_q_.size();
+    s.fast_threads = fast_plan_ ? fast_threads_.size() : 0;
+  }
   return s;
 }
 
@@ -173,6 +178,7 @@ void Group::Close() {
   }
   reply_cv_.notify_all();
   if (reader_.joinable()) reader_.join();
+  StopFast();  // no reader to queue more; after it no thread but this one uses the sink
   if (responder_.joinable()) responder_.join();  // it closes the fds still queued
   std::vector<PendingTable::Entry> rest;
   table_.take_all(&rest);

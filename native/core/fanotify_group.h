@@ -46,6 +46,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -53,6 +54,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/scanbatch.h"
 #include "fanotify_pending.h"
 #include "fanotify_types.h"
 
@@ -74,6 +76,22 @@ class FdLock {
 
  private:
   pthread_rwlock_t rw_;
+};
+
+// A permission event on its way to a native verdict (SetNativeVerdicts): registered in the
+// pending table like one handed to JS (so the deadline sweeper and Close() cover it); `fd` is
+// a dup the job owns, passed on to JS when the plan cannot prove the file clean.
+struct FastJob {
+  uint64_t id = 0;
+  int fd = -1;
+  int32_t pid = 0;
+  Kind kind = Kind::kOpen;
+  std::string path;
+  FileId file;
+  uint32_t epoch = 0;
+  Clock::time_point deadline;
+  std::shared_ptr<const scanbatch::Plan> plan;
+  int64_t max_size = 0;
 };
 
 // An allow on its way to the kernel (responder queue): the pending entry plus the mark request.
@@ -104,6 +122,14 @@ class Group {
   void SetPendingCapacity(uint32_t n) { pending_capacity_.store(n); }
   void SetCloseWriteCapacity(uint32_t n) { close_write_capacity_.store(n); }
   void SetAnswerEmpty(bool on) { answer_empty_.store(on); }
+
+  // Native verdicts: with a plan (the definition set's hashes and Vectorscan database, no
+  // YARA), permission events on local regular files of at most max_size bytes (0: any) are
+  // read and scanned on `threads` threads of the group; a file the plan proves clean (no hash
+  // in any table, no body signature, more than the EICAR head) is allowed there with an ignore
+  // mark, without JavaScript; any other goes to JS as before. A full queue sends events to JS.
+  // null turns it off (events in flight finish). Set the new plan before FlushIgnoreMarks().
+  void SetNativeVerdicts(std::shared_ptr<const scanbatch::Plan> plan, int64_t max_size, uint32_t threads, uint32_t capacity);
 
   // JS verdict. False when `id` is not pending (answered by deadline, close, or unknown).
   // With allow && ignore_mark, adds a kernel ignore mark on the inode first when the epoch
@@ -151,6 +177,11 @@ class Group {
   void ClearIgnoreOnCloseWrite(int fd);
   void AnswerEmpty(int fd, const FileId& file, uint32_t epoch);
   bool QueueReply(Reply&& r);
+  void Deliver(Reply&& r, bool allow);
+  bool FastSubmit(std::vector<FastJob>* jobs);
+  void RunFast();
+  void FastVerdict(FastJob& j);
+  void StopFast();
   std::vector<std::string> Scope();
 
   FdLock fd_lock_;  // shared: read/write/mark on fan_fd_; exclusive: Close() closing it
@@ -193,6 +224,16 @@ class Group {
   bool reply_stop_ = false;  // under reply_mu_
   size_t reply_max_ = 0;     // under reply_mu_
   std::vector<uint64_t> buf_;  // read buffer, 8-byte aligned for fanotify_event_metadata
+
+  // Native verdicts: the plan, its limits, the job queue (bounded) and its threads.
+  std::mutex fast_mu_;
+  std::condition_variable fast_cv_;
+  std::deque<FastJob> fast_q_;           // under fast_mu_
+  std::shared_ptr<const scanbatch::Plan> fast_plan_;  // under fast_mu_
+  int64_t fast_max_ = 0;                 // under fast_mu_
+  size_t fast_capacity_ = 0;             // under fast_mu_
+  bool fast_stop_ = false;               // under fast_mu_
+  std::vector<std::thread> fast_threads_;  // started and joined on the JS thread
 };
 
 }  // namespace fan

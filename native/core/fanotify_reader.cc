@@ -180,6 +180,22 @@ bool Group::ReadOnce() {
   // upper bound for the capacity check.
   const size_t depth = table_.depth();
 
+  // Native verdicts: the plan and room in its queue, once per read (only this thread adds jobs,
+  // so the room can only grow meanwhile).
+  std::shared_ptr<const scanbatch::Plan> fast_plan;
+  int64_t fast_max = 0;
+  size_t fast_room = 0;
+  {
+    std::lock_guard<std::mutex> lk(fast_mu_);
+    if (fast_plan_ && !fast_stop_) {
+      fast_plan = fast_plan_;
+      fast_max = fast_max_;
+      fast_room = fast_capacity_ > fast_q_.size() ? fast_capacity_ - fast_q_.size() : 0;
+    }
+  }
+  std::vector<PendingTable::Entry> fast_staged;
+  std::vector<FastJob> fast_jobs;
+
   Batch* batch = new Batch();
   std::vector<PendingTable::Entry> staged;
   const struct fanotify_event_metadata* m = reinterpret_cast<const struct fanotify_event_metadata*>(buf);
@@ -210,7 +226,7 @@ bool Group::ReadOnce() {
         AnswerEmpty(m->fd, file, epoch);
         continue;
       }
-      if (depth + staged.size() >= capacity) {
+      if (depth + staged.size() + fast_staged.size() >= capacity) {
         Answer(m->fd, default_allow);
         counters_.native_table_full++;
         continue;
@@ -240,6 +256,26 @@ bool Group::ReadOnce() {
       p.received = now;
       p.deadline = deadline;
       uint64_t id = next_id_++;
+      if (fast_plan && file.ok && file.regular && (fast_max <= 0 || static_cast<int64_t>(file.size) <= fast_max) &&
+          !remote_filesystem(m->fd)) {
+        if (fast_jobs.size() < fast_room) {
+          fast_staged.emplace_back(id, p);
+          FastJob j;
+          j.id = id;
+          j.fd = dup_fd;
+          j.pid = m->pid;
+          j.kind = p.kind;
+          j.path = std::move(path);
+          j.file = p.file;
+          j.epoch = epoch;
+          j.deadline = deadline;
+          j.plan = fast_plan;
+          j.max_size = fast_max;
+          fast_jobs.push_back(std::move(j));
+          continue;
+        }
+        counters_.fast_full++;  // to JS instead
+      }
       staged.emplace_back(id, p);
       batch->events.push_back(EventRecord{id, dup_fd, m->pid, p.kind, std::move(path), p.file, epoch});
     } else if (m->mask & FAN_CLOSE_WRITE) {
@@ -273,6 +309,14 @@ bool Group::ReadOnce() {
       batch->close_writes++;
     } else {
       close(m->fd);
+    }
+  }
+  if (!fast_jobs.empty() && !table_.register_if(fast_staged, [&] { return FastSubmit(&fast_jobs); })) {
+    // Stopping: never registered, still ours. Answer now rather than at the deadline.
+    for (FastJob& j : fast_jobs) close(j.fd);
+    for (auto& f : fast_staged) {
+      Answer(f.second.fd, default_allow);
+      counters_.native_closed++;
     }
   }
   // More may be queued when the buffer came back (nearly) full.

@@ -104,7 +104,11 @@ struct Config {
   X(fd_shortages, "reader", "fdShortages")                         \
   X(fd_restored, "reader", "fdReserveRestored")                    \
   X(replies_async, "responder", "async")                           \
-  X(replies_sync, "responder", "sync")
+  X(replies_sync, "responder", "sync")                             \
+  X(fast_clean, "nativeVerdicts", "clean")                         \
+  X(fast_to_js, "nativeVerdicts", "toJs")                          \
+  X(fast_late, "nativeVerdicts", "late")                           \
+  X(fast_full, "nativeVerdicts", "queueFull")
 
 struct Counters {
 #define WDAV_FAN_ATOMIC(name, group, key) std::atomic<uint64_t> name{0};
@@ -126,6 +130,8 @@ struct Stats {
   uint64_t reply_max = 0;
   uint64_t short_of_fds = 0;  // 1 while the reader answers on its own for want of fds
   uint64_t fd_reserve = 0;    // fds the reader holds in reserve now
+  uint64_t fast_depth = 0;    // native verdict jobs queued now
+  uint64_t fast_threads = 0;  // native verdict threads (0: off)
 };
 
 }  // namespace fan

@@ -132,12 +132,17 @@ bool Group::Respond(uint64_t id, bool allow, bool ignore_mark, bool has_epoch, u
   else counters_.js_deny++;
   r.mark = allow && ignore_mark;
   r.epoch = has_epoch ? epoch : r.p.epoch;
+  Deliver(std::move(r), allow);
+  return true;
+}
+
+void Group::Deliver(Reply&& r, bool allow) {
   // An allow may be written later by the responder: if the group closes first, the kernel
   // allows the event at release, which is the same answer. A deny must be in before we return.
   if (allow) {
     if (QueueReply(std::move(r))) {  // on false `r` was not moved from
       counters_.replies_async++;
-      return true;
+      return;
     }
     counters_.replies_sync++;  // few openers waiting, queue full, or closing: answer here
   }
@@ -149,7 +154,6 @@ bool Group::Respond(uint64_t id, bool allow, bool ignore_mark, bool has_epoch, u
     AnswerLocked(r.p.fd, allow);
   }
   close(r.p.fd);
-  return true;
 }
 
 void Group::RunResponder() {

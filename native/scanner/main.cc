@@ -16,6 +16,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <malloc.h>
 
 #include <atomic>
 #include <cerrno>
@@ -102,7 +103,8 @@ void Compile(State* s, uint32_t id, uint32_t set, std::vector<yara::Unit> units)
   size_t loaded = 0;
   std::string fatal;
   auto rules = yara::Rules::Compile(units, &errors, &loaded, &fatal);
-  units.clear();
+  std::vector<yara::Unit>().swap(units);
+  malloc_trim(0);  // the sources and libyara's compiler state are gone: give their pages back
   if (!fatal.empty()) {
     s->compiling--;
     Error(kLoadYara, id, kError, fatal);
@@ -253,6 +255,11 @@ bool Release(State& s, uint32_t id, Reader& args) {
       s.sets.erase(it);
     }
   }
+  // A rule set is tens of MB, compiled on a thread (and so an allocator arena) of its own:
+  // without a trim its pages stay with the process after it is freed, and every reload adds.
+  bool last = gone.use_count() == 1;
+  gone.reset();
+  if (last) malloc_trim(0);
   return SendReply(kRelease, id, kOk, "");
 }
 

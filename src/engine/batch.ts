@@ -197,7 +197,7 @@ export class BatchScanner {
     }
   }
 
-  private plan(set: DefinitionSet): ScanPlan {
+  plan(set: DefinitionSet): ScanPlan {
     let p = this.plans.get(set);
     if (!p) {
       p = this.native!.scanPlan({ db: set.vectorscan?.database ?? null, bodyCount: set.bodyCount, chunkSize: this.chunkSize, ...set.hashPlan() });

@@ -17,6 +17,7 @@
 //   engine.setDefinitions(set)          atomic switch: new scans use `set` at once; resolves when
 //                                       scans still running on the previous set finished and it
 //                                       was closed (pass { closePrevious: false } to keep it)
+//   engine.nativePlan()                 the current set's native plan (real-time native verdicts)
 //   engine.generation / definitions / bodyMatcher ('vectorscan' | 'yara') / stats()
 // Every scan resolves to a ScanResult — clean | detected | skipped | error — and never rejects:
 // a file that vanishes, shrinks, or fails to read becomes skipped/error.
@@ -41,7 +42,7 @@ import type { Engine, ScanContext, ScanResult, ScanSource, ScanTimeout } from '.
 import type { YaraMatch } from './yara/rules.js';
 import type { NativeBinding } from '../shared/native.js';
 import { BatchScanner, type BatchFiles, type BatchOutcome, type LaneStats } from './batch.js';
-import { scanBatchBinding } from './batch-native.js';
+import { scanBatchBinding, type ScanPlan } from './batch-native.js';
 
 export interface EngineOptions {
   definitions?: DefinitionSet;
@@ -86,6 +87,12 @@ export interface ScanEngine extends Engine {
   readonly scanMember: ScanMember;
   setDefinitions(set: DefinitionSet, opts?: { closePrevious?: boolean }): Promise<void>;
   scanBatch(files: BatchFiles, ctx: ScanContext, readDone?: () => void): Promise<BatchOutcome>;
+  /**
+   * The native scan plan of the current set (hashes and Vectorscan, as on-demand batches use),
+   * for real-time verdicts in native code; null when the set has YARA work per file or the addon
+   * has no batch scanner.
+   */
+  nativePlan(): ScanPlan | null;
   stats(): EngineStats;
 }
 
@@ -204,6 +211,12 @@ class ScanEngineImpl implements ScanEngine {
     this.counters.bytes += out.cleanBytes;
     for (const o of out.others) this.count(o.result);
     return out;
+  }
+
+  nativePlan(): ScanPlan | null {
+    const set = this.current;
+    const b = this.batchScanner(set);
+    return b.supports(set) ? b.plan(set) : null;
   }
 
   setScanThreads(n: number): number {

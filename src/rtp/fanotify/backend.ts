@@ -7,6 +7,7 @@
 // rate-limited, as differences, and a shortage of file descriptors as a health issue
 // (fd-shortage.ts). Owns: the group, its marks, the after-write scheduler.
 // Must not: decide verdicts (events.ts + pipeline.ts) or read settings other than its own.
+import os from 'node:os';
 import { errorMessage } from '../../shared/errors.js';
 import type { NativeBinding } from '../../shared/native.js';
 import { AfterWriteScheduler } from '../after-write.js';
@@ -45,6 +46,15 @@ export function pendingCapacityFor(queueCapacity: number): number {
  */
 export function fanotifyFdReserve(queueCapacity: number): number {
   return 2 * pendingCapacityFor(queueCapacity) + CLOSE_WRITE_CAPACITY;
+}
+
+/**
+ * Threads of the group's native verdicts (clean files allowed without JavaScript; see
+ * native/core/fanotify_native_verdict.cc). WDAV_RTP_NATIVE_VERDICTS=0 turns them off, so a
+ * benchmark can measure the JavaScript path on the same build.
+ */
+export function nativeVerdictThreads(): number {
+  return Math.max(1, Math.min(4, Math.floor(os.availableParallelism() / 2) || 1));
 }
 
 const WATCHED: (keyof FanotifyStats['answeredNatively'] | 'overflow' | 'dropped')[] = ['timeout', 'tableFull', 'tsfnFull', 'error', 'overflow', 'dropped'];
@@ -116,6 +126,7 @@ export class FanotifyBackend implements RtpBackend {
     }
     this.openError = null;
     this.group = group;
+    this.nativeVerdicts(group);
     const marker = { epoch: () => group.epoch, mark: (fd: number, file: FileIdentity, epoch: number) => this.markClean(group, fd, file, epoch) };
     this.afterWrite = new AfterWriteScheduler((job) => scanWritten(this.p, job, marker), 1024, 2, (job, e) =>
       this.log.warn({ path: job.path.toString('utf8'), err: errorMessage(e) }, 'after-write scan failed'),
@@ -188,11 +199,26 @@ export class FanotifyBackend implements RtpBackend {
     this.p.flush();
     const g = this.group;
     if (!g) return;
+    // The new definitions' plan first: a native verdict on the old one finishing after the
+    // flush carries the old epoch and gets no ignore mark.
+    this.nativeVerdicts(g);
     try {
       const epoch = g.flushIgnoreMarks();
       this.log.verbose({ reason, epoch }, 'kernel clean cache flushed');
     } catch (e) {
       this.log.error({ reason, err: errorMessage(e) }, 'could not flush the kernel clean cache');
+    }
+  }
+
+  /** Native verdicts on the current definitions when they have no YARA work, else off. */
+  private nativeVerdicts(g: FanotifyGroup): void {
+    const off = process.env.WDAV_RTP_NATIVE_VERDICTS === '0';
+    try {
+      const plan = off ? null : (this.p.deps.engine()?.nativePlan() ?? null);
+      g.setNativeVerdicts(plan, this.p.settings.wdavdaemon.rtpMaxFileSize, nativeVerdictThreads(), pendingCapacityFor(this.o.queueCapacity));
+      this.log.verbose({ nativeVerdicts: plan !== null, reason: off ? 'WDAV_RTP_NATIVE_VERDICTS=0' : plan ? 'hashes and Vectorscan decide clean files natively' : 'the definitions have YARA rules (or no native scanner)' }, 'real-time native verdicts');
+    } catch (e) {
+      this.log.error({ err: errorMessage(e) }, 'could not set the native real-time verdicts; every event goes to JavaScript');
     }
   }
 

@@ -3,6 +3,7 @@
 // loadNative() or an injected binding. docs/fanotify-core.md describes threads, ownership and
 // counters. Owns: types, opening a group, mapping native coded errors to WdavError.
 // Must not: decide verdicts, choose mounts, or keep state (the RTP backend does that).
+import type { ScanPlan } from '../../engine/batch-native.js';
 import { loadNative, type NativeBinding } from '../../shared/native.js';
 import { WdavError, isErrorCode } from '../../shared/errors.js';
 
@@ -111,6 +112,12 @@ export interface FanotifyStats {
   /** Allows written by the responder thread (async) or by respond() itself (sync: queue full); queue depth. */
   responder: { async: number; sync: number; depth: number; maxDepth: number };
   pending: { depth: number; maxDepth: number; capacity: number; oldestAgeMs: number };
+  /**
+   * Verdicts reached in native code (setNativeVerdicts): clean files allowed there, files handed
+   * on to JS (the plan could not prove them clean), jobs past their deadline or closed (late),
+   * events sent to JS because the queue was full; queue depth; threads (0: off).
+   */
+  nativeVerdicts: { clean: number; toJs: number; late: number; queueFull: number; depth: number; threads: number };
 }
 
 export interface FanotifyInfo {
@@ -141,6 +148,14 @@ export interface FanotifyGroup {
   /** Drops all inode ignore marks (mount marks stay) and returns the new epoch. */
   flushIgnoreMarks(): number;
   stats(): FanotifyStats;
+  /**
+   * Native verdicts (native/core/fanotify_native_verdict.cc): with a scan plan, permission events
+   * on local regular files of at most maxSize bytes (0: any) are scanned on `threads` threads of
+   * the group and allowed there, with an ignore mark, when the plan proves them clean; others
+   * reach onEvents as before. null turns it off. Set it before flushIgnoreMarks() on a
+   * definitions change.
+   */
+  setNativeVerdicts(plan: ScanPlan | null, maxSize: number, threads: number, capacity: number): void;
   info(): FanotifyInfo;
   /** Closes the group (the kernel allows whatever is pending), joins the reader. Idempotent. */
   close(): void;
