@@ -82,3 +82,13 @@ export function mainAndOthers(before, after, pid = process.pid) {
   }
   return { main, others };
 }
+
+/** Runs a benchmark's `main`: a failure is logged with its stack and sets exit status 1; `cleanup` always runs. */
+export function runMain(main, log, cleanup) {
+  main()
+    .catch((e) => {
+      log(`failed: ${e.stack ?? e}`);
+      process.exitCode = 1;
+    })
+    .finally(cleanup);
+}

@@ -21,15 +21,15 @@
 // Prints p50/p99 and ratios; writes <dir>/result.json. Everything started is stopped and the
 // tmpfs unmounted, also on failure or Ctrl-C. Benchmarks are not tests: figures depend on the
 // machine and its load.
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureClamav, version as clamVersion } from '../scan/clamav.mjs';
 import { ClamOnAccess } from './clamonacc.mjs';
 import { writeSignatures } from './sigs.mjs';
-import { ROOT, buildCheckout, waitQuiet } from '../common.mjs';
+import { ROOT, buildCheckout, runMain, waitQuiet } from '../common.mjs';
+import { apiGet, startRtpDaemon, stopRtpDaemon } from './daemon.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -102,21 +102,6 @@ function mkdirs(...dirs) {
 const quiet = () => waitQuiet(WAIT_QUIET_MS, log);
 
 // ---- wdavdaemon ----------------------------------------------------------------------------
-// One connection per request (agent: false): the daemon closes a kept-alive connection after 5 s
-// idle, and this process is blocked in the synchronous storm for longer than that, so a pooled
-// socket would be reused after the daemon's FIN it never read (EPIPE).
-function apiGet(socket, urlPath) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: socket, method: 'GET', path: urlPath, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (c) => (text += c));
-      res.on('end', () => resolve(JSON.parse(text)));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 function memOf(pid) {
   const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? 0);
@@ -124,36 +109,15 @@ function memOf(pid) {
 }
 
 async function startDaemon(sigDir) {
-  const dir = path.join(WORK, 'daemon');
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  const socket = path.join(dir, 'mdatp.sock');
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS;
-  if (JS_VERDICTS) env.WDAV_RTP_NATIVE_VERDICTS = '0';
-  daemonProc = spawn(process.execPath, [...DAEMON_NODE_ARGS, path.join(ROOT, 'bin', 'wdavdaemon.js'), '--socket', socket, '--state-dir', path.join(dir, 'state'), '--managed-config', path.join(dir, 'managed.json'),
-    '--custom-definitions', sigDir, '--rtp-backend', 'fanotify', '--rtp-path', MNT, '--log-level', 'info'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  daemonProc.stdout.setEncoding('utf8').on('data', (c) => (out = (out + c).slice(-20000)));
-  daemonProc.stderr.setEncoding('utf8').on('data', (c) => (out = (out + c).slice(-20000)));
-  const t0 = Date.now();
-  while (!out.includes('wdavdaemon is ready')) {
-    if (daemonProc.exitCode !== null) throw new Error(`wdavdaemon exited: ${out.slice(-2000)}`);
-    if (Date.now() - t0 > 120_000) throw new Error('wdavdaemon did not become ready');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { socket, pid: daemonProc.pid, startMs: Date.now() - t0 };
+  const d = await startRtpDaemon({ dir: path.join(WORK, 'daemon'), sigDir, mnt: MNT, jsVerdicts: JS_VERDICTS, nodeArgs: DAEMON_NODE_ARGS });
+  daemonProc = d.proc;
+  return { socket: d.socket, pid: d.pid, startMs: d.startMs };
 }
 
 async function stopDaemon() {
   const p = daemonProc;
-  if (!p || p.exitCode !== null) return;
-  const exited = new Promise((r) => p.once('exit', r));
-  p.kill('SIGTERM');
-  const t = setTimeout(() => p.kill('SIGKILL'), 30_000);
-  await exited;
-  clearTimeout(t);
-  daemonProc = null;
+  await stopRtpDaemon(p);
+  if (daemonProc === p) daemonProc = null;
 }
 
 // ---- one mode ------------------------------------------------------------------------------
@@ -319,13 +283,8 @@ async function main() {
   process.stdout.write(`targets: ${JSON.stringify(verdicts)}\nresult: ${path.join(WORK, 'result.json')}\n`);
 }
 
-main()
-  .catch((e) => {
-    log(`failed: ${e.stack ?? e}`);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await stopDaemon().catch(() => {});
-    await clam?.stop().catch(() => {});
-    cleanupSync();
-  });
+runMain(main, log, async () => {
+  await stopDaemon().catch(() => {});
+  await clam?.stop().catch(() => {});
+  cleanupSync();
+});

@@ -150,7 +150,7 @@ Stats Group::GetStats() {
   }
   {
     std::lock_guard<std::mutex> lk(fast_mu_);
-    s.fast_depth = fast_q_.size();
+    s.fast_depth = fast_q_.size() + fast_cw_q_.size();
     s.fast_threads = fast_plan_ ? fast_threads_.size() : 0;
   }
   return s;

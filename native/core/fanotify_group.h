@@ -92,6 +92,9 @@ struct FastJob {
   Clock::time_point deadline;
   std::shared_ptr<const scanbatch::Plan> plan;
   int64_t max_size = 0;
+  // A close_write notification (after-write verdict): nothing to answer, not in the table; `fd`
+  // is the event fd itself. Clean → ignore mark (as MarkClean); else → JS as before.
+  bool close_write = false;
 };
 
 // An allow on its way to the kernel (responder queue): the pending entry plus the mark request.
@@ -128,6 +131,8 @@ class Group {
   // read and scanned on `threads` threads of the group; a file the plan proves clean (no hash
   // in any table, no body signature, more than the EICAR head) is allowed there with an ignore
   // mark, without JavaScript; any other goes to JS as before. A full queue sends events to JS.
+  // close_write notifications of such files are scanned there too (after permission events):
+  // clean → ignore mark, so the next open causes no event; else → JS's after-write scan.
   // null turns it off (events in flight finish). Set the new plan before FlushIgnoreMarks().
   void SetNativeVerdicts(std::shared_ptr<const scanbatch::Plan> plan, int64_t max_size, uint32_t threads, uint32_t capacity);
 
@@ -181,6 +186,7 @@ class Group {
   bool FastSubmit(std::vector<FastJob>* jobs);
   void RunFast();
   void FastVerdict(FastJob& j);
+  void FastAfterWrite(FastJob& j);
   void StopFast();
   std::vector<std::string> Scope();
 
@@ -228,7 +234,8 @@ class Group {
   // Native verdicts: the plan, its limits, the job queue (bounded) and its threads.
   std::mutex fast_mu_;
   std::condition_variable fast_cv_;
-  std::deque<FastJob> fast_q_;           // under fast_mu_
+  std::deque<FastJob> fast_q_;           // under fast_mu_: permission events, taken first
+  std::deque<FastJob> fast_cw_q_;        // under fast_mu_: close_write notifications
   std::shared_ptr<const scanbatch::Plan> fast_plan_;  // under fast_mu_
   int64_t fast_max_ = 0;                 // under fast_mu_
   size_t fast_capacity_ = 0;             // under fast_mu_

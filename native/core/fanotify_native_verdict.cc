@@ -7,12 +7,14 @@
 // Ownership (fanotify_group.h): the job's entry is registered in the pending table before the
 // job is queued, so the deadline sweeper and Close() can answer it; whoever take()s the entry
 // answers it. The job's own dup of the event fd is closed here or passed on to JS.
+// close_write notifications of such files are checked the same way: clean → ignore mark.
 // Must not: decide a detection, write a DENY, or call into JS other than through the Sink.
 #include <fcntl.h>
 #include <pthread.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <shared_mutex>
 #include <utility>
 
 #include "fanotify_file.h"
@@ -59,7 +61,7 @@ bool Group::FastSubmit(std::vector<FastJob>* jobs) {
   {
     std::lock_guard<std::mutex> lk(fast_mu_);
     if (fast_stop_) return false;
-    for (FastJob& j : *jobs) fast_q_.push_back(std::move(j));
+    for (FastJob& j : *jobs) (j.close_write ? fast_cw_q_ : fast_q_).push_back(std::move(j));
   }
   fast_cv_.notify_all();
   return true;
@@ -73,16 +75,52 @@ void Group::RunFast() {
     FastJob j;
     {
       std::unique_lock<std::mutex> lk(fast_mu_);
-      fast_cv_.wait(lk, [this] { return fast_stop_ || !fast_q_.empty(); });
+      fast_cv_.wait(lk, [this] { return fast_stop_ || !fast_q_.empty() || !fast_cw_q_.empty(); });
       if (fast_stop_) return;  // StopFast() closes what is still queued
-      j = std::move(fast_q_.front());
-      fast_q_.pop_front();
+      // An opener is waiting on a permission event; nobody waits on an after-write verdict.
+      std::deque<FastJob>& q = !fast_q_.empty() ? fast_q_ : fast_cw_q_;
+      j = std::move(q.front());
+      q.pop_front();
     }
     FastVerdict(j);
   }
 }
 
+void Group::FastAfterWrite(FastJob& j) {
+  alignas(8) uint8_t rec[sb::kRecordSize];
+  std::memset(rec, 0, sizeof rec);
+  bool clean = false;
+  int scan_fd = closed_.load() ? -1 : fcntl(j.fd, F_DUPFD_CLOEXEC, 0);
+  if (scan_fd >= 0) {
+    sb::Options o;
+    o.max_file_size = j.max_size;
+    sb::ScanFiles(*j.plan, &scan_fd, 1, o, nullptr, rec);
+    clean = ProvenClean(rec);
+  }
+  if (clean || closed_.load()) {
+    if (clean) {
+      std::shared_lock<FdLock> lk(fd_lock_);
+      // The identity read with the event: a write since then makes the mark refuse itself.
+      if (fan_fd_ >= 0 && MaybeIgnoreLocked(j.fd, j.file, j.epoch) == 0) counters_.ignore_after_write++;
+      counters_.fast_cw_clean++;
+    }
+    close(j.fd);
+    cw_in_flight_.fetch_sub(1);
+    return;
+  }
+  counters_.fast_cw_to_js++;
+  auto* batch = new Batch();
+  batch->events.push_back(EventRecord{j.id, j.fd, j.pid, Kind::kCloseWrite, std::move(j.path), j.file, j.epoch});
+  batch->close_writes = 1;  // still in flight: BatchConsumed() counts it off
+  if (sink_->deliver(batch)) return;
+  delete batch;
+  close(j.fd);
+  cw_in_flight_.fetch_sub(1);
+  counters_.cw_dropped++;
+}
+
 void Group::FastVerdict(FastJob& j) {
+  if (j.close_write) return FastAfterWrite(j);
   // Past its deadline the sweeper answers it (or already did); a closed group answered all.
   if (closed_.load() || Clock::now() >= j.deadline) {
     close(j.fd);
@@ -132,13 +170,18 @@ void Group::StopFast() {
     fast_stop_ = true;
     fast_plan_.reset();
     rest.swap(fast_q_);
+    for (FastJob& j : fast_cw_q_) rest.push_back(std::move(j));
+    fast_cw_q_.clear();
   }
   fast_cv_.notify_all();
   for (auto& t : fast_threads_)
     if (t.joinable()) t.join();
   fast_threads_.clear();
   // Their entries are still in the table: Close() answers them with the rest.
-  for (FastJob& j : rest) close(j.fd);
+  for (FastJob& j : rest) {
+    close(j.fd);
+    if (j.close_write) cw_in_flight_.fetch_sub(1);
+  }
 }
 
 }  // namespace fan

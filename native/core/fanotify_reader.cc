@@ -190,11 +190,13 @@ bool Group::ReadOnce() {
     if (fast_plan_ && !fast_stop_) {
       fast_plan = fast_plan_;
       fast_max = fast_max_;
-      fast_room = fast_capacity_ > fast_q_.size() ? fast_capacity_ - fast_q_.size() : 0;
+      const size_t queued = fast_q_.size() + fast_cw_q_.size();
+      fast_room = fast_capacity_ > queued ? fast_capacity_ - queued : 0;
     }
   }
   std::vector<PendingTable::Entry> fast_staged;
   std::vector<FastJob> fast_jobs;
+  uint64_t fast_close_writes = 0;
 
   Batch* batch = new Batch();
   std::vector<PendingTable::Entry> staged;
@@ -292,7 +294,7 @@ bool Group::ReadOnce() {
         counters_.cw_out_of_scope++;
         continue;
       }
-      if (cw_in_flight_.load() + batch->close_writes >= cw_capacity) {
+      if (cw_in_flight_.load() + batch->close_writes + fast_close_writes >= cw_capacity) {
         close(m->fd);
         counters_.cw_dropped++;
         continue;
@@ -304,16 +306,37 @@ bool Group::ReadOnce() {
         counters_.cw_no_fds++;
         continue;
       }
-      batch->events.push_back(EventRecord{next_id_++, m->fd, m->pid, Kind::kCloseWrite, std::move(path),
-                                          fd_identity(m->fd), epoch});
+      FileId written = fd_identity(m->fd);
+      if (fast_plan && written.ok && written.regular && written.size > 0 && (fast_max <= 0 || static_cast<int64_t>(written.size) <= fast_max) &&
+          fast_jobs.size() < fast_room && !remote_filesystem(m->fd)) {
+        FastJob j;
+        j.id = next_id_++;
+        j.fd = m->fd;
+        j.pid = m->pid;
+        j.kind = Kind::kCloseWrite;
+        j.path = std::move(path);
+        j.file = written;
+        j.epoch = epoch;
+        j.deadline = deadline;
+        j.plan = fast_plan;
+        j.max_size = fast_max;
+        j.close_write = true;
+        fast_jobs.push_back(std::move(j));
+        fast_close_writes++;
+        continue;
+      }
+      batch->events.push_back(EventRecord{next_id_++, m->fd, m->pid, Kind::kCloseWrite, std::move(path), written, epoch});
       batch->close_writes++;
     } else {
       close(m->fd);
     }
   }
+  cw_in_flight_.fetch_add(fast_close_writes);
   if (!fast_jobs.empty() && !table_.register_if(fast_staged, [&] { return FastSubmit(&fast_jobs); })) {
     // Stopping: never registered, still ours. Answer now rather than at the deadline.
     for (FastJob& j : fast_jobs) close(j.fd);
+    cw_in_flight_.fetch_sub(fast_close_writes);
+    counters_.cw_dropped += fast_close_writes;
     for (auto& f : fast_staged) {
       Answer(f.second.fd, default_allow);
       counters_.native_closed++;

@@ -108,7 +108,9 @@ struct Config {
   X(fast_clean, "nativeVerdicts", "clean")                         \
   X(fast_to_js, "nativeVerdicts", "toJs")                          \
   X(fast_late, "nativeVerdicts", "late")                           \
-  X(fast_full, "nativeVerdicts", "queueFull")
+  X(fast_full, "nativeVerdicts", "queueFull")                      \
+  X(fast_cw_clean, "nativeVerdicts", "afterWriteClean")            \
+  X(fast_cw_to_js, "nativeVerdicts", "afterWriteToJs")
 
 struct Counters {
 #define WDAV_FAN_ATOMIC(name, group, key) std::atomic<uint64_t> name{0};

@@ -3,11 +3,12 @@
 // body signatures on the group's own threads, allowed with an ignore mark — without its
 // JavaScript. Shown with the JavaScript thread frozen (test hook): clean files open at once,
 // while a file carrying the body signature still waits for JavaScript (the deadline answers it)
-// and, once JavaScript is back, is blocked. An exclusion added while the daemon runs takes
+// and, once JavaScript is back, is blocked. A file just written is found clean natively too
+// (its close_write) and marked, so its next open causes no event. An exclusion added while the daemon runs takes
 // effect on the next open, no restart.
 import t from 'tap';
 import path from 'node:path';
-import { MARKER, health, openAs, put, skipFanotify, startRtpDaemon, tmpfs } from '../helpers/rtp.js';
+import { MARKER, health, openAs, put, skipFanotify, startRtpDaemon, tmpfs, until, writeAs } from '../helpers/rtp.js';
 
 const body = (i: number) => `clean content of file ${i}\n`.repeat(20);
 
@@ -32,6 +33,15 @@ t.test('clean files are allowed natively, detections still go through JavaScript
   const nv = h1.features.real_time_protection_native.nativeVerdicts;
   t.ok(nv.clean >= clean.length, `answered natively: ${nv.clean} clean`);
   t.equal(h1.features.real_time_protection_counters.scanned, 0, 'JavaScript scanned none of them');
+
+  // After a write: the close_write is scanned natively too and the clean file gets its ignore
+  // mark there, so opening it afterwards causes no permission event at all.
+  const written = path.join(dir, 'written.txt'); // the tmpfs root is 1777: nobody may create here
+  await writeAs(written, body(7));
+  t.ok(await until(async () => (await health(d)).features.real_time_protection_native.nativeVerdicts.afterWriteClean >= 1, 5000), 'the written file was found clean natively');
+  const opensBefore = (await health(d)).features.real_time_protection_native.events.open;
+  t.match(await openAs(written), { ok: true });
+  t.equal((await health(d)).features.real_time_protection_native.events.open, opensBefore, 'its next open caused no event (ignore mark)');
 
   // JavaScript frozen: a clean file is still answered at once; the marker file waits for the
   // deadline (its verdict needs JavaScript) and gets the default answer.

@@ -115,9 +115,11 @@ export interface FanotifyStats {
   /**
    * Verdicts reached in native code (setNativeVerdicts): clean files allowed there, files handed
    * on to JS (the plan could not prove them clean), jobs past their deadline or closed (late),
-   * events sent to JS because the queue was full; queue depth; threads (0: off).
+   * events sent to JS because the queue was full; after-write verdicts on close_write
+   * notifications: clean (an ignore mark tried) or handed on to JS's after-write scan; queue
+   * depth; threads (0: off).
    */
-  nativeVerdicts: { clean: number; toJs: number; late: number; queueFull: number; depth: number; threads: number };
+  nativeVerdicts: { clean: number; toJs: number; late: number; queueFull: number; afterWriteClean: number; afterWriteToJs: number; depth: number; threads: number };
 }
 
 export interface FanotifyInfo {
