@@ -45,6 +45,19 @@ bool ProvenClean(const uint8_t* rec) {
   return true;
 }
 
+// Reads and matches the job's file (through a dup: ScanFiles closes what it is given) and says
+// whether its plan proves it clean. A failed dup is "not proven": JS decides.
+bool ScannedClean(const FastJob& j) {
+  int scan_fd = fcntl(j.fd, F_DUPFD_CLOEXEC, 0);
+  if (scan_fd < 0) return false;
+  alignas(8) uint8_t rec[sb::kRecordSize];
+  std::memset(rec, 0, sizeof rec);
+  sb::Options o;
+  o.max_file_size = j.max_size;
+  sb::ScanFiles(*j.plan, &scan_fd, 1, o, nullptr, rec);
+  return ProvenClean(rec);
+}
+
 }  // namespace
 
 void Group::SetNativeVerdicts(std::shared_ptr<const scanbatch::Plan> plan, int64_t max_size, uint32_t threads, uint32_t capacity) {
@@ -87,16 +100,7 @@ void Group::RunFast() {
 }
 
 void Group::FastAfterWrite(FastJob& j) {
-  alignas(8) uint8_t rec[sb::kRecordSize];
-  std::memset(rec, 0, sizeof rec);
-  bool clean = false;
-  int scan_fd = closed_.load() ? -1 : fcntl(j.fd, F_DUPFD_CLOEXEC, 0);
-  if (scan_fd >= 0) {
-    sb::Options o;
-    o.max_file_size = j.max_size;
-    sb::ScanFiles(*j.plan, &scan_fd, 1, o, nullptr, rec);
-    clean = ProvenClean(rec);
-  }
+  const bool clean = !closed_.load() && ScannedClean(j);
   if (clean || closed_.load()) {
     if (clean) {
       std::shared_lock<FdLock> lk(fd_lock_);
@@ -127,16 +131,7 @@ void Group::FastVerdict(FastJob& j) {
     counters_.fast_late++;
     return;
   }
-  alignas(8) uint8_t rec[sb::kRecordSize];
-  std::memset(rec, 0, sizeof rec);
-  bool clean = false;
-  int scan_fd = fcntl(j.fd, F_DUPFD_CLOEXEC, 0);  // ScanFiles closes what it is given
-  if (scan_fd >= 0) {
-    sb::Options o;
-    o.max_file_size = j.max_size;
-    sb::ScanFiles(*j.plan, &scan_fd, 1, o, nullptr, rec);
-    clean = ProvenClean(rec);
-  }
+  const bool clean = ScannedClean(j);
   if (clean) {
     Reply r;
     close(j.fd);

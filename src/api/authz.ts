@@ -6,7 +6,7 @@
 // supplementary) may read; anyone else has no role and is refused everything.
 // Owns role resolution, cached per connection. Must not: decide which routes are read or admin
 // (each route declares `config.access`; app.ts refuses routes that do not).
-import fs from 'node:fs';
+import { etcEntry } from '../shared/etc-files.js';
 import type { Socket } from 'node:net';
 import type { NativeBinding, PeerCredentials } from '../shared/native.js';
 
@@ -21,17 +21,8 @@ export interface Caller extends PeerCredentials {
 
 /** gid of a group by name from /etc/group, or null. */
 export function lookupGroupId(name: string, groupFile = '/etc/group'): number | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(groupFile, 'utf8');
-  } catch {
-    return null;
-  }
-  for (const line of text.split('\n')) {
-    const [n, , gid] = line.split(':');
-    if (n === name && gid !== undefined && /^\d+$/.test(gid)) return Number(gid);
-  }
-  return null;
+  const gid = etcEntry(groupFile, name)?.[2];
+  return gid !== undefined && /^\d+$/.test(gid) ? Number(gid) : null;
 }
 
 export class Authorizer {

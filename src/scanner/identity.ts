@@ -3,7 +3,7 @@
 // systemd/wdavdaemon.sysusers), else `nobody` with a warning; never root. Not root (a developer
 // running the daemon as themselves): the daemon's own user, since it cannot switch to another.
 // Owns: that choice. Must not: start anything.
-import fs from 'node:fs';
+import { etcEntry } from '../shared/etc-files.js';
 import os from 'node:os';
 import { WdavError } from '../shared/errors.js';
 
@@ -23,17 +23,8 @@ export interface PasswdEntry {
 
 /** A user by name from /etc/passwd, or null. */
 export function lookupUser(name: string, passwdFile = '/etc/passwd'): PasswdEntry | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(passwdFile, 'utf8');
-  } catch {
-    return null;
-  }
-  for (const line of text.split('\n')) {
-    const [n, , uid, gid] = line.split(':');
-    if (n === name && uid !== undefined && gid !== undefined && /^\d+$/.test(uid) && /^\d+$/.test(gid)) return { name: n, uid: Number(uid), gid: Number(gid) };
-  }
-  return null;
+  const [, , uid, gid] = etcEntry(passwdFile, name) ?? [];
+  return uid !== undefined && gid !== undefined && /^\d+$/.test(uid) && /^\d+$/.test(gid) ? { name, uid: Number(uid), gid: Number(gid) } : null;
 }
 
 export const DEFAULT_SCANNER_USER = 'mdatp';

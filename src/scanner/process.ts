@@ -91,7 +91,6 @@ export interface ScanRequest {
 interface Pending {
   op: OpCode;
   file: string | null;
-  sentAt: number;
   timer?: NodeJS.Timeout;
   resolve: (r: Reply) => void;
   reject: (e: Error) => void;
@@ -436,7 +435,7 @@ export class ScannerProcess {
         const cid = this.nextId;
         this.nextId = (this.nextId + 1) >>> 0 || 1;
         // Its reply only says whether the scan was found; the scan's own reply follows.
-        g.pending.set(cid, { op: Op.cancel, file: null, sentAt: Date.now(), resolve: () => undefined, reject: () => undefined });
+        g.pending.set(cid, { op: Op.cancel, file: null, resolve: () => undefined, reject: () => undefined });
         this.o.link.scannerSend(g.fd, request(Op.cancel, cid, u32Arg(id)), -1);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -444,7 +443,6 @@ export class ScannerProcess {
       g.pending.set(id, {
         op,
         file,
-        sentAt: Date.now(),
         timer,
         resolve: (r) => (done(), resolve(r)),
         reject: (e) => (done(), reject(e)),
