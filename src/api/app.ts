@@ -10,7 +10,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WdavError, isWdavError, type ErrorCode } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { Authorizer, type Access, type Caller } from './authz.js';
+import { Authorizer, type Access, type Caller, type CallerSource } from './authz.js';
 
 export type Api = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -29,7 +29,7 @@ export const BODY_LIMIT = 1024 * 1024;
 export const NO_ROLE = 'neither root, the daemon\'s user, nor a member of the group that may read';
 
 export interface AppOptions {
-  authorizer: Authorizer;
+  authorizer: CallerSource;
   logger: Logger<'verbose'>;
   routes: ((app: Api) => void)[];
 }

@@ -25,7 +25,16 @@ export function lookupGroupId(name: string, groupFile = '/etc/group'): number | 
   return gid !== undefined && /^\d+$/.test(gid) ? Number(gid) : null;
 }
 
-export class Authorizer {
+/** Who is calling: the kernel's answer (Authorizer); tests that build the daemon in-process
+ * and call it with Fastify inject() give a fixed one (there is no peer to ask). */
+export interface CallerSource {
+  readonly groupId: number | null;
+  identify(socket: Socket): Caller;
+  caller(socket: Socket): Caller;
+  refresh(): void;
+}
+
+export class Authorizer implements CallerSource {
   private readonly cache = new WeakMap<Socket, Caller>();
   private readerGid: number | null;
 

@@ -14,7 +14,7 @@ import type { Socket } from 'node:net';
 import { WdavError } from '../shared/errors.js';
 import { RateLimitedLog, type Logger } from '../shared/logger.js';
 import { NO_ROLE } from './app.js';
-import type { Authorizer, Caller } from './authz.js';
+import type { CallerSource, Caller } from './authz.js';
 
 export interface ConnectionLimits {
   /** Connections of administrators (root, the daemon's uid), apart from everyone else's. */
@@ -65,7 +65,7 @@ export class ConnectionGate {
   private readonly rate = new RateLimitedLog(10_000, 16);
 
   constructor(
-    private readonly authz: Authorizer,
+    private readonly authz: CallerSource,
     private readonly log: Logger<'verbose'>,
     private limits: ConnectionLimits,
   ) {}

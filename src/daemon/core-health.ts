@@ -1,15 +1,16 @@
 // src/daemon/core-health.ts — the health fields and diagnostic sections the daemon core owns:
 // version, licence, log level, machine GUID, enforcement level, configuration problems,
 // a database recreated at startup.
-import type { Services } from './services.js';
+import type { Core, Store } from './services.js';
+import type { StageHooks } from './stage-hooks.js';
 import { appVersion } from '../shared/version.js';
 import { integrityCheck } from '../store/db.js';
 import { MAX_MANAGED_SIZE } from '../config/managed.js';
 import { readTrusted } from '../shared/trust.js';
 
-export function registerCoreHealth(s: Services, dbRecreatedFrom: string | null): void {
-  const machineGuid = s.store.meta.machineGuid();
-  s.health.register('core', () => {
+export function registerCoreHealth(hooks: StageHooks, s: Core, store: Store, dbRecreatedFrom: string | null): void {
+  const machineGuid = store.meta.machineGuid();
+  hooks.health('core', () => {
     const st = s.config.settings;
     const issues = [...s.config.healthIssues()];
     if (dbRecreatedFrom) issues.push(`the database was corrupt and was recreated at startup; the damaged file is ${dbRecreatedFrom}`);
@@ -35,7 +36,7 @@ export function registerCoreHealth(s: Services, dbRecreatedFrom: string | null):
     };
   });
 
-  s.diagnostics.set('versions.json', () => ({
+  hooks.diagnostic('versions.json', () => ({
     app_version: appVersion(),
     node: process.versions,
     platform: `${process.platform} ${process.arch}`,
@@ -44,14 +45,14 @@ export function registerCoreHealth(s: Services, dbRecreatedFrom: string | null):
     pid: process.pid,
     uid: process.getuid?.(),
   }));
-  s.diagnostics.set('health.json', () => {
+  hooks.diagnostic('health.json', () => {
     const out: Record<string, unknown> = { summary: s.health.report() };
     for (const g of s.health.detailGroups()) out[g] = s.health.report(g);
     return out;
   });
-  s.diagnostics.set('config-effective.json', () => ({ settings: s.config.settings, managed: [...s.config.managedIds()], status: s.config.status() }));
-  s.diagnostics.set('config-local.json', () => Object.fromEntries(s.store.settings.all()));
-  s.diagnostics.set('config-managed-file.json', () => {
+  hooks.diagnostic('config-effective.json', () => ({ settings: s.config.settings, managed: [...s.config.managedIds()], status: s.config.status() }));
+  hooks.diagnostic('config-local.json', () => Object.fromEntries(store.settings.all()));
+  hooks.diagnostic('config-managed-file.json', () => {
     const f = s.config.status().managedFile;
     if (!f) return { file: null };
     try {
@@ -61,6 +62,6 @@ export function registerCoreHealth(s: Services, dbRecreatedFrom: string | null):
       return { file: f, error: (e as Error).message };
     }
   });
-  s.diagnostics.set('options.json', () => s.options);
-  s.diagnostics.set('database-check.json', () => ({ file: s.store.file, integrity_check: integrityCheck(s.store.db) }));
+  hooks.diagnostic('options.json', () => s.options);
+  hooks.diagnostic('database-check.json', () => ({ file: store.file, integrity_check: integrityCheck(store.db) }));
 }

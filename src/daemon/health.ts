@@ -57,6 +57,11 @@ export class HealthRegistry {
     this.providers.delete(name);
   }
 
+  /** The components that report (each stage registers itself and unregisters at stop). */
+  names(): string[] {
+    return [...this.providers.keys()];
+  }
+
   detailGroups(): string[] {
     const groups = new Set<string>();
     for (const p of this.providers.values()) for (const g of Object.keys(safe(p).details ?? {})) groups.add(g);

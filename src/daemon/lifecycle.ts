@@ -1,53 +1,63 @@
-// src/daemon/lifecycle.ts — ordered startup and shutdown. Stages start in order, each logged
-// with its duration; a failed stage stops the ones already started (in reverse) and the
-// daemon exits non-zero with the reason. Shutdown runs the stages' stop in reverse order, each
-// bounded in time, so SIGTERM always ends in a bounded time. Owns ordering and timing only.
+// src/daemon/lifecycle.ts — ordered startup and shutdown of the stages createDaemon
+// (src/daemon/create.ts) runs. A stage is a factory that builds one component from typed
+// dependencies and returns it with its own stop and reload; each is logged with its duration.
+// A failed stage stops the ones already started (in reverse) and the error reaches the caller.
+// Shutdown runs the stages' stop in reverse order, each bounded in time, so SIGTERM always ends
+// in a bounded time. Owns ordering and timing only.
 import type { Logger } from '../shared/logger.js';
 import { errorMessage } from '../shared/errors.js';
-import type { Notifier } from './notify.js';
-import type { Services } from './services.js';
 
-export interface Stage {
-  name: string;
-  start(s: Services): Promise<void> | void;
-  stop?(s: Services): Promise<void> | void;
+/** What a stage factory returns: its component, and how to stop and reload it. */
+export interface Started<T> {
+  service: T;
+  /** Removes the stage's listeners and releases what it holds. */
+  stop?(): Promise<void> | void;
   /** SIGHUP. */
-  reload?(s: Services): Promise<void> | void;
+  reload?(): Promise<void> | void;
 }
 
 export const STAGE_STOP_TIMEOUT_MS = 10_000;
 
-export class Daemon {
-  private readonly started: Stage[] = [];
+interface Running {
+  name: string;
+  stop?(): Promise<void> | void;
+  reload?(): Promise<void> | void;
+}
+
+/** Reports startup progress (systemd STATUS=); the composition root passes the Notifier. */
+export interface StageStatus {
+  status(text: string): void;
+  stopping(): void;
+}
+
+export class Lifecycle {
+  private readonly started: Running[] = [];
   private stopping: Promise<void> | null = null;
   /** The stage whose stop is running now (for the shutdown deadline's log). */
   private stoppingStage: string | null = null;
 
   constructor(
-    readonly s: Services,
-    private readonly stages: Stage[],
-    private readonly notifier: Notifier,
     private readonly logger: Logger<'verbose'>,
+    private readonly notifier: StageStatus | null = null,
+    private readonly abort: AbortSignal | null = null,
   ) {}
 
-  async start(): Promise<void> {
-    for (const stage of this.stages) {
-      const t0 = process.hrtime.bigint();
-      this.notifier.status(`Starting: ${stage.name}`);
-      this.logger.info({ stage: stage.name }, `starting ${stage.name}`);
-      try {
-        await stage.start(this.s);
-      } catch (e) {
-        this.logger.fatal({ stage: stage.name, err: errorMessage(e), code: (e as { code?: string }).code }, `startup failed at stage ${stage.name}`);
-        await this.stop(`startup failed at ${stage.name}`);
-        throw e;
-      }
-      this.started.push(stage);
-      this.logger.info({ stage: stage.name, ms: Number((process.hrtime.bigint() - t0) / 1_000_000n) }, `${stage.name} ready`);
+  /** Starts one stage; on failure nothing of it is registered and the error propagates. */
+  async run<T>(name: string, factory: () => Promise<Started<T>> | Started<T>): Promise<T> {
+    if (this.abort?.aborted) throw new Error(`startup stopped before ${name}: the daemon was asked to stop`);
+    const t0 = process.hrtime.bigint();
+    this.notifier?.status(`Starting: ${name}`);
+    this.logger.info({ stage: name }, `starting ${name}`);
+    let s: Started<T>;
+    try {
+      s = await factory();
+    } catch (e) {
+      this.logger.fatal({ stage: name, err: errorMessage(e), code: (e as { code?: string }).code, stack: (e as Error)?.stack }, `startup failed at stage ${name}`);
+      throw e;
     }
-    this.notifier.ready('Protection active');
-    this.notifier.startWatchdog(this.s.queue);
-    this.logger.info({ socket: this.s.options.socket }, 'wdavdaemon is ready');
+    this.started.push({ name, stop: s.stop, reload: s.reload });
+    this.logger.info({ stage: name, ms: Number((process.hrtime.bigint() - t0) / 1_000_000n) }, `${name} ready`);
+    return s.service;
   }
 
   stop(reason: string): Promise<void> {
@@ -57,7 +67,7 @@ export class Daemon {
 
   private async doStop(reason: string): Promise<void> {
     this.logger.info({ reason }, 'shutting down');
-    this.notifier.stopping();
+    this.notifier?.stopping();
     while (this.started.length > 0) {
       const stage = this.started.pop()!;
       if (!stage.stop) continue;
@@ -66,14 +76,14 @@ export class Daemon {
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
-          Promise.resolve(stage.stop(this.s)),
+          Promise.resolve(stage.stop()),
           new Promise((_, rej) => {
             timer = setTimeout(() => rej(new Error(`did not stop within ${STAGE_STOP_TIMEOUT_MS} ms`)), STAGE_STOP_TIMEOUT_MS);
           }),
         ]);
         this.logger.info({ stage: stage.name, ms: Date.now() - t0 }, `${stage.name} stopped`);
       } catch (e) {
-        this.logger.error({ stage: stage.name, err: errorMessage(e) }, `stopping ${stage.name} failed; continuing shutdown`);
+        this.logger.error({ stage: stage.name, err: errorMessage(e), stack: (e as Error)?.stack }, `stopping ${stage.name} failed; continuing shutdown`);
       } finally {
         clearTimeout(timer);
       }
@@ -91,9 +101,9 @@ export class Daemon {
     for (const stage of this.started) {
       if (!stage.reload) continue;
       try {
-        await stage.reload(this.s);
+        await stage.reload();
       } catch (e) {
-        this.logger.error({ stage: stage.name, err: errorMessage(e) }, `reload of ${stage.name} failed`);
+        this.logger.error({ stage: stage.name, err: errorMessage(e), stack: (e as Error)?.stack }, `reload of ${stage.name} failed`);
       }
     }
   }

@@ -8,14 +8,8 @@ import { InvalidArgumentError, CommanderError } from 'commander';
 import { parseDaemonOptions, type DaemonOptions } from './options.js';
 import { LoggerFactory } from '../shared/logger.js';
 import { loadNative } from '../shared/native.js';
-import { ConfigService } from '../config/service.js';
-import { HealthRegistry } from './health.js';
-import { ScanQueue } from '../scan/queue.js';
-import { defaultSettings } from '../config/settings.js';
-import { Daemon } from './lifecycle.js';
 import { Notifier } from './notify.js';
-import { daemonStages } from './stages.js';
-import { servicesSkeleton } from './core-stages.js';
+import { createDaemon, type RunningDaemon } from './create.js';
 import { errorMessage } from '../shared/errors.js';
 import { yaraBinding } from '../engine/yara/binding.js';
 
@@ -45,20 +39,11 @@ async function main(): Promise<void> {
   const logs = new LoggerFactory({ level: options.logLevel ?? 'info' });
   const logger = logs.child('daemon');
   const native = loadNative();
-  const config = new ConfigService({ managedFile: options.managedConfig, logger: logs.child('config') });
-  const defaults = defaultSettings();
-  const services = servicesSkeleton({
-    options,
-    logs,
-    native,
-    config,
-    health: new HealthRegistry((id) => config.isManaged(id)),
-    queue: new ScanQueue(defaults.wdavdaemon.scanQueueCapacity, 4),
-    startedAt: new Date(),
-    diagnostics: new Map(),
-  });
   const notifier = new Notifier(native, logs.child('systemd'));
-  const daemon = new Daemon(services, daemonStages(), notifier, logger);
+  // Set once startup is through. A signal before that stops startup after the stage that is
+  // running, and what started is stopped in reverse (createDaemon's failure path).
+  let daemon: RunningDaemon | null = null;
+  const startup = new AbortController();
 
   let exiting = false;
   const shutdown = (signal: string) => {
@@ -75,18 +60,25 @@ async function main(): Promise<void> {
     const yara = yaraBinding(native);
     const stopped = yara?.yaraShutdown() ?? 0;
     if (stopped > 0) logger.info({ scans: stopped }, 'YARA scans stopped for the shutdown');
-    // YARA work in the scanner process ends with it: scans waiting on it fail at once.
-    const scans = services.scanner?.health().inFlight ?? 0;
-    void services.scanner?.stop().then(() => scans > 0 && logger.info({ scans }, 'scanner process stopped for the shutdown'));
+    const d = daemon;
     const force = setTimeout(() => {
       logger.error(
-        { ms: SHUTDOWN_DEADLINE_MS, ...daemon.pending(), yaraScans: yara?.yaraStats().runningJobs ?? [], queue: services.queue.stats() },
+        { ms: SHUTDOWN_DEADLINE_MS, ...(d?.pending() ?? { during: 'startup' }), yaraScans: yara?.yaraStats().runningJobs ?? [], queue: d?.services.queue.stats() },
         'shutdown did not finish in time: exiting',
       );
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     force.unref();
-    daemon.stop(`signal ${signal}`).then(
+    if (!d) {
+      logger.info({ signal }, 'signal during startup: stopping after the current stage');
+      startup.abort();
+      return;
+    }
+    // YARA work in the scanner process ends with it: scans waiting on it fail at once.
+    const scanner = d.services.scanner.process;
+    const scans = scanner.health().inFlight;
+    void scanner.stop().then(() => scans > 0 && logger.info({ scans }, 'scanner process stopped for the shutdown'));
+    d.stop(`signal ${signal}`).then(
       () => {
         logger.info('stopped');
         process.exit(0);
@@ -99,7 +91,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGHUP', () => void daemon.reload());
+  process.on('SIGHUP', () => void daemon?.reload());
   process.on('uncaughtException', (e) => {
     logger.fatal({ err: errorMessage(e), stack: e.stack }, 'uncaught exception: stopping');
     if (!exiting) shutdown('uncaughtException');
@@ -109,11 +101,18 @@ async function main(): Promise<void> {
   });
 
   try {
-    await daemon.start();
+    daemon = await createDaemon(options, { native, logs, status: notifier, signal: startup.signal });
   } catch (e) {
+    if (startup.signal.aborted) {
+      logger.info('stopped');
+      process.exit(0);
+    }
     process.stderr.write(`wdavdaemon: ${errorMessage(e)}\n`);
     process.exit(1);
   }
+  notifier.ready('Protection active');
+  notifier.startWatchdog(daemon.services.queue);
+  logger.info({ socket: options.socket }, 'wdavdaemon is ready');
 }
 
 void main();

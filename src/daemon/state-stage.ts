@@ -15,7 +15,7 @@ import { KEY_FILE } from '../threats/qfile.js';
 import { QUARANTINE_DIR } from '../threats/service.js';
 import { DEFINITIONS_DIR } from '../definitions/service.js';
 import { UntrustedPathError, checkTrusted, type TrustKind } from '../shared/trust.js';
-import type { Stage } from './lifecycle.js';
+import type { Started } from './lifecycle.js';
 
 const CONTEXT = 'refusing to start';
 
@@ -51,9 +51,7 @@ export function checkStateDir(stateDir: string): void {
   }
 }
 
-export const stateStage: Stage = {
-  name: 'state',
-  start(s) {
-    checkStateDir(s.options.stateDir);
-  },
-};
+export function startState(stateDir: string): Started<string> {
+  checkStateDir(stateDir);
+  return { service: stateDir };
+}

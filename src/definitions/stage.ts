@@ -5,13 +5,13 @@
 // 'changed'; real-time protection listens to drop its verdict caches and kernel marks, and
 // with scanAfterDefinitionUpdate a quick scan follows an update.
 // Owns: wiring only. Must not: parse definitions or scan.
-import type { Stage } from '../daemon/lifecycle.js';
-import type { Services } from '../daemon/services.js';
+import type { Started } from '../daemon/lifecycle.js';
+import type { Core, Scanner } from '../daemon/services.js';
+import type { ScanManager } from '../scan/manager.js';
 import type { SettingId } from '../config/managed-keys.js';
 import type { Settings } from '../config/settings.js';
 import { createEngine, type ScanEngine } from '../engine/engine.js';
 import { scanBatchBinding } from '../engine/batch-native.js';
-import { yaraBinding } from '../engine/yara/binding.js';
 import { answerReserveMs } from '../rtp/pipeline.js';
 import { errorMessage } from '../shared/errors.js';
 import { DefinitionsService, defaultExtraKeysDir, type DefinitionsChanged } from './service.js';
@@ -21,14 +21,12 @@ import { DEFAULT_HTTP_SETTINGS } from './update-http.js';
 import { defaultLoadSet } from './generations-load.js';
 import { scannerYaraCompiler } from '../scanner/yara-rules.js';
 import { scannerLink } from '../scanner/link.js';
+import { StageHooks } from '../daemon/stage-hooks.js';
 
-declare module '../daemon/services.js' {
-  interface Services {
-    /** Set by the 'definitions' stage. */
-    definitions?: DefinitionsService;
-    /** Set by the 'engine' stage. */
-    engine?: ScanEngine;
-  }
+/** What the definitions stage reads later than it starts: the engine is built on its first set. */
+export interface DefinitionsLate {
+  engine(): ScanEngine | undefined;
+  scans(): ScanManager | undefined;
 }
 
 const UPDATE_SETTINGS: SettingId[] = [
@@ -61,10 +59,10 @@ function minutesAgo(d: Date | null): number | null {
   return d ? Math.max(0, Math.floor((Date.now() - d.getTime()) / 60_000)) : null;
 }
 
-function registerHealth(s: Services, svc: DefinitionsService): void {
-  s.health.register('definitions', () => {
+function registerHealth(hooks: StageHooks, svc: DefinitionsService, late: DefinitionsLate): void {
+  hooks.health('definitions', () => {
     const st = svc.status();
-    const engine = s.engine;
+    const engine = late.engine();
     const report = st.report;
     return {
       fields: {
@@ -102,89 +100,82 @@ function registerHealth(s: Services, svc: DefinitionsService): void {
   });
 }
 
-export const definitionsStage: Stage = {
-  name: 'definitions',
-  async start(s) {
-    const logger = s.logs.child('definitions');
-    const settings = s.config.settings;
-    const svc = new DefinitionsService({
-      stateDir: s.options.stateDir,
-      customDir: s.options.customDefinitions,
-      native: s.native,
-      // YARA rules are compiled and scanned in the scanner process, never in the daemon.
-      ...(s.scanner ? { load: defaultLoadSet(s.native, scannerYaraCompiler(s.scanner, scannerLink(s.native))) } : {}),
-      // Until the engine exists the first set is only held; afterwards every switch goes
-      // through the engine so scans in flight finish on the set they started with.
-      apply: async (set) => {
-        if (s.engine) await s.engine.setDefinitions(set);
-        // Loading frees far more than it keeps (parsed text, worker tables): give it back.
-        // Also at start-up: the first set comes through here too.
-        scanBatchBinding(s.native)?.releaseMemory();
-      },
-      update: updateSettings(settings),
-      logger,
-    });
-    await svc.start();
-    s.definitions = svc;
-    registerHealth(s, svc);
-    svc.schedule(scheduleFor(settings));
+export async function startDefinitions(s: Core, scanner: Scanner, late: DefinitionsLate): Promise<Started<DefinitionsService>> {
+  const logger = s.logs.child('definitions');
+  const settings = s.config.settings;
+  const svc = new DefinitionsService({
+    stateDir: s.options.stateDir,
+    customDir: s.options.customDefinitions,
+    native: s.native,
+    // YARA rules are compiled and scanned in the scanner process, never in the daemon.
+    load: defaultLoadSet(s.native, scannerYaraCompiler(scanner.process, scannerLink(s.native))),
+    // Until the engine exists the first set is only held; afterwards every switch goes
+    // through the engine so scans in flight finish on the set they started with.
+    apply: async (set) => {
+      await late.engine()?.setDefinitions(set);
+      // Loading frees far more than it keeps (parsed text, worker tables): give it back.
+      // Also at start-up: the first set comes through here too.
+      scanBatchBinding(s.native)?.releaseMemory();
+    },
+    update: updateSettings(settings),
+    logger,
+  });
+  await svc.start();
+  const hooks = new StageHooks(s);
+  registerHealth(hooks, svc, late);
+  svc.schedule(scheduleFor(settings));
 
-    s.config.on('change', (changed: SettingId[]) => {
-      if (!changed.some((c) => UPDATE_SETTINGS.includes(c))) return;
-      const now = s.config.settings;
-      svc.configure(updateSettings(now));
-      svc.schedule(scheduleFor(now));
-      logger.info({ url: now.offlineDefinitionUpdateUrl, automatic: scheduleFor(now) !== null }, 'definitions update settings changed');
-    });
+  const onConfig = () => {
+    const now = s.config.settings;
+    svc.configure(updateSettings(now));
+    svc.schedule(scheduleFor(now));
+    logger.info({ url: now.offlineDefinitionUpdateUrl, automatic: scheduleFor(now) !== null }, 'definitions update settings changed');
+  };
+  hooks.onSettings(onConfig, UPDATE_SETTINGS);
 
-    svc.on('changed', (ev: DefinitionsChanged) => {
-      if (ev.reason !== 'update' || !s.config.settings.scanAfterDefinitionUpdate) return;
-      const scans = s.scans;
-      if (!scans) return;
-      try {
-        const job = scans.start({ type: 'quick', uid: null });
-        logger.info({ scanId: (job as unknown as { id?: string }).id, version: ev.version }, 'quick scan started after the definitions update (scanAfterDefinitionUpdate)');
-      } catch (e) {
-        logger.warn({ err: errorMessage(e) }, 'could not start the scan that follows a definitions update');
-      }
-    });
-
-    s.diagnostics.set('definitions.json', () => {
-      const st = svc.status();
-      return { ...st, report: st.report };
-    });
-  },
-  async stop(s) {
-    await s.definitions?.close();
-  },
-  async reload(s) {
-    const r = await s.definitions?.reloadCustom();
-    if (r && r.issues.length) s.logs.child('definitions').warn({ issues: r.issues }, 'custom definitions reloaded with problems');
-  },
-};
+  const onChanged = (ev: DefinitionsChanged) => {
+    if (ev.reason !== 'update' || !s.config.settings.scanAfterDefinitionUpdate) return;
+    const scans = late.scans();
+    if (!scans) return;
+    try {
+      const job = scans.start({ type: 'quick', uid: null });
+      logger.info({ scanId: (job as unknown as { id?: string }).id, version: ev.version }, 'quick scan started after the definitions update (scanAfterDefinitionUpdate)');
+    } catch (e) {
+      logger.warn({ err: errorMessage(e) }, 'could not start the scan that follows a definitions update');
+    }
+  };
+  hooks.on(svc, 'changed', onChanged).diagnostic('definitions.json', () => {
+    const st = svc.status();
+    return { ...st, report: st.report };
+  });
+  return {
+    service: svc,
+    async stop() {
+      hooks.remove();
+      await svc.close();
+    },
+    async reload() {
+      const r = await svc.reloadCustom();
+      if (r.issues.length) logger.warn({ issues: r.issues }, 'custom definitions reloaded with problems');
+    },
+  };
+}
 
 /**
  * `mdatp health --details features`: the scan time limits in force, the files that reached them
- * (scan_timeout, by origin) and the YARA threads' queue, measured.
+ * (scan_timeout, by origin) and where YARA runs (the scanner process).
  */
-function registerEngineHealth(s: Services, engine: ScanEngine): void {
-  const yara = yaraBinding(s.native);
-  s.health.register('engine', () => {
+function registerEngineHealth(s: Core, hooks: StageHooks, engine: ScanEngine): void {
+  hooks.health('engine', () => {
     const w = s.config.settings.wdavdaemon;
     const t = engine.stats().scanTimeouts;
-    const pool = yara?.yaraStats();
     return {
       details: {
         features: {
           scan_time_limits: { on_demand_ms: w.scanTimeLimitMs, real_time_ms: Math.min(w.scanTimeLimitMs, w.rtpTimeoutMs - answerReserveMs(w.rtpTimeoutMs)) },
           scan_timeouts: { total: t.real_time + t.on_write + t.on_demand, ...t },
-          // With the scanner process, YARA runs there (`scanner` in these details); the addon's
-          // in-process YARA threads then stay idle.
-          yara_scanner: s.scanner
-            ? { library: `libyara ${s.native.features.yaraVersion ?? ''}`.trim(), process: 'wdav-scanner' }
-            : pool
-              ? { library: `libyara ${s.native.features.yaraVersion ?? ''}`.trim(), ...pool, runningJobs: pool.runningJobs.length }
-              : {},
+          // YARA runs in the scanner process (`scanner` in these details).
+          yara_scanner: { library: `libyara ${s.native.features.yaraVersion ?? ''}`.trim(), process: 'wdav-scanner' },
         },
       },
       settingOf: {},
@@ -192,17 +183,11 @@ function registerEngineHealth(s: Services, engine: ScanEngine): void {
   });
 }
 
-export const engineStage: Stage = {
-  name: 'engine',
-  start(s) {
-    const svc = s.definitions;
-    const engine = createEngine({ definitions: svc?.current(), native: s.native, scanTimeLimitMs: s.config.settings.wdavdaemon.scanTimeLimitMs });
-    s.engine = engine;
-    registerEngineHealth(s, engine);
-    s.logs.child('engine').info({ bodyMatcher: engine.bodyMatcher, generation: engine.generation, yara: s.native.features.yaraVersion ?? null }, 'engine ready');
-  },
-  async stop(s) {
-    // Scans still running finish on their set; the set is freed at process exit.
-    s.engine = undefined;
-  },
-};
+export function startEngine(s: Core, definitions: DefinitionsService): Started<ScanEngine> {
+  const engine = createEngine({ definitions: definitions.current(), native: s.native, scanTimeLimitMs: s.config.settings.wdavdaemon.scanTimeLimitMs });
+  const hooks = new StageHooks(s);
+  registerEngineHealth(s, hooks, engine);
+  s.logs.child('engine').info({ bodyMatcher: engine.bodyMatcher, generation: engine.generation, yara: s.native.features.yaraVersion ?? null }, 'engine ready');
+  // Scans still running finish on their set; the set is freed at process exit.
+  return { service: engine, stop: () => hooks.remove() };
+}

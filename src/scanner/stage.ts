@@ -6,20 +6,13 @@
 // store), and at the first SIGTERM (src/daemon/main.ts) so no YARA work delays a shutdown.
 // Owns: wiring only. Must not: scan or decide verdicts.
 import os from 'node:os';
-import type { Stage } from '../daemon/lifecycle.js';
-import type { Services } from '../daemon/services.js';
+import type { Started } from '../daemon/lifecycle.js';
+import type { Core, Scanner } from '../daemon/services.js';
 import { testHooksEnabled } from '../rtp/test-hooks.js';
 import { scannerLink } from './link.js';
 import { ScannerProcess } from './process.js';
 import { scannerIdentity, type ScannerIdentity } from './identity.js';
-
-declare module '../daemon/services.js' {
-  interface Services {
-    /** Set by the 'scanner' stage. */
-    scanner?: ScannerProcess;
-    scannerIdentity?: ScannerIdentity;
-  }
-}
+import { StageHooks } from '../daemon/stage-hooks.js';
 
 /** How long a crash stays a health issue. */
 export const CRASH_ISSUE_MS = 10 * 60_000;
@@ -29,8 +22,8 @@ export function scannerThreads(): number {
   return Math.max(2, Math.min(8, os.availableParallelism()));
 }
 
-function registerHealth(s: Services, scanner: ScannerProcess, who: ScannerIdentity): void {
-  s.health.register('scanner', () => {
+function registerHealth(hooks: StageHooks, scanner: ScannerProcess, who: ScannerIdentity): void {
+  hooks.health('scanner', () => {
     const h = scanner.health();
     const issues: string[] = [];
     if (h.state !== 'running') issues.push(`the scanner process is ${h.state}: YARA scans fail until it is back`);
@@ -60,20 +53,20 @@ function registerHealth(s: Services, scanner: ScannerProcess, who: ScannerIdenti
   });
 }
 
-export const scannerStage: Stage = {
-  name: 'scanner',
-  async start(s) {
-    const logger = s.logs.child('scanner');
-    const who = scannerIdentity(s.options.scannerUser);
-    if (who.fallback) logger.warn({ user: who.user, uid: who.uid }, who.fallback);
-    const scanner = new ScannerProcess({ uid: who.uid, gid: who.gid, link: scannerLink(s.native), logger, threads: scannerThreads(), testHooks: testHooksEnabled() });
-    await scanner.start();
-    s.scanner = scanner;
-    s.scannerIdentity = who;
-    registerHealth(s, scanner, who);
-    s.diagnostics.set('scanner.json', () => ({ ...scanner.health(), user: who.user }));
-  },
-  async stop(s) {
-    await s.scanner?.stop();
-  },
-};
+export async function startScanner(s: Core): Promise<Started<Scanner>> {
+  const logger = s.logs.child('scanner');
+  const who = scannerIdentity(s.options.scannerUser);
+  if (who.fallback) logger.warn({ user: who.user, uid: who.uid }, who.fallback);
+  const scanner = new ScannerProcess({ uid: who.uid, gid: who.gid, link: scannerLink(s.native), logger, threads: scannerThreads(), testHooks: testHooksEnabled() });
+  await scanner.start();
+  const hooks = new StageHooks(s);
+  registerHealth(hooks, scanner, who);
+  hooks.diagnostic('scanner.json', () => ({ ...scanner.health(), user: who.user }));
+  return {
+    service: { process: scanner, identity: who },
+    async stop() {
+      hooks.remove();
+      await scanner.stop();
+    },
+  };
+}
