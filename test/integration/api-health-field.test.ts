@@ -2,10 +2,10 @@
 // inherits (__proto__, constructor, toString, ...) are unknown fields like any other, a 400
 // with a coded error — never a 200 carrying a prototype.
 import t from 'tap';
-import { TestDaemon } from '../helpers/daemon.js';
+import { InProcDaemon } from '../helpers/inproc.js';
 
 t.test('inherited names are unknown health fields', async (t) => {
-  const d = await TestDaemon.start(t);
+  const d = await InProcDaemon.start(t);
   for (const field of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'no_such_field']) {
     const r = await d.api('GET', `/v1/health?field=${encodeURIComponent(field)}`);
     t.equal(r.status, 400, `field=${field}`);
