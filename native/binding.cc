@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <limits>
@@ -1263,6 +1264,13 @@ bool UintOption(Napi::Env env, const Napi::Object& o, const char* key, uint32_t 
 struct Ctx {
   std::shared_ptr<Group> group;
   Napi::FunctionReference on_mounts;
+  // Batches handed to JS and not yet handled. Event batches are held to the configured capacity
+  // (jsQueueBatches); a mounts notice has one slot of its own beyond it and at most one is queued
+  // (JS reads the mount table when it handles it), so mounts coming and going while JS is slow
+  // never take the place of a permission event, which would then get the default answer.
+  uint32_t event_capacity = 0;
+  std::atomic<uint32_t> event_batches{0};
+  std::atomic<bool> mounts_queued{false};
 };
 
 void CloseBatchFds(const Batch& b) {
@@ -1289,6 +1297,8 @@ Napi::Object EventObject(Napi::Env env, const EventRecord& e) {
 void CallJs(Napi::Env env, Napi::Function on_events, Ctx* ctx, Batch* data) {
   if (data == nullptr) return;
   std::unique_ptr<Batch> batch(data);
+  if (batch->mounts_changed) ctx->mounts_queued.store(false);
+  else ctx->event_batches.fetch_sub(1);
   ctx->group->BatchConsumed(*batch);
   if (env == nullptr || ctx->group->Closed()) {
     CloseBatchFds(*batch);  // after close() nobody will answer or read these
@@ -1303,14 +1313,34 @@ void CallJs(Napi::Env env, Napi::Function on_events, Ctx* ctx, Batch* data) {
 
 using Tsfn = Napi::TypedThreadSafeFunction<Ctx, Batch, CallJs>;
 
+// deliver() runs on the reader and native verdict threads; the TSFN queue holds the event
+// capacity plus the mounts notice's slot (Ctx).
 class TsfnSink : public wdav::fan::Sink {
  public:
-  explicit TsfnSink(Tsfn tsfn) : tsfn_(tsfn) {}
-  bool deliver(Batch* batch) override { return tsfn_.NonBlockingCall(batch) == napi_ok; }
+  TsfnSink(Tsfn tsfn, Ctx* ctx) : tsfn_(tsfn), ctx_(ctx) {}
+  bool deliver(Batch* batch) override {
+    if (batch->mounts_changed) {
+      if (ctx_->mounts_queued.exchange(true)) {
+        delete batch;  // one notice is still queued and covers this change too
+        return true;
+      }
+      if (tsfn_.NonBlockingCall(batch) == napi_ok) return true;
+      ctx_->mounts_queued.store(false);
+      return false;
+    }
+    if (ctx_->event_batches.fetch_add(1) >= ctx_->event_capacity) {
+      ctx_->event_batches.fetch_sub(1);
+      return false;
+    }
+    if (tsfn_.NonBlockingCall(batch) == napi_ok) return true;
+    ctx_->event_batches.fetch_sub(1);
+    return false;
+  }
   void release() override { tsfn_.Release(); }
 
  private:
   Tsfn tsfn_;
+  Ctx* ctx_;  // freed by the TSFN's finalizer, after release()
 };
 
 class FanotifyGroupWrap : public Napi::ObjectWrap<FanotifyGroupWrap> {
@@ -1359,11 +1389,13 @@ class FanotifyGroupWrap : public Napi::ObjectWrap<FanotifyGroupWrap> {
     if (err != 0) throw CodedError(env, "WDAV_ERR_FANOTIFY_UNAVAILABLE", err, what, InitHint(err));
     group_->SetScope(scope);
 
-    Ctx* ctx = new Ctx{group_, Napi::FunctionReference()};
+    Ctx* ctx = new Ctx();
+    ctx->group = group_;
+    ctx->event_capacity = queue_batches;
     if (on_mounts.IsFunction()) ctx->on_mounts = Napi::Persistent(on_mounts.As<Napi::Function>());
-    Tsfn tsfn = Tsfn::New(env, o.Get("onEvents").As<Napi::Function>(), "wdav-fanotify", queue_batches, 1, ctx,
+    Tsfn tsfn = Tsfn::New(env, o.Get("onEvents").As<Napi::Function>(), "wdav-fanotify", queue_batches + 1, 1, ctx,
                           [](Napi::Env, void*, Ctx* c) { delete c; });
-    err = group_->Start(std::unique_ptr<wdav::fan::Sink>(new TsfnSink(tsfn)));
+    err = group_->Start(std::unique_ptr<wdav::fan::Sink>(new TsfnSink(tsfn, ctx)));
     if (err != 0) {
       group_->Close();  // releases the TSFN through the sink
       throw CodedError(env, "WDAV_ERR_FANOTIFY_UNAVAILABLE", err, "pthread_create", "");

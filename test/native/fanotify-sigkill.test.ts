@@ -11,7 +11,7 @@ t.test('SIGKILL with pending opens → openers complete', { skip }, async (t) =>
   await l.stall();
   const a = opener(good);
   const b = opener(good);
-  t.ok(await until(() => blockedOnFanotify(a.proc.pid) && blockedOnFanotify(b.proc.pid)), 'both openers wait for a verdict');
+  t.ok(await until(() => blockedOnFanotify(a.proc.pid) && blockedOnFanotify(b.proc.pid), 14_000), 'both openers wait for a verdict');
   const killedAt = Date.now();
   l.kill();
   const [ra, rb] = await Promise.all([a.done, b.done]);

@@ -12,7 +12,7 @@ t.test('pending table full → default response at once', { skip }, async (t) =>
   const l = await startListener(t, { mount: dir, pendingCapacity: 1, timeoutMs: 20000, defaultResponse: 'deny' });
   const release = await l.stall();
   const first = opener(a);
-  t.ok(await until(() => blockedOnFanotify(first.proc.pid)), 'first opener waits for a verdict');
+  t.ok(await until(() => blockedOnFanotify(first.proc.pid), 14_000), 'first opener waits for a verdict');
   const rb = await opener(b).done;
   t.same([rb.ok, rb.code], [false, 'EPERM'], 'second open: default response (deny)');
   t.ok(rb.ms < 1000, `answered at once (${rb.ms.toFixed(0)} ms), not at the 20 s deadline`);
