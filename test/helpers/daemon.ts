@@ -83,7 +83,8 @@ export class TestDaemon {
       '--rtp-backend', o.rtpBackend ?? 'none',
       ...(o.args ?? []),
     ];
-    const [cmd, argv] = o.launcher?.length ? [o.launcher[0]!, [...o.launcher.slice(1), process.execPath, ...args]] : [process.execPath, args];
+    const node = nodeCommand(args);
+    const [cmd, argv] = o.launcher?.length ? [o.launcher[0]!, [...o.launcher.slice(1), node[0], ...node[1]]] : node;
     this.proc = spawn(cmd, argv, { env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout!.setEncoding('utf8');
     this.proc.stdout!.on('data', (chunk: string) => {
@@ -212,10 +213,22 @@ export function foreignNode(nodeArgs: string[]): [string, string[]] {
   return ['env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', process.execPath, ...nodeArgs]];
 }
 
+/** Is tap collecting coverage (`npm run coverage`), so children should report theirs? */
+export const collectingCoverage = process.env._TAPJS_PROCESSINFO_COVERAGE_ === '1';
+
+/**
+ * Command and arguments that run node for a daemon child: without tap's hooks unless coverage is
+ * being collected (the hooks and the coverage dump at exit cost each child ~200 ms).
+ */
+export function nodeCommand(nodeArgs: string[]): [string, string[]] {
+  return collectingCoverage ? [process.execPath, nodeArgs] : foreignNode(nodeArgs);
+}
+
 export function runMdatp(args: string[], opts: SpawnOptions & { input?: string } = {}): Promise<MdatpResult> {
   return new Promise((resolve, reject) => {
     const foreign = opts.uid !== undefined && opts.uid !== process.getuid?.();
-    const [cmd, argv] = foreign ? foreignNode([MDATP_BIN, ...args]) : [process.execPath, [MDATP_BIN, ...args]];
+    // mdatp is a bundle (bin/mdatp.cjs) that coverage cannot map back to the sources: never hooked.
+    const [cmd, argv] = foreignNode([MDATP_BIN, ...args]);
     const p = spawn(cmd, argv, { ...opts, env: opts.env ?? (foreign ? foreignUserEnv() : process.env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

@@ -109,8 +109,18 @@ export class InProcDaemon {
       },
     });
     const native = loadNative();
-    me.d = await createDaemon(options, { native, logs, callers: new InjectedCallers(new Authorizer(native, 'mdatp')) });
+    me.build = () => createDaemon(options, { native, logs, callers: new InjectedCallers(new Authorizer(native, 'mdatp')) });
+    me.d = await me.build();
     return me;
+  }
+
+  private build!: () => Promise<RunningDaemon>;
+
+  /** Stops the daemon and starts it again on the same state, socket and configuration. */
+  async restart(): Promise<void> {
+    await this.d.stop('restart');
+    this.logs.splice(0);
+    this.d = await this.build();
   }
 
   /** Runs mdatp against this daemon's socket. */

@@ -1,13 +1,15 @@
 // mdatp end to end for the configuration, log level, exclusion, diagnostic and version
-// commands, in text and JSON, against a real daemon.
+// commands, in text and JSON, against the daemon built in the test's process (real socket,
+// real peer credentials; test/helpers/inproc.ts).
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { TestDaemon, parseFields, runMdatp } from '../helpers/daemon.js';
+import { runMdatp } from '../helpers/daemon.js';
+import { InProcDaemon } from '../helpers/inproc.js';
 
 t.test('config commands', async (t) => {
-  const d = await TestDaemon.start(t);
+  const d = await InProcDaemon.start(t);
   const cases: [string, string, string, unknown][] = [
     ['real-time-protection', 'disabled', 'enforcement_level', 'on_demand'],
     ['real-time-protection', 'enabled', 'enforcement_level', 'real_time'],
@@ -33,9 +35,7 @@ t.test('config commands', async (t) => {
   }
   const cfg = await d.api('GET', '/v1/config');
   t.equal(cfg.json.settings.maximumOnDemandScanThreads, 8, 'stored');
-  await d.stop();
-  d.spawn();
-  await d.ready();
+  await d.restart();
   t.equal((await d.api('GET', '/v1/config')).json.settings.maximumOnDemandScanThreads, 8, 'local settings persist across restarts');
 
   const bad = await d.mdatp(['config', 'maximum-on-demand-scan-threads', '--value', '0']);
@@ -46,7 +46,7 @@ t.test('config commands', async (t) => {
 });
 
 t.test('log level', async (t) => {
-  const d = await TestDaemon.start(t);
+  const d = await InProcDaemon.start(t);
   const r = await d.mdatp(['log', 'level', 'set', '--level', 'debug']);
   t.equal(r.code, 0);
   t.equal(r.stdout.trim(), 'Log level configured successfully');
@@ -60,7 +60,7 @@ t.test('log level', async (t) => {
 });
 
 t.test('exclusions', async (t) => {
-  const d = await TestDaemon.start(t);
+  const d = await InProcDaemon.start(t);
   const add: [string[], string][] = [
     [['folder', 'add', '--path', '/var/log/'], 'Folder exclusion configured successfully'],
     [['file', 'add', '--path', '/srv/app.conf', '--scope', 'global'], 'File exclusion configured successfully'],
@@ -100,7 +100,7 @@ t.test('exclusions', async (t) => {
 });
 
 t.test('diagnostic create and version', async (t) => {
-  const d = await TestDaemon.start(t);
+  const d = await InProcDaemon.start(t);
   const out = path.join(d.dir, 'diag');
   fs.mkdirSync(out);
   const r = await d.mdatp(['diagnostic', 'create', '--path', out]);
@@ -138,7 +138,7 @@ t.test('daemon not running: one line naming the socket, non-zero exit', async (t
 });
 
 t.test('--output json on every command of this group is one JSON document', async (t) => {
-  const d = await TestDaemon.start(t);
+  const d = await InProcDaemon.start(t);
   const runs: string[][] = [
     ['health'],
     ['health', '--details', 'definitions'],

@@ -1,11 +1,13 @@
 // The managed file (mdatp_managed.json) is hot-reloaded; an invalid file keeps the last good
 // configuration and shows as a health issue; managed settings cannot be changed with mdatp and
-// health marks them [managed]; keys we do not implement are accepted and reported.
+// health marks them [managed]; keys we do not implement are accepted and reported. The daemon
+// runs in the test's process (test/helpers/inproc.ts); mdatp talks to it over its socket.
 import t from 'tap';
-import { TestDaemon, parseFields, waitFor } from '../helpers/daemon.js';
+import { parseFields, waitFor } from '../helpers/daemon.js';
+import { InProcDaemon } from '../helpers/inproc.js';
 
 t.test('hot reload, invalid file keeps last good + health issue, [managed] refusal', async (t) => {
-  const d = await TestDaemon.start(t, {
+  const d = await InProcDaemon.start(t, {
     managed: { antivirusEngine: { enforcementLevel: 'passive', scanArchives: false }, edr: { groupIds: 'x' }, networkProtection: { enforcementLevel: 'block' } },
   });
   const health = () => d.mdatp(['health']).then((r) => parseFields(r.stdout));
@@ -57,7 +59,7 @@ t.test('hot reload, invalid file keeps last good + health issue, [managed] refus
 });
 
 t.test('a daemon starting with an invalid managed file starts on defaults and says why', async (t) => {
-  const d = await TestDaemon.start(t, { managed: '[1,2,3]' });
+  const d = await InProcDaemon.start(t, { managed: '[1,2,3]' });
   const h = JSON.parse((await d.mdatp(['health', '--output', 'json'])).stdout);
   t.equal(h.healthy, false);
   t.match(h.health_issues[0], /top level must be a JSON object/);
@@ -65,7 +67,7 @@ t.test('a daemon starting with an invalid managed file starts on defaults and sa
 });
 
 t.test('exclusionsMergePolicy admin_only refuses local exclusions', async (t) => {
-  const d = await TestDaemon.start(t, {
+  const d = await InProcDaemon.start(t, {
     managed: { antivirusEngine: { exclusionsMergePolicy: 'admin_only', exclusions: [{ $type: 'excludedPath', isDirectory: true, path: '/srv/managed' }] } },
   });
   const r = await d.mdatp(['exclusion', 'folder', 'add', '--path', '/srv/local']);

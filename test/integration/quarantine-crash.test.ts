@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openThreatEnv } from '../helpers/threats.js';
+import { nodeCommand } from '../helpers/daemon.js';
 import { loadOrCreateKey, readQuarantineFile } from '../../src/threats/qfile.js';
 import { integrityCheck } from '../../src/store/db.js';
 import type { QuarantineRow } from '../../src/store/quarantine.js';
@@ -64,7 +65,8 @@ t.test('SIGKILL at random moments never loses or duplicates a quarantined file',
 });
 
 async function runAndKill(stateDir: string, filesDir: string, destDir: string): Promise<{ code: number | null; killed: boolean; stderr: string }> {
-  const p = spawn(process.execPath, [WORKER, stateDir, filesDir, destDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [cmd, argv] = nodeCommand([WORKER, stateDir, filesDir, destDir]);
+  const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   p.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   const exited = new Promise<number | null>((resolve) => p.once('exit', (c) => resolve(c)));

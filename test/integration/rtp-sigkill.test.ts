@@ -19,7 +19,7 @@ t.test('SIGKILL while opens are pending → nobody stays blocked', { skip: skipF
   await d.waitForLog((r) => /test hook: stalling/.test(r.msg));
   const oa = opener(a);
   const ob = opener(b);
-  t.ok(await until(() => blockedOnFanotify(oa.proc.pid) && blockedOnFanotify(ob.proc.pid), 10000), 'both openers wait for a verdict');
+  t.ok(await until(() => blockedOnFanotify(oa.proc.pid) && blockedOnFanotify(ob.proc.pid), 14_000), 'both openers wait for a verdict');
   const killedAt = Date.now();
   await d.kill();
   const [ra, rb] = await Promise.all([oa.done, ob.done]);

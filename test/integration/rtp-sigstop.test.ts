@@ -24,7 +24,7 @@ t.test('SIGSTOP holds pending opens past the deadline; SIGCONT and SIGKILL relea
 
   process.kill(pid, 'SIGSTOP');
   const oa = opener(a);
-  t.ok(await until(() => blockedOnFanotify(oa.proc.pid), 5000), 'the open waits for the stopped daemon');
+  t.ok(await until(() => blockedOnFanotify(oa.proc.pid), 14_000), 'the open waits for the stopped daemon');
   await sleep(1500);
   t.ok(blockedOnFanotify(oa.proc.pid), 'still waiting five deadlines later: nobody can answer for a stopped reader');
   process.kill(pid, 'SIGCONT');
@@ -32,7 +32,7 @@ t.test('SIGSTOP holds pending opens past the deadline; SIGCONT and SIGKILL relea
 
   process.kill(pid, 'SIGSTOP');
   const ob = opener(b);
-  t.ok(await until(() => blockedOnFanotify(ob.proc.pid), 5000), 'stopped again: the next open waits');
+  t.ok(await until(() => blockedOnFanotify(ob.proc.pid), 14_000), 'stopped again: the next open waits');
   const killedAt = Date.now();
   await d.kill();
   t.match(await ob.done, { ok: true, data: 'B' }, 'SIGKILL of the stopped daemon: the kernel allows what was pending');

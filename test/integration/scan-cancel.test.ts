@@ -5,7 +5,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { MDATP_BIN, TestDaemon } from '../helpers/daemon.js';
+import { MDATP_BIN, TestDaemon, foreignNode } from '../helpers/daemon.js';
 
 function bigTree(root: string): void {
   // Work for many seconds at no disk cost: 40 sparse files of 2 GiB (read as zeros).
@@ -21,7 +21,8 @@ t.test('Ctrl-C in mdatp cancels its scan', async (t) => {
   const d = await TestDaemon.start(t);
   const tree = path.join(d.dir, 'tree');
   bigTree(tree);
-  const p = spawn(process.execPath, [MDATP_BIN, '--socket', d.socket, 'scan', 'custom', '--path', tree], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [cmd, argv] = foreignNode([MDATP_BIN, '--socket', d.socket, 'scan', 'custom', '--path', tree]);
+  const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   p.stdout.setEncoding('utf8').on('data', (c) => (stdout += c));
