@@ -52,6 +52,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/scanbatch.h"
@@ -177,12 +178,17 @@ class Group {
   void NotifyMounts();
   void Answer(int fd, bool allow);
   void AnswerLocked(int fd, bool allow);
-  int MaybeIgnoreLocked(int fd, const FileId& file, uint32_t epoch);
+  // `local`: the caller knows the file is on a local filesystem (no fstatfs here).
+  int MaybeIgnoreLocked(int fd, const FileId& file, uint32_t epoch, bool local = false);
+  // remote_filesystem(), remembered per mount (FileId::mnt_id); reader thread only.
+  bool RemoteCached(int fd, const FileId& file);
   int IgnoreMarkLocked(int fd, bool add);
   void ClearIgnoreOnCloseWrite(int fd);
   void AnswerEmpty(int fd, const FileId& file, uint32_t epoch);
   bool QueueReply(Reply&& r);
-  void Deliver(Reply&& r, bool allow);
+  // `queue`: an allow may go to the responder thread (JS's answers: JS never waits on the
+  // syscalls); a native verdict thread answers itself, one hand-off fewer per event.
+  void Deliver(Reply&& r, bool allow, bool queue = true);
   bool FastSubmit(std::vector<FastJob>* jobs);
   void RunFast();
   void FastVerdict(FastJob& j);
@@ -211,6 +217,7 @@ class Group {
   std::atomic<bool> stop_{false};
   std::atomic<bool> closed_{false};
   bool mounts_notice_pending_ = false;  // reader thread only
+  std::unordered_map<uint64_t, bool> remote_by_mount_;  // reader thread only
   uint64_t next_id_ = 1;                // reader thread only
   std::vector<int> fd_reserve_;         // reader thread only (Create/Close: no reader running)
   std::atomic<bool> short_of_fds_{false};  // written by the reader, read by GetStats

@@ -48,13 +48,12 @@ bool ProvenClean(const uint8_t* rec) {
 // Reads and matches the job's file (through a dup: ScanFiles closes what it is given) and says
 // whether its plan proves it clean. A failed dup is "not proven": JS decides.
 bool ScannedClean(const FastJob& j) {
-  int scan_fd = fcntl(j.fd, F_DUPFD_CLOEXEC, 0);
-  if (scan_fd < 0) return false;
   alignas(8) uint8_t rec[sb::kRecordSize];
   std::memset(rec, 0, sizeof rec);
   sb::Options o;
   o.max_file_size = j.max_size;
-  sb::ScanFiles(*j.plan, &scan_fd, 1, o, nullptr, rec);
+  o.keep_open = true;  // the job's fd: closed after the answer, or handed to JS
+  sb::ScanFiles(*j.plan, &j.fd, 1, o, nullptr, rec);
   return ProvenClean(rec);
 }
 
@@ -76,7 +75,9 @@ bool Group::FastSubmit(std::vector<FastJob>* jobs) {
     if (fast_stop_) return false;
     for (FastJob& j : *jobs) (j.close_write ? fast_cw_q_ : fast_q_).push_back(std::move(j));
   }
-  fast_cv_.notify_all();
+  // One job wakes one thread: waking them all costs a context switch each for nothing.
+  if (jobs->size() == 1) fast_cv_.notify_one();
+  else fast_cv_.notify_all();
   return true;
 }
 
@@ -105,7 +106,7 @@ void Group::FastAfterWrite(FastJob& j) {
     if (clean) {
       std::shared_lock<FdLock> lk(fd_lock_);
       // The identity read with the event: a write since then makes the mark refuse itself.
-      if (fan_fd_ >= 0 && MaybeIgnoreLocked(j.fd, j.file, j.epoch) == 0) counters_.ignore_after_write++;
+      if (fan_fd_ >= 0 && MaybeIgnoreLocked(j.fd, j.file, j.epoch, /*local=*/true) == 0) counters_.ignore_after_write++;
       counters_.fast_cw_clean++;
     }
     close(j.fd);
@@ -142,7 +143,7 @@ void Group::FastVerdict(FastJob& j) {
     counters_.fast_clean++;
     r.mark = true;
     r.epoch = r.p.epoch;
-    Deliver(std::move(r), true);
+    Deliver(std::move(r), true, /*queue=*/false);
     return;
   }
   counters_.fast_to_js++;

@@ -26,6 +26,9 @@ struct FileId {
   int64_t size = 0;
   int64_t mtime_ns = 0;
   int64_t ctime_ns = 0;
+  // The mount's unique id (statx STATX_MNT_ID_UNIQUE, Linux 6.8+; never reused), 0 when the
+  // kernel does not give one. Not part of the identity: only keys what is known of the mount.
+  uint64_t mnt_id = 0;
 };
 
 // One event as handed to JS. For permission events `fd` is a dup of the event fd that JS owns

@@ -73,22 +73,19 @@ const char* Group::IgnoreMode() {
 }
 
 // 0 added; 1 stale epoch; 2 remote fs; 3 changed; 4 fanotify_mark failed.
-int Group::MaybeIgnoreLocked(int fd, const FileId& file, uint32_t epoch) {
+int Group::MaybeIgnoreLocked(int fd, const FileId& file, uint32_t epoch, bool local) {
   if (epoch != epoch_.load()) {
     counters_.ignore_skipped_epoch++;  // verdict from before a flush: definitions may differ
     return 1;
   }
-  if (remote_filesystem(fd)) {
+  if (!local && remote_filesystem(fd)) {
     counters_.ignore_skipped_remote++;
     return 2;
   }
   // A writer that already had the file open may have changed it after it was read; the mark
-  // would then cache a verdict for content nobody scanned. Check before and after adding: a
-  // write after the mark clears it in the kernel, a write before shows in the second check.
-  if (!same_identity(file, fd_identity(fd))) {
-    counters_.ignore_skipped_changed++;
-    return 3;
-  }
+  // would then cache a verdict for content nobody scanned. Checked after adding it: a write
+  // after the mark clears it in the kernel, a write before it changed ctime for good, which
+  // the check sees (and the mark goes again).
   if (IgnoreMarkLocked(fd, true) != 0) {
     counters_.ignore_failed++;
     return 4;
@@ -136,10 +133,20 @@ bool Group::Respond(uint64_t id, bool allow, bool ignore_mark, bool has_epoch, u
   return true;
 }
 
-void Group::Deliver(Reply&& r, bool allow) {
+bool Group::RemoteCached(int fd, const FileId& file) {
+  if (file.mnt_id == 0) return remote_filesystem(fd);
+  auto it = remote_by_mount_.find(file.mnt_id);
+  if (it != remote_by_mount_.end()) return it->second;
+  if (remote_by_mount_.size() >= 4096) remote_by_mount_.clear();  // bounded; ids are never reused
+  const bool remote = remote_filesystem(fd);
+  remote_by_mount_.emplace(file.mnt_id, remote);
+  return remote;
+}
+
+void Group::Deliver(Reply&& r, bool allow, bool queue) {
   // An allow may be written later by the responder: if the group closes first, the kernel
   // allows the event at release, which is the same answer. A deny must be in before we return.
-  if (allow) {
+  if (allow && queue) {
     if (QueueReply(std::move(r))) {  // on false `r` was not moved from
       counters_.replies_async++;
       return;
@@ -150,7 +157,8 @@ void Group::Deliver(Reply&& r, bool allow) {
     std::shared_lock<FdLock> lk(fd_lock_);
     // The mark goes in before the answer so the OPEN_PERM that follows an exec's
     // OPEN_EXEC_PERM is already covered.
-    if (r.mark && fan_fd_ >= 0) MaybeIgnoreLocked(r.p.fd, r.p.file, r.epoch);
+    // A native verdict's file was checked local by the reader before it was scanned.
+    if (r.mark && fan_fd_ >= 0) MaybeIgnoreLocked(r.p.fd, r.p.file, r.epoch, /*local=*/!queue);
     AnswerLocked(r.p.fd, allow);
   }
   close(r.p.fd);

@@ -401,7 +401,7 @@ void ScanFiles(const Plan& plan, const int32_t* fds, size_t n, const Options& o,
   FileScanner s(plan, o, cancel);
   for (size_t i = 0; i < n; i++) {
     bool open = s.Scan(fds[i], records + i * kRecordSize);
-    if (!open && fds[i] >= 0) close(fds[i]);
+    if (!open && !o.keep_open && fds[i] >= 0) close(fds[i]);
   }
 }
 

@@ -104,6 +104,7 @@ struct Options {
   int64_t max_file_size = 0;        // larger files: kTooLarge; 0 = no limit
   bool sha256_always = false;       // enableFileHashComputation
   bool sha256_matched = false;      // also the SHA256 of files a body signature matched (a second read)
+  bool keep_open = false;  // no fd is closed (the caller owns them all; no kLeftOpen needed)
   bool keep_archives_open = false;  // archive candidates stay open (kLeftOpen)...
   // ...unless they fit in what is left of this buffer: then their bytes are copied here
   // (kInSpill) while they are read, and the caller walks them from memory.

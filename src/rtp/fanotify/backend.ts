@@ -51,9 +51,11 @@ export function fanotifyFdReserve(queueCapacity: number): number {
 /**
  * Threads of the group's native verdicts (clean files allowed without JavaScript; see
  * native/core/fanotify_native_verdict.cc). WDAV_RTP_NATIVE_VERDICTS=0 turns them off, so a
- * benchmark can measure the JavaScript path on the same build.
+ * benchmark can measure the JavaScript path on the same build; =N (1–16) sets their number.
  */
 export function nativeVerdictThreads(): number {
+  const n = Number(process.env.WDAV_RTP_NATIVE_VERDICTS);
+  if (Number.isInteger(n) && n >= 1 && n <= 16) return n;
   return Math.max(1, Math.min(4, Math.floor(os.availableParallelism() / 2) || 1));
 }
 
