@@ -18,10 +18,13 @@
 // (every open a permission event): all opens must succeed, no event may be answered by the
 // deadline or dropped, and the daemon's peak RSS (VmHWM) is reported. --js-verdicts runs the
 // daemon with WDAV_RTP_NATIVE_VERDICTS=0: every event through JavaScript, as before issue #12.
+// The storm's floor on this machine is measured in the same run: floor.c, a fanotify listener
+// that allows every event at once (no scan, no mark, no path), on 1 and on N reader threads —
+// the kernel's own cost per permission event, which no listener can go below.
 // Prints p50/p99 and ratios; writes <dir>/result.json. Everything started is stopped and the
 // tmpfs unmounted, also on failure or Ctrl-C. Benchmarks are not tests: figures depend on the
 // machine and its load.
-import { spawnSync, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,9 +58,11 @@ if (process.getuid() !== 0) {
 
 // ---- cleanup: nothing may outlive the benchmark -------------------------------------------
 let daemonProc = null;
+let floorProc = null;
 let clam = null;
 let mounted = false;
 function cleanupSync() {
+  if (floorProc && floorProc.exitCode === null && floorProc.signalCode === null) floorProc.kill('SIGKILL');
   if (daemonProc && daemonProc.exitCode === null && daemonProc.signalCode === null) daemonProc.kill('SIGKILL');
   clam?.killNow();
   if (mounted) {
@@ -74,7 +79,24 @@ function build() {
   const bin = path.join(WORK, 'bin');
   fs.mkdirSync(bin, { recursive: true });
   execFileSync('cc', ['-O2', '-pthread', '-o', path.join(bin, 'bench-io'), path.join(ROOT, 'bench', 'rtp', 'bench-io.c')]);
+  execFileSync('cc', ['-O2', '-pthread', '-o', path.join(bin, 'floor'), path.join(ROOT, 'bench', 'rtp', 'floor.c')]);
   return path.join(bin, 'bench-io');
+}
+
+/** The storm under floor.c with `threads` readers: the kernel's cost alone. */
+async function floorStorm(threads) {
+  await quiet();
+  floorProc = spawn(path.join(WORK, 'bin', 'floor'), [MNT, String(threads)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  floorProc.stdout.setEncoding('utf8').on('data', (c) => (out += c));
+  for (let i = 0; i < 200 && !out.includes('ready'); i++) await new Promise((r) => setTimeout(r, 25));
+  if (!out.includes('ready')) throw new Error(`floor did not start: ${out}`);
+  const [r] = io('storm', path.join(MNT, 'storm'), STORM, STORM_THREADS);
+  const exited = new Promise((res) => floorProc.once('exit', res));
+  floorProc.kill('SIGTERM');
+  await exited;
+  floorProc = null;
+  return { ...r, readers: threads, answered: JSON.parse(out.trim().split('\n').pop()).events };
 }
 
 let BENCH_IO;
@@ -244,12 +266,18 @@ async function main() {
   const rounds = [];
   let stormOff = null;
   let stormWdav = null;
+  let stormFloor = null;
   for (let round = 0; round < ROUNDS; round++) {
     const r = {};
     for (const mode of ['off', 'wdavdaemon', ...(SKIP_CLAM ? [] : ['clamonacc'])]) {
       log(`round ${round + 1}/${ROUNDS}: ${mode}`);
       const { out, daemon } = await runMode(mode, sig, planted);
-      if (round === 0 && mode === 'off') stormOff = await storm(null);
+      if (round === 0 && mode === 'off') {
+        stormOff = await storm(null);
+        const readers = Math.max(2, os.availableParallelism());
+        log(`open storm under floor.c (allow at once) with 1 and ${readers} reader threads`);
+        stormFloor = [await floorStorm(1), await floorStorm(readers)];
+      }
       if (round === 0 && mode === 'wdavdaemon') {
         log(`open storm: ${STORM} files, ${STORM_THREADS} threads`);
         stormWdav = await storm(daemon);
@@ -272,7 +300,7 @@ async function main() {
     date: new Date().toISOString(),
     command: `node bench/rtp/run.mjs ${args.join(' ')}`.trim(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, kernel: os.release(), node: process.version, clamav: SKIP_CLAM ? null : clamVersion() },
-    files: FILES, rounds, storm: { off: stormOff, wdavdaemon: stormWdav }, summary: t.summary, verdicts,
+    files: FILES, rounds, storm: { off: stormOff, floor: stormFloor, wdavdaemon: stormWdav }, summary: t.summary, verdicts,
   };
   fs.writeFileSync(path.join(WORK, 'result.json'), JSON.stringify(result, null, 1));
   process.stdout.write(`\n${t.text}\n\n`);
@@ -280,6 +308,9 @@ async function main() {
     `wdavdaemon ${stormWdav.total_ms.toFixed(0)} ms, ${stormWdav.ok}/${STORM} opens ok, ${stormWdav.events} permission events, ${stormWdav.answeredByJs} answered by a JS verdict, ${stormWdav.nativeClean} by a native verdict, ` +
     `natively ${JSON.stringify(stormWdav.native)}, lost ${stormWdav.lost}, queue full ${stormWdav.queueFull}, peak pending ${stormWdav.pendingMaxDepth}, ` +
     `daemon RSS ${stormWdav.mem.rssMB.toFixed(0)} MB (peak ${stormWdav.mem.hwmMB.toFixed(0)} MB)\n`);
+  const best = Math.min(...stormFloor.map((f) => f.total_ms));
+  process.stdout.write(`storm floor (floor.c, allow at once): ${stormFloor.map((f) => `${f.readers} reader${f.readers > 1 ? "s" : ""} ${f.total_ms.toFixed(0)} ms (${Math.round(STORM / f.total_ms * 1000)} opens/s)`).join(', ')}; ` +
+    `wdavdaemon ${Math.round(STORM / stormWdav.total_ms * 1000)} opens/s = ${(stormWdav.total_ms / best).toFixed(2)}x the best floor\n`);
   process.stdout.write(`targets: ${JSON.stringify(verdicts)}\nresult: ${path.join(WORK, 'result.json')}\n`);
 }
 
