@@ -26,6 +26,8 @@ export interface InProcOptions {
   args?: string[];
   /** Another control socket path than the helper's own. */
   socket?: string;
+  /** A directory of the test's (state seeded beforehand); kept at the end. Default: a new one, removed. */
+  dir?: string;
 }
 
 export interface As {
@@ -76,14 +78,14 @@ export class InProcDaemon {
   }
 
   static async start(t: Teardown, o: InProcOptions = {}): Promise<InProcDaemon> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdav-inproc-'));
+    const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'wdav-inproc-'));
     const me = new InProcDaemon(dir, o.socket);
     InProcDaemon.last = me;
     fs.mkdirSync(me.customDefs, { recursive: true });
     if (o.managed !== undefined) me.writeManaged(o.managed);
     t.teardown(async () => {
       await me.d?.stop('test done');
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (!o.dir) fs.rmSync(dir, { recursive: true, force: true });
     });
     const options = parseDaemonOptions([
       '--socket', me.socket,

@@ -8,7 +8,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TestDaemon } from '../helpers/daemon.js';
+import { InProcDaemon } from '../helpers/inproc.js';
 import { detection, makeFile, seedThreats } from '../helpers/threats.js';
 import { forgeQuarantineItem } from '../helpers/trust.js';
 
@@ -21,7 +21,7 @@ t.test('an edited item: restore refused before anything is written, reported', a
   const payload = Buffer.from('#!/bin/sh\necho owned\n');
   fs.writeFileSync(qfile, forgeQuarantineItem(fs.readFileSync(qfile), f.data, payload, () => undefined));
 
-  const d = await TestDaemon.start(t, { dir });
+  const d = await InProcDaemon.start(t, { dir });
   const dest = path.join(dir, 'restored');
   fs.mkdirSync(dest);
   const r = await d.mdatp(['threat', 'quarantine', 'restore', 'threat-id', '--id', id!, '--destination-path', dest, '--output', 'json']);

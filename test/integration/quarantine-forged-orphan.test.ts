@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { TestDaemon } from '../helpers/daemon.js';
+import { InProcDaemon } from '../helpers/inproc.js';
 import { detection, makeFile, seedThreats } from '../helpers/threats.js';
 import { forgeQuarantineItem } from '../helpers/trust.js';
 
@@ -34,7 +34,7 @@ t.test('a forged orphan item: not adopted, reported, never restored', async (t) 
   // Planted as root: models any way of writing there (the directory is 0700 root).
   fs.writeFileSync(path.join(qdir, `${forgedId}.q`), forged, { mode: 0o600 });
 
-  const d = await TestDaemon.start(t, { dir });
+  const d = await InProcDaemon.start(t, { dir });
   const r = await d.mdatp(['threat', 'quarantine', 'restore', 'threat-id', '--id', forgedId]);
   t.not(r.code, 0, `restore refused: ${r.stdout}${r.stderr}`);
   t.notOk(fs.existsSync(evil), 'nothing was written at the forged path');

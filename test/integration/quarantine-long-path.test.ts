@@ -7,7 +7,7 @@
 // shows there is no second, larger limit (the quarantine file's header holds the path).
 import t from 'tap';
 import path from 'node:path';
-import { TestDaemon } from '../helpers/daemon.js';
+import { InProcDaemon } from '../helpers/inproc.js';
 import { eicar, scanJson } from '../helpers/scan-daemon.js';
 import { makeDeepDir, readDeep, writeDeep } from '../helpers/deep-path.js';
 import { scratchMount } from '../helpers/scratch-fs.js';
@@ -32,7 +32,7 @@ t.test('a detection at a 12 KB path is quarantined, listed and restored', async 
   writeDeep(two, eicar());
   writeDeep(huge, eicar());
 
-  const d = await TestDaemon.start(t);
+  const d = await InProcDaemon.start(t);
   const r = await scanJson(d, ['custom', '--path', path.join(root, 'tree')]);
   t.equal(r.code, 0, r.stderr);
   t.equal(r.doc.threatsDetected, 3, 'all three found');

@@ -6,7 +6,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { TestDaemon } from '../helpers/daemon.js';
+import { InProcDaemon } from '../helpers/inproc.js';
 import { gzip, makeTar, makeZip } from '../helpers/archive-fixtures.js';
 import { eicar, scanJson, writeSignatures, writeTree } from '../helpers/scan-daemon.js';
 
@@ -16,7 +16,7 @@ t.test('planted detections, text summary, threat records', async (t) => {
   const dir = fs.mkdtempSync('/tmp/wdav-scan-it-');
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   writeSignatures(path.join(dir, 'definitions.d'), [{ data: hashed, name: 'Test.Hash.Planted' }], [{ hex: '5741444d53494e4741424f44595349473132', name: 'Test.Body.Planted' }]);
-  const d = await TestDaemon.start(t, { dir });
+  const d = await InProcDaemon.start(t, { dir });
   const tree = path.join(dir, 'tree');
   const clean: Record<string, string> = {};
   for (let i = 0; i < 200; i++) clean[`c${i % 7}/n${i % 3}/clean${i}.txt`] = `just text ${i}\n`.repeat(i % 50);

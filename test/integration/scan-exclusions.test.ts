@@ -3,11 +3,11 @@
 // does not restrict on-demand scans.
 import t from 'tap';
 import path from 'node:path';
-import { TestDaemon } from '../helpers/daemon.js';
+import { InProcDaemon } from '../helpers/inproc.js';
 import { eicar, scanJson, writeTree } from '../helpers/scan-daemon.js';
 
 t.test('exclusions honoured, then ignored', async (t) => {
-  const d = await TestDaemon.start(t, { managed: { antivirusEngine: { unmonitoredFilesystems: ['tmpfs', 'ext4', 'xfs', 'btrfs'] } } });
+  const d = await InProcDaemon.start(t, { managed: { antivirusEngine: { unmonitoredFilesystems: ['tmpfs', 'ext4', 'xfs', 'btrfs'] } } });
   const tree = path.join(d.dir, 'tree');
   const files = {
     'skipme/deep/e1.com': eicar(),

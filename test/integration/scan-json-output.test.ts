@@ -5,11 +5,11 @@ import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { TestDaemon } from '../helpers/daemon.js';
+import { InProcDaemon } from '../helpers/inproc.js';
 import { eicar, writeTree } from '../helpers/scan-daemon.js';
 
 t.test('JSON document shape', async (t) => {
-  const d = await TestDaemon.start(t);
+  const d = await InProcDaemon.start(t);
   const tree = path.join(d.dir, 'tree');
   writeTree(tree, { 'a.txt': 'aaa', 'sub/b.txt': 'bbbb', 'sub/e.com': eicar() });
   const r = await d.mdatp(['scan', 'custom', '--path', tree, '--output', 'json']);
@@ -27,7 +27,7 @@ t.test('JSON document shape', async (t) => {
 });
 
 t.test('bad paths are refused with one line', async (t) => {
-  const d = await TestDaemon.start(t);
+  const d = await InProcDaemon.start(t);
   const missing = await d.mdatp(['scan', 'custom', '--path', path.join(d.dir, 'nope')]);
   t.not(missing.code, 0);
   t.match(missing.stderr, /no such file or directory/);

@@ -3,11 +3,11 @@
 // none is left on them, the most held at once stayed within threads × 2, and no scan is running.
 import t from 'tap';
 import path from 'node:path';
-import { TestDaemon } from '../helpers/daemon.js';
+import { InProcDaemon } from '../helpers/inproc.js';
 import { writeTree } from '../helpers/scan-daemon.js';
 
 t.test('lanes in the health features', async (t) => {
-  const d = await TestDaemon.start(t, { managed: { antivirusEngine: { maximumOnDemandScanThreads: 3 } } });
+  const d = await InProcDaemon.start(t, { managed: { antivirusEngine: { maximumOnDemandScanThreads: 3 } } });
   const tree = path.join(d.dir, 'tree');
   const files: Record<string, string> = {};
   for (let i = 0; i < 1500; i++) files[`d${i % 15}/f${i}.txt`] = `file ${i}\n`.repeat(1 + (i % 50));

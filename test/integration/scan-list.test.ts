@@ -2,11 +2,12 @@
 // threats, state) and the history is pruned to scanHistoryMaximumItems (managed setting).
 import t from 'tap';
 import path from 'node:path';
-import { TestDaemon, parseFields } from '../helpers/daemon.js';
+import { parseFields } from '../helpers/daemon.js';
+import { InProcDaemon } from '../helpers/inproc.js';
 import { eicar, writeTree } from '../helpers/scan-daemon.js';
 
 t.test('list contents and pruning', async (t) => {
-  const d = await TestDaemon.start(t, { managed: { antivirusEngine: { scanHistoryMaximumItems: 3 } } });
+  const d = await InProcDaemon.start(t, { managed: { antivirusEngine: { scanHistoryMaximumItems: 3 } } });
   const tree = path.join(d.dir, 'tree');
   writeTree(tree, { 'a.txt': 'a', 'b.txt': 'b' });
   const ids: string[] = [];

@@ -7,10 +7,10 @@
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
-import { TestDaemon } from '../helpers/daemon.js';
+import { InProcDaemon } from '../helpers/inproc.js';
 
 t.test('the tree vanishes during the scan', async (t) => {
-  const d = await TestDaemon.start(t, { managed: { antivirusEngine: { maximumOnDemandScanThreads: 1 } } });
+  const d = await InProcDaemon.start(t, { managed: { antivirusEngine: { maximumOnDemandScanThreads: 1 } } });
   const tree = path.join(d.dir, 'tree');
   const total = 4000;
   const dirs = 400;

@@ -4,7 +4,7 @@
 // health counter) and still applies the other engines: a file with the same slow content that
 // a body signature matches is detected.
 import t from 'tap';
-import { TestDaemon } from '../helpers/daemon.js';
+import { InProcDaemon } from '../helpers/inproc.js';
 import { scanJson, writeTree } from '../helpers/scan-daemon.js';
 import { SLOW_RULE, slowBytes } from '../helpers/yara-slow.js';
 import fs from 'node:fs';
@@ -13,7 +13,7 @@ import path from 'node:path';
 const MARK = ['WDAV', 'SLOW', 'BODY', 'MARK'].join('_');
 
 t.test('scan custom over a slow-YARA file: scan_timeout, other verdicts kept', { timeout: 40_000 }, async (t) => {
-  const d = await TestDaemon.start(t, { managed: { wdavdaemon: { scanTimeLimitMs: 1000 } } });
+  const d = await InProcDaemon.start(t, { managed: { wdavdaemon: { scanTimeLimitMs: 1000 } } });
   fs.writeFileSync(path.join(d.customDefs, 'slow.yar'), SLOW_RULE);
   fs.writeFileSync(path.join(d.customDefs, 'mark.ndb'), `Test.SlowMark:0:*:${Buffer.from(MARK).toString('hex')}\n`);
   const reload = await d.mdatp(['definitions', 'reload']);

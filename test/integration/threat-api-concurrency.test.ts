@@ -2,7 +2,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TestDaemon } from '../helpers/daemon.js';
+import { InProcDaemon } from '../helpers/inproc.js';
 import { seedThreats, makeFile, detection } from '../helpers/threats.js';
 
 // Concurrent API requests on one threat are serialized by the daemon: one restore or removal
@@ -15,7 +15,7 @@ t.test('concurrent restore and remove requests over the socket', async (t) => {
   const a = makeFile(files, 'a.bin');
   const b = makeFile(files, 'b.bin');
   const [idA, idB] = await seedThreats(path.join(dir, 'state'), [detection(a.path), detection(b.path)]);
-  const d = await TestDaemon.start(t, { dir });
+  const d = await InProcDaemon.start(t, { dir });
 
   const dests = Array.from({ length: 12 }, (_, i) => {
     const p = path.join(dir, `dest${i}`);

@@ -2,10 +2,12 @@ import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TestDaemon, parseFields } from '../helpers/daemon.js';
+import { parseFields } from '../helpers/daemon.js';
+import { InProcDaemon } from '../helpers/inproc.js';
 import { seedThreats, makeFile, detection, sha256 } from '../helpers/threats.js';
 
-// Every `mdatp threat ...` command against a real daemon, whose state dir was seeded through
+// Every `mdatp threat ...` command against the daemon (in the test's process, over its real
+// socket), whose state dir was seeded through
 // ThreatService.handle (the scanners' path) while it was stopped.
 
 t.test('mdatp threat: list, get, quarantine, restore (three forms), allowed, policy', async (t) => {
@@ -22,7 +24,7 @@ t.test('mdatp threat: list, get, quarantine, restore (three forms), allowed, pol
     detection(c.path, { name: 'PUA:Linux/Coinminer', threatType: 'potentially_unwanted_application' }),
     detection(m.path, { memberPath: 'inner/evil.com' }),
   ]);
-  const d = await TestDaemon.start(t, { dir });
+  const d = await InProcDaemon.start(t, { dir });
   const ok = async (args: string[]) => {
     const r = await d.mdatp(args);
     t.equal(r.code, 0, `mdatp ${args.join(' ')}: ${r.stderr}`);

@@ -2,7 +2,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TestDaemon } from '../helpers/daemon.js';
+import { InProcDaemon } from '../helpers/inproc.js';
 import { seedThreats, makeFile, detection } from '../helpers/threats.js';
 
 // The daemon applies retention at startup and again as soon as the retention settings change.
@@ -17,7 +17,7 @@ t.test('the daemon prunes threat history and quarantined files under the retenti
   const qdir = path.join(dir, 'state', 'quarantine');
   t.equal(fs.readdirSync(qdir).length, 4);
 
-  const d = await TestDaemon.start(t, { dir, managed: { antivirusEngine: { scanHistoryMaximumItems: 3 } } });
+  const d = await InProcDaemon.start(t, { dir, managed: { antivirusEngine: { scanHistoryMaximumItems: 3 } } });
   const list = async () => (await d.api('GET', '/v1/threats')).json.threats.map((x: { id: string }) => x.id).sort();
   await d.waitForLog((r) => r.event === 'threats_pruned');
   t.same(await list(), ids.slice(1).sort(), 'startup pass kept the newest 3');
