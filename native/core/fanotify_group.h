@@ -103,6 +103,7 @@ struct Reply {
   Pending p;
   bool mark = false;
   uint32_t epoch = 0;
+  bool local = false;  // the reader found the file on a local filesystem (native verdicts)
 };
 
 class Group {
@@ -188,6 +189,7 @@ class Group {
   bool QueueReply(Reply&& r);
   // `queue`: an allow may go to the responder thread (JS's answers: JS never waits on the
   // syscalls); a native verdict thread answers itself, one hand-off fewer per event.
+  // r.local skips the mark's filesystem check, whichever thread answers.
   void Deliver(Reply&& r, bool allow, bool queue = true);
   bool FastSubmit(std::vector<FastJob>* jobs);
   void RunFast();

@@ -9,7 +9,6 @@
 // answers it. The job's own dup of the event fd is closed here or passed on to JS.
 // close_write notifications of such files are checked the same way: clean → ignore mark.
 // Must not: decide a detection, write a DENY, or call into JS other than through the Sink.
-#include <fcntl.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -45,14 +44,14 @@ bool ProvenClean(const uint8_t* rec) {
   return true;
 }
 
-// Reads and matches the job's file (through a dup: ScanFiles closes what it is given) and says
-// whether its plan proves it clean. A failed dup is "not proven": JS decides.
+// Reads and matches the job's file through its fd (the reader's dup, left open: it is closed
+// after the answer or handed to JS) and says whether its plan proves it clean.
 bool ScannedClean(const FastJob& j) {
   alignas(8) uint8_t rec[sb::kRecordSize];
   std::memset(rec, 0, sizeof rec);
   sb::Options o;
   o.max_file_size = j.max_size;
-  o.keep_open = true;  // the job's fd: closed after the answer, or handed to JS
+  o.keep_open = true;
   sb::ScanFiles(*j.plan, &j.fd, 1, o, nullptr, rec);
   return ProvenClean(rec);
 }
@@ -142,6 +141,7 @@ void Group::FastVerdict(FastJob& j) {
     }
     counters_.fast_clean++;
     r.mark = true;
+    r.local = true;  // the reader took the native path only for a local file
     r.epoch = r.p.epoch;
     Deliver(std::move(r), true, /*queue=*/false);
     return;

@@ -157,8 +157,7 @@ void Group::Deliver(Reply&& r, bool allow, bool queue) {
     std::shared_lock<FdLock> lk(fd_lock_);
     // The mark goes in before the answer so the OPEN_PERM that follows an exec's
     // OPEN_EXEC_PERM is already covered.
-    // A native verdict's file was checked local by the reader before it was scanned.
-    if (r.mark && fan_fd_ >= 0) MaybeIgnoreLocked(r.p.fd, r.p.file, r.epoch, /*local=*/!queue);
+    if (r.mark && fan_fd_ >= 0) MaybeIgnoreLocked(r.p.fd, r.p.file, r.epoch, r.local);
     AnswerLocked(r.p.fd, allow);
   }
   close(r.p.fd);
@@ -176,7 +175,7 @@ void Group::RunResponder() {
     for (Reply& r : work) {
       {
         std::shared_lock<FdLock> lk(fd_lock_);
-        if (r.mark && fan_fd_ >= 0) MaybeIgnoreLocked(r.p.fd, r.p.file, r.epoch);
+        if (r.mark && fan_fd_ >= 0) MaybeIgnoreLocked(r.p.fd, r.p.file, r.epoch, r.local);
         AnswerLocked(r.p.fd, true);  // after Close() closed the group: nothing to write
       }
       close(r.p.fd);

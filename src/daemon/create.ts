@@ -75,12 +75,13 @@ export async function createDaemon(options: DaemonOptions, deps: DaemonDeps): Pr
     const store = await life.run('store', () => startStore(core));
     const scanner = await life.run('scanner', () => startScanner(core));
     const definitions = await life.run('definitions', () => startDefinitions(core, scanner, { engine: () => engine, scans: () => scans }));
-    engine = await life.run('engine', () => startEngine(core, definitions));
+    const built = await life.run('engine', () => startEngine(core, definitions));
+    engine = built;
     const threats = await life.run('threats', () => startThreats(core, store));
-    const services: Services = { ...core, store, scanner, definitions, engine, threats };
+    const services: Services = { ...core, store, scanner, definitions, engine: built, threats };
     const api = await life.run('api', () => startApi(services, { callers: deps.callers }));
-    scans = services.scans = await life.run('scans', () => startScans(core, store, engine!, threats));
-    services.rtp = await life.run('rtp', () => startRtp(core, { engine: engine!, threats, definitions }));
+    scans = services.scans = await life.run('scans', () => startScans(core, store, built, threats));
+    services.rtp = await life.run('rtp', () => startRtp(core, { engine: built, threats, definitions }));
     if (deps.signal?.aborted) throw new Error('startup stopped after its last stage: the daemon was asked to stop');
     return {
       services,

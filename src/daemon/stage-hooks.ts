@@ -27,8 +27,9 @@ export class StageHooks {
 
   /** Calls `fn` after a change of the effective configuration that touches one of `ids` (any, when omitted). */
   onSettings(fn: (changed: SettingId[]) => void, ids?: readonly SettingId[]): this {
-    const listener = ids ? (changed: SettingId[]) => void (changed.some((c) => ids.includes(c)) && fn(changed)) : fn;
-    return this.on(this.core.config, 'change', listener);
+    return this.on(this.core.config, 'change', (changed: SettingId[]) => {
+      if (!ids || changed.some((c) => ids.includes(c))) fn(changed);
+    });
   }
 
   on<A extends unknown[]>(emitter: EventEmitter, event: string, fn: (...args: A) => void): this {
