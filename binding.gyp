@@ -18,18 +18,30 @@
       "conditions": [
         [ "OS!='linux'", { "type": "none" } ],
         [ "OS=='linux'", {
-          "sources": [ "native/scanner/main.cc", "native/scanner/sandbox.cc", "native/core/yara_rules.cc", "native/core/yara_pool.cc" ],
+          # The content pass (hashes, Vectorscan, archive proofs) runs here too: scanbatch and
+          # its parts are linked against the system's libcrypto, zlib and libhs.
+          "sources": [ "native/scanner/main.cc", "native/scanner/sandbox.cc", "native/scanner/content.cc",
+                       "native/core/yara_rules.cc", "native/core/yara_pool.cc", "native/core/scanbatch.cc",
+                       "native/core/archclean.cc", "native/core/patterns.cc", "native/core/plan_bundle.cc" ],
           "include_dirs": [ "native" ],
           "cflags!": [ "-fno-exceptions" ],
           "cflags_cc!": [ "-fno-exceptions" ],
-          "cflags_cc": [ "-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "<!@(node scripts/native-deps.mjs cflags yara)", "<!@(node scripts/native-deps.mjs cflags libseccomp)" ],
-          "libraries": [ "<!@(node scripts/native-deps.mjs libs yara)", "<!@(node scripts/native-deps.mjs libs libseccomp)", "-lpthread" ]
+          "cflags_cc": [ "-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "<!@(node scripts/native-deps.mjs cflags yara)", "<!@(node scripts/native-deps.mjs cflags libseccomp)",
+                         "<!@(node scripts/native-deps.mjs cflags libcrypto)", "<!@(node scripts/native-deps.mjs cflags zlib)" ],
+          "libraries": [ "<!@(node scripts/native-deps.mjs libs yara)", "<!@(node scripts/native-deps.mjs libs libseccomp)",
+                         "<!@(node scripts/native-deps.mjs libs libcrypto)", "<!@(node scripts/native-deps.mjs libs zlib)", "-lpthread" ]
+        } ],
+        [ "OS=='linux' and have_hs==1", {
+          "defines": [ "WDAV_HAVE_HS" ],
+          "cflags_cc": [ "<!@(pkg-config --cflags libhs)" ],
+          "libraries": [ "<!@(pkg-config --libs libhs)" ]
         } ]
       ]
     },
     {
       "target_name": "wdav",
-      "sources": [ "native/binding.cc", "native/core/sys.cc", "native/core/patterns.cc", "native/core/patterns_hashdb.cc", "native/core/walker.cc", "native/core/walk_util.cc", "native/core/scanbatch.cc", "native/core/archclean.cc", "native/core/scanlane.cc", "native/core/yara_rules.cc", "native/core/yara_pool.cc", "native/core/scanner_link.cc" ],
+      "sources": [ "native/binding.cc", "native/core/sys.cc", "native/core/patterns.cc", "native/core/patterns_hashdb.cc", "native/core/walker.cc", "native/core/walk_util.cc", "native/core/scanbatch.cc", "native/core/archclean.cc", "native/core/scanlane.cc", "native/core/yara_rules.cc", "native/core/yara_pool.cc", "native/core/scanner_link.cc",
+                   "native/core/content_link.cc", "native/core/plan_bundle.cc" ],
       "include_dirs": [ "<!(node -p \"require('node-addon-api').include_dir\")", "native" ],
       "defines": [ "NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS" ],
       "cflags!": [ "-fno-exceptions" ],

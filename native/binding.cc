@@ -23,6 +23,8 @@
 #include <vector>
 #include <string>
 
+#include "core/content_link.h"
+#include "core/plan_bundle.h"
 #include "core/scanner_link.h"
 #include "core/sys.h"
 #include "core/patterns.h"
@@ -697,7 +699,15 @@ struct BatchJob {
   }
   BatchJob(const BatchJob&) = delete;
   BatchJob& operator=(const BatchJob&) = delete;
-  void Run() { sb::ScanFiles(*plan, fds.data(), fds.size(), o, cancel_flag, records_data); }
+  void Run() {
+    // In the scanner process when the plan is loaded there; a scanner that is restarting is
+    // waited for, and a batch gets at most kRemoteBatchWait for its files.
+    wdav::contentlink::Mode mode;
+    mode.until = wdav::contentlink::Clock::now() + kRemoteBatchWait;
+    mode.reattach_wait = std::chrono::seconds(10);
+    wdav::contentlink::ScanFiles(*plan, fds.data(), fds.size(), o, cancel_flag, records_data, mode);
+  }
+  static constexpr std::chrono::minutes kRemoteBatchWait{10};
 
   Napi::Promise::Deferred deferred;
   PlanRef plan;
@@ -870,12 +880,116 @@ Napi::Value LaneBatch(const Napi::CallbackInfo& info) {
 
 Napi::Value ReleaseMemory(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), sb::ReleaseFreeMemory()); }
 
+// ---- the scanner's content pass (native/core/content_link.h; typed in src/scanner/link.ts) ----
+// contentLink() -> link                       one per scanner supervisor
+// contentAttach(link, fd)                     takes fd: the broker's end of a scanner's fd 4
+// contentDetach(link)                         fails what is in flight, closes the socket
+// contentClose(link)                          detaches for good: nobody waits for a scanner
+// contentStats(link) -> { batches, files, failures, attaches }
+// contentLostFiles(link) -> string[]          named files in flight when the last scanner went
+// scanPlanBundle(plan) -> fd                  a sealed memfd holding the plan (core/plan_bundle.h)
+// scanPlanRemote(plan, link | null, id)       scans on `plan` go to the scanner (plan `id` there)
+const napi_type_tag kLinkTag = {0x77646176a1b2c3d6ULL, 0x436f6e74656e744cULL};
+using LinkRef = std::shared_ptr<wdav::contentlink::Link>;
+
+LinkRef LinkArg(const Napi::CallbackInfo& info, const char* name) {
+  if (info.Length() < 1 || !info[0].IsExternal() || !info[0].As<Napi::External<LinkRef>>().CheckTypeTag(&kLinkTag))
+    throw Napi::TypeError::New(info.Env(), std::string(name) + ": a content link expected");
+  return *info[0].As<Napi::External<LinkRef>>().Data();
+}
+
+PlanRef PlanArg(const Napi::CallbackInfo& info, const char* name) {
+  if (info.Length() < 1 || !info[0].IsExternal() || !info[0].As<Napi::External<PlanRef>>().CheckTypeTag(&kPlanTag))
+    throw Napi::TypeError::New(info.Env(), std::string(name) + ": a scan plan expected");
+  return *info[0].As<Napi::External<PlanRef>>().Data();
+}
+
+Napi::Value ContentLink(const Napi::CallbackInfo& info) {
+  auto ext = Napi::External<LinkRef>::New(info.Env(), new LinkRef(std::make_shared<wdav::contentlink::Link>()), [](Napi::Env, LinkRef* p) { delete p; });
+  ext.TypeTag(&kLinkTag);
+  return ext;
+}
+
+Napi::Value ContentAttach(const Napi::CallbackInfo& info) {
+  LinkRef link = LinkArg(info, "contentAttach");
+  if (info.Length() < 2 || !info[1].IsNumber()) throw Napi::TypeError::New(info.Env(), "contentAttach(link, fd)");
+  link->Attach(info[1].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
+}
+
+Napi::Value ContentDetach(const Napi::CallbackInfo& info) {
+  LinkArg(info, "contentDetach")->Detach();
+  return info.Env().Undefined();
+}
+
+Napi::Value ContentClose(const Napi::CallbackInfo& info) {
+  LinkArg(info, "contentClose")->Close();
+  return info.Env().Undefined();
+}
+
+Napi::Value ContentStats(const Napi::CallbackInfo& info) {
+  wdav::contentlink::Stats st = LinkArg(info, "contentStats")->stats();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("batches", static_cast<double>(st.batches));
+  o.Set("files", static_cast<double>(st.files));
+  o.Set("failures", static_cast<double>(st.failures));
+  o.Set("attaches", static_cast<double>(st.attaches));
+  return o;
+}
+
+// contentLostFiles(link) -> string[]: the named files in flight when the last scanner went away.
+Napi::Value ContentLostFiles(const Napi::CallbackInfo& info) {
+  std::vector<std::string> lost = LinkArg(info, "contentLostFiles")->TakeLostFiles();
+  Napi::Array a = Napi::Array::New(info.Env(), lost.size());
+  for (size_t i = 0; i < lost.size(); i++) a.Set(static_cast<uint32_t>(i), Napi::String::New(info.Env(), lost[i]));
+  return a;
+}
+
+Napi::Value ScanPlanBundle(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PlanRef plan = PlanArg(info, "scanPlanBundle");
+  std::string bytes, error;
+  if (!wdav::planbundle::Encode(*plan, &bytes, &error)) throw Napi::Error::New(env, "scanPlanBundle: " + error);
+  int fd = -1;
+  int err = wdav::scannerlink::SealedMemfd(bytes.data(), bytes.size(), &fd);
+  if (err != 0) {
+    ErrnoError(env, err, "memfd_create").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, fd);
+}
+
+Napi::Value ScanPlanRemote(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PlanRef plan = PlanArg(info, "scanPlanRemote");
+  if (info.Length() < 3 || !info[2].IsNumber()) throw Napi::TypeError::New(env, "scanPlanRemote(plan, link | null, id)");
+  std::shared_ptr<const wdav::contentlink::RemotePlan> remote;
+  if (!info[1].IsNull() && !info[1].IsUndefined()) {
+    if (!info[1].IsExternal() || !info[1].As<Napi::External<LinkRef>>().CheckTypeTag(&kLinkTag))
+      throw Napi::TypeError::New(env, "scanPlanRemote: a content link or null expected");
+    auto r = std::make_shared<wdav::contentlink::RemotePlan>();
+    r->link = *info[1].As<Napi::External<LinkRef>>().Data();
+    r->id = info[2].As<Napi::Number>().Uint32Value();
+    remote = std::move(r);
+  }
+  std::atomic_store(&plan->remote, remote);
+  return env.Undefined();
+}
+
 void InitScanBatch(Napi::Env env, Napi::Object exports) {
   exports.Set("releaseMemory", Napi::Function::New(env, ReleaseMemory, "releaseMemory"));
   exports.Set("scanPlan", Napi::Function::New(env, ScanPlan, "scanPlan"));
   exports.Set("scanBatch", Napi::Function::New(env, ScanBatch, "scanBatch"));
   exports.Set("scanLane", Napi::Function::New(env, ScanLane, "scanLane"));
   exports.Set("laneBatch", Napi::Function::New(env, LaneBatch, "laneBatch"));
+  exports.Set("contentLink", Napi::Function::New(env, ContentLink, "contentLink"));
+  exports.Set("contentAttach", Napi::Function::New(env, ContentAttach, "contentAttach"));
+  exports.Set("contentDetach", Napi::Function::New(env, ContentDetach, "contentDetach"));
+  exports.Set("contentClose", Napi::Function::New(env, ContentClose, "contentClose"));
+  exports.Set("contentStats", Napi::Function::New(env, ContentStats, "contentStats"));
+  exports.Set("contentLostFiles", Napi::Function::New(env, ContentLostFiles, "contentLostFiles"));
+  exports.Set("scanPlanBundle", Napi::Function::New(env, ScanPlanBundle, "scanPlanBundle"));
+  exports.Set("scanPlanRemote", Napi::Function::New(env, ScanPlanRemote, "scanPlanRemote"));
 }
 
 }  // namespace batchbind

@@ -13,6 +13,8 @@ const REQUIRED = [
   { name: 'yara', debian: 'libyara-dev', why: 'YARA rules (libyara 4), with per-file scan time limits' },
   { name: 'libhs', debian: 'libvectorscan-dev', why: 'body signatures matched by Vectorscan (libyara would match them many times slower)' },
   { name: 'libseccomp', debian: 'libseccomp-dev', why: 'the system-call allowlist of the unprivileged scanner process (wdav-scanner)' },
+  { name: 'libcrypto', debian: 'libssl-dev', why: 'MD5/SHA1/SHA256 of file content in the scanner process (OpenSSL libcrypto)' },
+  { name: 'zlib', debian: 'zlib1g-dev', why: 'gzip and zip members proven clean in the scanner process' },
 ];
 
 function pkgConfig(args) {

@@ -16,6 +16,7 @@
 #include <shared_mutex>
 #include <utility>
 
+#include "core/content_link.h"
 #include "fanotify_file.h"
 #include "fanotify_group.h"
 
@@ -52,7 +53,13 @@ bool ScannedClean(const FastJob& j) {
   sb::Options o;
   o.max_file_size = j.max_size;
   o.keep_open = true;
-  sb::ScanFiles(*j.plan, &j.fd, 1, o, nullptr, rec);
+  // In the scanner process when the plan is loaded there; no answer by the event's deadline
+  // (or no scanner) leaves the file to JavaScript, which the deadline rule still bounds.
+  contentlink::Mode mode;
+  mode.real_time = true;
+  mode.until = j.deadline;
+  mode.names = &j.path;
+  contentlink::ScanFiles(*j.plan, &j.fd, 1, o, nullptr, rec, mode);
   return ProvenClean(rec);
 }
 

@@ -68,6 +68,7 @@ class Database {
 
   hs_database_t* db() const { return db_; }
   const EofRule* eof_rule(uint32_t id) const { return id < eof_.size() && eof_[id].active ? &eof_[id] : nullptr; }
+  const std::vector<EofRule>& eof_rules() const { return eof_; }
 
  private:
   Database(hs_database_t* db, std::vector<EofRule> eof);

@@ -22,6 +22,9 @@
 #endif
 
 namespace wdav {
+namespace contentlink {
+struct RemotePlan;
+}
 namespace scanbatch {
 
 enum Kind : int { kMd5 = 0, kSha1 = 1, kSha256 = 2, kKinds = 3 };
@@ -66,6 +69,9 @@ struct Plan {
   // Matched ids at or above this are not body signatures of the set and are ignored.
   uint32_t body_count = 0;
   size_t chunk = 256 * 1024;
+  // Set by the broker once the scanner process holds this plan (core/content_link.h): scans
+  // then run there. Written on the JS thread, read by scanning threads: std::atomic_load/store.
+  mutable std::shared_ptr<const contentlink::RemotePlan> remote;
 };
 
 // One record per file, kRecordSize bytes, host byte order. src/engine/batch.ts reads the same

@@ -1,8 +1,9 @@
 // native/scanner/main.cc — wdav-scanner: the unprivileged process that parses hostile content
 // for the broker (the daemon). It is started by the broker as root with the broker's end of a
-// SOCK_SEQPACKET socket pair as fd 3, confines itself (sandbox.h) and then serves requests
-// (protocol.h): rule bundles to compile into numbered rule sets, files (as fds) to scan on a
-// set with a time limit. The main thread only reads requests; scans run on a pool of threads
+// SOCK_SEQPACKET socket pair as fd 3 (control) and, when given, another as fd 4 (the content
+// pass, content.h), confines itself (sandbox.h) and then serves requests (protocol.h): rule
+// bundles to compile into numbered rule sets, files (as fds) to YARA-scan on a set with a time
+// limit, scan plans to hold for the content pass. The main thread only reads requests; scans run on a pool of threads
 // (core/yara_pool.h: real-time first, on-demand on at most half), compiles on a thread of their
 // own, and each answers when it is done, so a slow file or a reload never holds up the others.
 // It opens nothing by path: every file it reads arrives as an fd.
@@ -33,7 +34,9 @@
 
 #include "core/yara_pool.h"
 #include "core/yara_rules.h"
+#include "scanner/content.h"
 #include "scanner/protocol.h"
+#include "scanner/receive.h"
 #include "scanner/sandbox.h"
 
 namespace {
@@ -41,8 +44,8 @@ namespace {
 using namespace wdav::scanner;
 namespace yara = wdav::yara;
 
-constexpr const char kCrashMarker[] = "WDAV-TEST-SCANNER-CRASH";
 constexpr int kSock = 3;
+constexpr int kContentSock = 4;  // optional: the content socket (content.h)
 constexpr int kMaxCompiles = 2;        // rule bundles compiling at once; more are refused (kBusy)
 constexpr size_t kQueueCapacity = 4096;  // scans queued; the broker keeps fewer in flight
 
@@ -159,12 +162,6 @@ bool LoadYara(State& s, uint32_t id, int fd, Reader& args) {
   return true;
 }
 
-bool StartsWithMarker(int fd) {
-  char head[sizeof(kCrashMarker) - 1];
-  ssize_t n = pread(fd, head, sizeof head, 0);
-  return n == static_cast<ssize_t>(sizeof head) && std::memcmp(head, kCrashMarker, sizeof head) == 0;
-}
-
 void ScanDone(yara::Job* raw) {
   std::unique_ptr<yara::Job> j(raw);
   close(j->fd);
@@ -209,7 +206,7 @@ bool Scan(State& s, uint32_t id, int& fd, Reader& args) {
   uint32_t set, limit_ms, max_bytes, deadline_ms, flags;
   if (fd < 0 || !args.U32(&set) || !args.U32(&limit_ms) || !args.U32(&max_bytes) || !args.U32(&deadline_ms) || !args.U32(&flags) || !args.done())
     return Error(kScan, id, kBadRequest, "scan: fd, set, limit_ms, max_bytes, deadline_ms and flags expected");
-  if (s.test_hooks && StartsWithMarker(fd)) abort();
+  if (s.test_hooks && StartsWithCrashMarker(fd)) abort();
   std::shared_ptr<yara::Rules> rules;
   {
     std::lock_guard<std::mutex> l(s.sets_mu);
@@ -263,6 +260,22 @@ bool Release(State& s, uint32_t id, Reader& args) {
   return SendReply(kRelease, id, kOk, "");
 }
 
+bool LoadPlanOp(uint32_t id, int fd, Reader& args) {
+  uint32_t plan;
+  if (fd < 0 || !args.U32(&plan) || !args.done()) return Error(kLoadPlan, id, kBadRequest, "loadPlan: fd and plan expected");
+  std::string error;
+  if (!LoadPlan(plan, fd, &error)) return Error(kLoadPlan, id, kError, error);
+  return SendReply(kLoadPlan, id, kOk, "");
+}
+
+bool ReleasePlanOp(uint32_t id, Reader& args) {
+  uint32_t plan;
+  if (!args.U32(&plan) || !args.done()) return Error(kReleasePlan, id, kBadRequest, "releasePlan: plan expected");
+  ReleasePlan(plan);
+  malloc_trim(0);
+  return SendReply(kReleasePlan, id, kOk, "");
+}
+
 bool TestOpen(State& s, uint32_t id, Reader& args) {
   std::string path;
   if (!s.test_hooks) return Error(kTestOpen, id, kBadRequest, "test hooks are off");
@@ -277,35 +290,15 @@ bool TestOpen(State& s, uint32_t id, Reader& args) {
 
 // One request: returns false when the socket is closed or broken (the process ends).
 bool Serve(State& s, std::vector<char>& packet) {
-  union {
-    char buf[CMSG_SPACE(sizeof(int) * 4)];
-    struct cmsghdr align;
-  } control;
-  struct iovec iov = {packet.data(), packet.size()};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.buf;
-  msg.msg_controllen = sizeof control.buf;
-  ssize_t n;
-  errno = 0;
-  do n = recvmsg(kSock, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
-  if (n <= 0) return false;
   std::vector<int> fds;
-  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < count; i++) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      fds.push_back(fd);
-    }
-  }
+  bool truncated = false;
+  ssize_t n = ReceivePacket<4>(kSock, packet, &fds, &truncated);
+  if (n <= 0) return false;
   int fd = fds.size() == 1 ? fds[0] : -1;
   Reader r(packet.data(), static_cast<size_t>(n));
   uint32_t magic = 0, op = 0, id = 0;
   bool ok;
-  if (!r.U32(&magic) || magic != kMagic || !r.U32(&op) || !r.U32(&id) || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || fds.size() > 1) {
+  if (!r.U32(&magic) || magic != kMagic || !r.U32(&op) || !r.U32(&id) || truncated || fds.size() > 1) {
     ok = Error(op, id, kBadRequest, "malformed request");
   } else {
     switch (op) {
@@ -322,6 +315,8 @@ bool Serve(State& s, std::vector<char>& packet) {
       case kTestOpen: ok = TestOpen(s, id, r); break;
       case kCancel: ok = Cancel(s, id, r); break;
       case kRelease: ok = Release(s, id, r); break;
+      case kLoadPlan: ok = LoadPlanOp(id, fd, r); break;
+      case kReleasePlan: ok = ReleasePlanOp(id, r); break;
       default: ok = Error(op, id, kBadRequest, "unknown request " + std::to_string(op));
     }
   }
@@ -370,6 +365,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wdav-scanner: fd 3 must be the broker's SOCK_SEQPACKET socket\n");
     return 2;
   }
+  // fd 4, when the broker gives one, carries the content pass (content.h).
+  type = 0;
+  len = sizeof type;
+  o.keep_content = getsockopt(kContentSock, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_SEQPACKET;
   o.memory_limit_bytes = memory_mb << 20;
   std::string error;
   if (!Confine(o, &error)) {
@@ -393,6 +392,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   s.pool = std::make_unique<yara::Pool>(s.threads, kQueueCapacity);
+  if (o.keep_content) StartContent(kContentSock, s.threads, s.test_hooks);
   std::vector<char> packet(kMaxPacket);
   while (Serve(s, packet)) {
   }

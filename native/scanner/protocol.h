@@ -32,7 +32,26 @@ enum Op : uint32_t {
   kTestOpen = 4,   // payload: path (only with --test-hooks) -> errno u32 (0: it opened)
   kCancel = 5,     // payload: the id of a kScan -> found u32 (its own reply says kCancelled)
   kRelease = 6,    // payload: set u32 -> kOk; scans running on it finish first
+  kLoadPlan = 7,   // payload: plan u32; fd: a sealed memfd holding a plan bundle
+                   // (core/plan_bundle.h), mapped read-only -> kOk. A plan id in use is replaced.
+  kReleasePlan = 8,  // payload: plan u32 -> kOk; scans running on it finish first
+  // On the content socket (fd 4) only, from the broker's native threads (core/content_link.h):
+  kScanFiles = 9,  // fds: 1..kMaxScanFds files; payload: plan u32, flags u32 (kScan*),
+                   // max_file_size u64 (0: no limit), deadline_ms u32 (0: none; counted from
+                   // arrival, waiting included), archive limits (with kScanProveArchives: 5 × u64
+                   // depth, files, scan size, file size, ratio-min size, then the ratio as f64)
+                   // -> kOk: count u32, count × scanbatch record (kRecordSize bytes), in the fds'
+                   // order; kTimeout when the deadline passed before a thread took it.
+  // kCancel on the content socket: payload: the id of a kScanFiles; no reply of its own — the
+  // batch's files not read yet come back as scanbatch kCancelled.
 };
+
+constexpr uint32_t kScanSha256Always = 1;   // kScanFiles flags: scanbatch::Options, same names
+constexpr uint32_t kScanSha256Matched = 2;
+constexpr uint32_t kScanArchives = 4;        // keep_archives_open: archive candidates flagged
+constexpr uint32_t kScanProveArchives = 8;   // and proven clean here when they can be
+constexpr uint32_t kScanRealTime = 16;       // taken before on-demand batches
+constexpr size_t kMaxScanFds = 64;           // files in one kScanFiles request
 
 constexpr uint32_t kRealTime = 1;  // kScan flag: taken before on-demand scans, may use every thread
 
@@ -57,6 +76,11 @@ class Writer {
   void U32(uint32_t v) {
     for (int i = 0; i < 4; i++) buf_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
   }
+  void U64(uint64_t v) {
+    U32(static_cast<uint32_t>(v));
+    U32(static_cast<uint32_t>(v >> 32));
+  }
+  void Raw(const void* p, size_t n) { buf_.append(static_cast<const char*>(p), n); }
   void Str(const std::string& s) {
     U32(static_cast<uint32_t>(s.size()));
     buf_.append(s);
@@ -79,6 +103,19 @@ class Reader {
     off_ += 4;
     *v = r;
     return true;
+  }
+  bool U64(uint64_t* v) {
+    uint32_t lo, hi;
+    if (!U32(&lo) || !U32(&hi)) return false;
+    *v = (static_cast<uint64_t>(hi) << 32) | lo;
+    return true;
+  }
+  // The next n bytes, or null when fewer are left.
+  const char* Raw(size_t n) {
+    if (n_ - off_ < n) return nullptr;
+    const char* at = p_ + off_;
+    off_ += n;
+    return at;
   }
   bool Str(std::string* s, size_t max) {
     uint32_t len;

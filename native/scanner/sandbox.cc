@@ -24,13 +24,13 @@ namespace {
 
 std::string Errno(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
-bool CloseOthers(int keep, std::string* error) {
+bool CloseOthers(int keep, bool content, std::string* error) {
   // 0..2 and the socket stay; the broker gives /dev/null and pipes for them.
   if (keep != 3) {
     *error = "the broker socket must be fd 3";
     return false;
   }
-  if (syscall(SYS_close_range, 4u, ~0u, 0u) != 0) {
+  if (syscall(SYS_close_range, content ? 5u : 4u, ~0u, 0u) != 0) {
     *error = Errno("close_range");
     return false;
   }
@@ -50,7 +50,7 @@ bool DropBoundingSet(std::string* error) {
 }  // namespace
 
 bool Confine(const SandboxOptions& o, std::string* error) {
-  if (!CloseOthers(o.keep_fd, error)) return false;
+  if (!CloseOthers(o.keep_fd, o.keep_content, error)) return false;
   if (o.uid == 0 || o.gid == 0) {
     *error = "refusing to scan as root: give --uid and --gid of an unprivileged user";
     return false;

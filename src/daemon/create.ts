@@ -75,7 +75,7 @@ export async function createDaemon(options: DaemonOptions, deps: DaemonDeps): Pr
     const store = await life.run('store', () => startStore(core));
     const scanner = await life.run('scanner', () => startScanner(core));
     const definitions = await life.run('definitions', () => startDefinitions(core, scanner, { engine: () => engine, scans: () => scans }));
-    const built = await life.run('engine', () => startEngine(core, definitions));
+    const built = await life.run('engine', () => startEngine(core, definitions, scanner));
     engine = built;
     const threats = await life.run('threats', () => startThreats(core, store));
     const services: Services = { ...core, store, scanner, definitions, engine: built, threats };

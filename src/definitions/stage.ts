@@ -165,17 +165,21 @@ export async function startDefinitions(s: Core, scanner: Scanner, late: Definiti
  * `mdatp health --details features`: the scan time limits in force, the files that reached them
  * (scan_timeout, by origin) and where YARA runs (the scanner process).
  */
-function registerEngineHealth(s: Core, hooks: StageHooks, engine: ScanEngine): void {
+function registerEngineHealth(s: Core, hooks: StageHooks, engine: ScanEngine, scanner: Scanner): void {
   hooks.health('engine', () => {
     const w = s.config.settings.wdavdaemon;
     const t = engine.stats().scanTimeouts;
+    const planError = engine.remotePlanError;
     return {
+      ...(planError ? { issues: [planError] } : {}),
       details: {
         features: {
           scan_time_limits: { on_demand_ms: w.scanTimeLimitMs, real_time_ms: Math.min(w.scanTimeLimitMs, w.rtpTimeoutMs - answerReserveMs(w.rtpTimeoutMs)) },
           scan_timeouts: { total: t.real_time + t.on_write + t.on_demand, ...t },
           // YARA runs in the scanner process (`scanner` in these details).
           yara_scanner: { library: `libyara ${s.native.features.yaraVersion ?? ''}`.trim(), process: 'wdav-scanner' },
+          // Native read passes (digests, Vectorscan, archive proofs) sent to the scanner process.
+          content_pass: { process: 'wdav-scanner', ...scanner.process.contentStats() },
         },
       },
       settingOf: {},
@@ -183,10 +187,13 @@ function registerEngineHealth(s: Core, hooks: StageHooks, engine: ScanEngine): v
   });
 }
 
-export function startEngine(s: Core, definitions: DefinitionsService): Started<ScanEngine> {
-  const engine = createEngine({ definitions: definitions.current(), native: s.native, scanTimeLimitMs: s.config.settings.wdavdaemon.scanTimeLimitMs });
+export async function startEngine(s: Core, definitions: DefinitionsService, scanner: Scanner): Promise<Started<ScanEngine>> {
+  // Native read passes (digests, Vectorscan, archive proofs) run in the scanner process, which
+  // holds each set's plan before a scan can use it (engine.setDefinitions).
+  const engine = createEngine({ definitions: definitions.current(), native: s.native, scanTimeLimitMs: s.config.settings.wdavdaemon.scanTimeLimitMs, remotePlans: scanner.process });
+  await engine.placePlan();
   const hooks = new StageHooks(s);
-  registerEngineHealth(s, hooks, engine);
+  registerEngineHealth(s, hooks, engine, scanner);
   s.logs.child('engine').info({ bodyMatcher: engine.bodyMatcher, generation: engine.generation, yara: s.native.features.yaraVersion ?? null }, 'engine ready');
   // Scans still running finish on their set; the set is freed at process exit.
   return { service: engine, stop: () => hooks.remove() };

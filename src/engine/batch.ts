@@ -197,6 +197,11 @@ export class BatchScanner {
     }
   }
 
+  /** The set's plan when one was made, without making one. */
+  existingPlan(set: DefinitionSet): ScanPlan | undefined {
+    return this.plans.get(set);
+  }
+
   plan(set: DefinitionSet): ScanPlan {
     let p = this.plans.get(set);
     if (!p) {
@@ -339,6 +344,8 @@ function failure(status: number, detail: number, generation: number): ScanResult
     case STATUS.cancelled:
       return { kind: 'error', code: CANCELLED, message: 'The scan was cancelled', generation };
     case STATUS.scanError:
+      // detail 2: native/core/content_link.h kDetailScannerUnavailable.
+      if (detail === 2) return { kind: 'error', code: 'WDAV_ERR_SCANNER', message: 'the scanner process could not scan it (it crashed or did not answer in time)', generation };
       return { kind: 'error', code: 'WDAV_ERR_NATIVE', message: detail ? 'Vectorscan scan failed' : 'Vectorscan stream could not be opened', generation };
     default: {
       let code: string;

@@ -14,7 +14,8 @@
 //                                       and closes every fd; resolves { clean, cleanBytes, others }
 //                                       (per-file scan() when the set has YARA work or there is
 //                                       no native binding)
-//   engine.setDefinitions(set)          atomic switch: new scans use `set` at once; resolves when
+//   engine.setDefinitions(set)          atomic switch: new scans use `set` at once (with remotePlans,
+//                                       once the scanner process holds its plan); resolves when
 //                                       scans still running on the previous set finished and it
 //                                       was closed (pass { closePrevious: false } to keep it)
 //   engine.nativePlan()                 the current set's native plan (real-time native verdicts)
@@ -44,8 +45,17 @@ import type { NativeBinding } from '../shared/native.js';
 import { BatchScanner, type BatchFiles, type BatchOutcome, type LaneStats } from './batch.js';
 import { scanBatchBinding, type ScanPlan } from './batch-native.js';
 
+/** Where native scan plans are held when not in this process (the scanner process: src/scanner/process.ts). */
+export interface RemotePlans {
+  /** Native scans on `plan` run there once this resolves. */
+  loadPlan(plan: ScanPlan): Promise<void>;
+  releasePlan(plan: ScanPlan): Promise<void>;
+}
+
 export interface EngineOptions {
   definitions?: DefinitionSet;
+  /** The scanner process: native read passes (digests, Vectorscan, archive proofs) run there. */
+  remotePlans?: RemotePlans;
   /** The addon, for scanBatch's native read pass (else taken from the set's Vectorscan matcher). */
   native?: NativeBinding | null;
   /** Read size per chunk (default 256 KiB). */
@@ -86,6 +96,10 @@ export interface ScanEngine extends Engine {
   scanStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | NodeJS.ReadableStream, size: number | undefined, ctx: ScanContext): Promise<ScanResult>;
   readonly scanMember: ScanMember;
   setDefinitions(set: DefinitionSet, opts?: { closePrevious?: boolean }): Promise<void>;
+  /** Loads the set's native plan into the scanner process (remotePlans); the current set by default. */
+  placePlan(set?: DefinitionSet): Promise<void>;
+  /** Why the scanner process does not hold the current plan, when it does not. */
+  readonly remotePlanError: string | null;
   scanBatch(files: BatchFiles, ctx: ScanContext, readDone?: () => void): Promise<BatchOutcome>;
   /**
    * The native scan plan of the current set (hashes and Vectorscan, as on-demand batches use),
@@ -112,6 +126,7 @@ class ScanEngineImpl implements ScanEngine {
   private batches: BatchScanner | undefined;
   /** maximumOnDemandScanThreads as last set (setScanThreads): the lanes of on-demand batches. */
   private scanThreads = 0;
+  private planError: string | null = null;
 
   constructor(private readonly opts: EngineOptions) {
     this.current = opts.definitions ?? builtinDefinitionSet();
@@ -132,11 +147,34 @@ class ScanEngineImpl implements ScanEngine {
   async setDefinitions(set: DefinitionSet, opts: { closePrevious?: boolean } = {}): Promise<void> {
     const prev = this.current;
     if (prev === set) return;
+    // The scanner process holds the new plan before a scan can use it (without one the switch
+    // stays synchronous: the current set changes before this returns its promise).
+    if (this.opts.remotePlans) await this.placePlan(set);
     this.current = set;
     this.gen++;
     const f = this.inFlight.get(prev);
     if (f && f.n > 0) await new Promise<void>((resolve) => (f.idle = resolve));
+    const old = this.batches?.existingPlan(prev);
+    if (old && this.opts.remotePlans) await this.opts.remotePlans.releasePlan(old).catch(() => undefined);
     if (opts.closePrevious !== false) await prev.close();
+  }
+
+  async placePlan(set: DefinitionSet = this.current): Promise<void> {
+    const remote = this.opts.remotePlans;
+    if (!remote) return;
+    const b = this.batchScanner(set);
+    if (!b.supports(set)) return;
+    try {
+      await remote.loadPlan(b.plan(set));
+      this.planError = null;
+    } catch (e) {
+      // Its scans then fail with "scanner unavailable" rather than run here: said in health.
+      this.planError = `the scanner process refused the scan plan: ${errorMessage(e)}`;
+    }
+  }
+
+  get remotePlanError(): string | null {
+    return this.planError;
   }
 
   stats(): EngineStats {

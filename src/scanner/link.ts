@@ -18,13 +18,30 @@ export interface ScannerLinkBinding {
   scannerUnlisten(l: ScannerListener): void;
   /** A sealed memfd (close-on-exec) holding `bytes`: how rule bundles and in-memory data reach the scanner. */
   scannerMemfd(bytes: Buffer): number;
+  /** The native client of the scanner's content pass (native/core/content_link.h): one per supervisor. */
+  contentLink(): ContentLink;
+  /** Takes `fd` (the broker's end of a scanner's fd 4): native scans go to that scanner from now on. */
+  contentAttach(link: ContentLink, fd: number): void;
+  /** Fails the native scans in flight and closes the socket (the scanner then ends). */
+  contentDetach(link: ContentLink): void;
+  /** contentDetach for good (the supervisor stops): native scans stop waiting for a scanner. */
+  contentClose(link: ContentLink): void;
+  contentStats(link: ContentLink): { batches: number; files: number; failures: number; attaches: number };
+  /** The named files that were in the content pass when the last scanner went away (complete after contentDetach). */
+  contentLostFiles(link: ContentLink): string[];
+  /** A sealed memfd holding the scan plan (native/core/plan_bundle.h) for kLoadPlan. */
+  scanPlanBundle(plan: object): number;
+  /** Native scans on `plan` go to the scanner behind `link` (plan `id` there); null: here again. */
+  scanPlanRemote(plan: object, link: ContentLink | null, id: number): void;
 }
 
 declare const listenerBrand: unique symbol;
 export type ScannerListener = { readonly [listenerBrand]: true };
+declare const contentBrand: unique symbol;
+export type ContentLink = { readonly [contentBrand]: true };
 
 export function scannerLink(native: NativeBinding): ScannerLinkBinding {
-  if (typeof native.scannerSocketPair !== 'function' || typeof native.scannerSend !== 'function' || typeof native.scannerListen !== 'function' || typeof native.scannerMemfd !== 'function') {
+  if (typeof native.scannerSocketPair !== 'function' || typeof native.scannerSend !== 'function' || typeof native.scannerListen !== 'function' || typeof native.scannerMemfd !== 'function' || typeof native.contentLink !== 'function' || typeof native.scanPlanBundle !== 'function') {
     throw new WdavError('WDAV_ERR_NATIVE', 'the native addon has no scanner link: rebuild it (npm run build:native)');
   }
   return native as unknown as ScannerLinkBinding;

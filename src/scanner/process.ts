@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import PQueue from 'p-queue';
 import { WdavError } from '../shared/errors.js';
 import { packageRoot } from '../shared/paths.js';
-import type { ScannerLinkBinding, ScannerListener } from './link.js';
+import type { ContentLink, ScannerLinkBinding, ScannerListener } from './link.js';
 import { Op, ReplyReader, Status, request, reply, yaraBundle, scanArgs, pathArg, u32Arg, type OpCode, type YaraUnit, type Reply } from './protocol.js';
 
 export const SCANNER_EXECUTABLE = path.join(packageRoot(), 'build', 'Release', 'wdav-scanner');
@@ -99,6 +99,11 @@ interface Pending {
 interface Generation {
   child: ChildProcess;
   fd: number;
+  /** The broker's end of the content socket until it is attached to the content link (then -1). */
+  contentFd: number;
+  contentAttached: boolean;
+  /** The named files the content pass had in flight when the link ended. */
+  contentLost: string[];
   listener: ScannerListener | null;
   exited: boolean;
   fdClosed: boolean;
@@ -121,6 +126,12 @@ export class ScannerProcess {
   private lastCrash: ScannerCrash | null = null;
   /** The rule bundles of the sets loaded, by set id: loaded again after a restart. */
   private readonly sets = new Map<number, Buffer>();
+  /** The native client of the content pass: attached to each scanner process once it holds the plans. */
+  private readonly content: ContentLink;
+  /** Scan plans the scanner holds, by id (their sealed bundles): loaded again after a restart. */
+  private readonly plans = new Map<number, { fd: number; plan: object }>();
+  private readonly planIds = new WeakMap<object, number>();
+  private nextPlan = 1;
   private startedAt = 0;
   private restartTimer: NodeJS.Timeout | null = null;
   private nextId = 1;
@@ -131,6 +142,7 @@ export class ScannerProcess {
 
   constructor(private readonly o: ScannerOptions) {
     this.queue = new PQueue({ concurrency: o.maxInFlight ?? 64 });
+    this.content = o.link.contentLink();
   }
 
   /** Spawns the scanner and waits for its first answer. Throws WDAV_ERR_SCANNER with its stderr. */
@@ -182,6 +194,55 @@ export class ScannerProcess {
     this.sets.delete(set);
     if (this.state !== 'running') return;
     await this.call(Op.release, -1, 10_000, null, u32Arg(set)).catch(() => undefined);
+  }
+
+  /**
+   * Makes the scanner hold `plan` (a native scan plan: digests, Vectorscan, archive proofs), and
+   * sends the native scans on it there from now on (native/core/content_link.h). Kept and loaded
+   * again after a restart. A scanner that is away gets it when it is back.
+   */
+  async loadPlan(plan: object): Promise<void> {
+    if (this.planIds.has(plan)) return;
+    const id = this.nextPlan++;
+    const fd = this.o.link.scanPlanBundle(plan);
+    this.plans.set(id, { fd, plan });
+    this.planIds.set(plan, id);
+    if (this.state === 'running') {
+      let r: Reply | undefined;
+      try {
+        r = await this.call(Op.loadPlan, fd, 60_000, null, u32Arg(id));
+      } catch (e) {
+        // Gone meanwhile: the restart loads it. Anything else is this plan's problem.
+        if (!(e instanceof WdavError && e.code === 'WDAV_ERR_SCANNER')) throw this.dropPlan(plan, e);
+      }
+      if (r && r.status !== Status.ok) throw this.dropPlan(plan, this.failed(r));
+    }
+    if (this.planIds.get(plan) === id) this.o.link.scanPlanRemote(plan, this.content, id);
+  }
+
+  /** The scanner forgets `plan`; scans on it are done here again (there should be none left). */
+  async releasePlan(plan: object): Promise<void> {
+    const id = this.planIds.get(plan);
+    if (id === undefined) return;
+    this.dropPlan(plan);
+    if (this.state !== 'running') return;
+    await this.call(Op.releasePlan, -1, 10_000, null, u32Arg(id)).catch(() => undefined);
+  }
+
+  /** Native scans sent to the scanner, and those that got no answer from it. */
+  contentStats(): { batches: number; files: number; failures: number; attaches: number } {
+    return this.o.link.contentStats(this.content);
+  }
+
+  private dropPlan(plan: object, e?: unknown): unknown {
+    const id = this.planIds.get(plan);
+    if (id === undefined) return e;
+    this.planIds.delete(plan);
+    this.o.link.scanPlanRemote(plan, null, 0);
+    const p = this.plans.get(id);
+    this.plans.delete(id);
+    if (p) fs.closeSync(p.fd);
+    return e;
   }
 
   /** Scans the open file `fd` (the caller keeps and closes it) with a YARA time limit. */
@@ -249,24 +310,30 @@ export class ScannerProcess {
       }
       this.closeLink(g);
     }
+    this.o.link.contentClose(this.content);
+    for (const { fd } of this.plans.values()) fs.closeSync(fd);
+    this.plans.clear();
     for (const w of this.readyWaiters.splice(0)) w();
   }
 
   private async spawnOne(): Promise<void> {
     const [brokerFd, childFd] = this.o.link.scannerSocketPair();
+    const [contentFd, childContentFd] = this.o.link.scannerSocketPair();
     const threads = this.o.threads ?? 4;
     const args = ['--uid', String(this.o.uid), '--gid', String(this.o.gid), '--threads', String(threads), '--memory-limit-mb', String(this.o.memoryLimitMb ?? 1024)];
     if (this.o.testHooks) args.push('--test-hooks');
     let child: ChildProcess;
     try {
-      child = spawn(this.o.executable ?? SCANNER_EXECUTABLE, args, { stdio: ['ignore', 'ignore', 'pipe', childFd] });
+      child = spawn(this.o.executable ?? SCANNER_EXECUTABLE, args, { stdio: ['ignore', 'ignore', 'pipe', childFd, childContentFd] });
     } catch (e) {
       fs.closeSync(brokerFd);
+      fs.closeSync(contentFd);
       throw e;
     } finally {
       fs.closeSync(childFd);
+      fs.closeSync(childContentFd);
     }
-    const g: Generation = { child, fd: brokerFd, listener: null, exited: false, fdClosed: false, killedFor: null, pending: new Map(), filesAtEnd: null, threads };
+    const g: Generation = { child, fd: brokerFd, contentFd, contentAttached: false, contentLost: [], listener: null, exited: false, fdClosed: false, killedFor: null, pending: new Map(), filesAtEnd: null, threads };
     this.gen = g;
     g.listener = this.o.link.scannerListen(brokerFd, (packets, errno) => this.onPackets(g, packets, errno));
     child.stderr!.setEncoding('utf8').on('data', (c: string) => {
@@ -293,13 +360,22 @@ export class ScannerProcess {
         const l = await this.withFd(bundle, (fd) => this.send(g, Op.loadYara, fd, 300_000, null, u32Arg(set)));
         if (l.status !== Status.ok) throw this.failed(l);
       }
+      // Plans added meanwhile are visited too (a Map iterates what is added during the loop).
+      for (const [id, p] of this.plans) {
+        const l = await this.send(g, Op.loadPlan, p.fd, 60_000, null, u32Arg(id));
+        if (l.status !== Status.ok) throw this.failed(l);
+      }
+      if (g.exited || g.killedFor) throw new WdavError('WDAV_ERR_SCANNER', 'the scanner ended while starting');
+      this.o.link.contentAttach(this.content, g.contentFd);
+      g.contentFd = -1;
+      g.contentAttached = true;
     } catch (e) {
       if (!g.exited) g.child.kill('SIGKILL');
       throw new WdavError('WDAV_ERR_SCANNER', `the scanner did not start: ${this.stderrTail.at(-1) ?? (e as Error).message}`, undefined, { cause: e });
     }
     this.startedAt = Date.now();
     if (this.state !== 'stopped') this.state = 'running';
-    this.o.logger.info({ scannerPid: child.pid, uid: this.o.uid, threads: g.threads, ruleSets: this.sets.size }, 'scanner: running');
+    this.o.logger.info({ scannerPid: child.pid, uid: this.o.uid, threads: g.threads, ruleSets: this.sets.size, scanPlans: this.plans.size }, 'scanner: running');
     for (const w of this.readyWaiters.splice(0)) w();
   }
 
@@ -337,9 +413,11 @@ export class ScannerProcess {
 
   private onExit(g: Generation, code: number | null, signal: NodeJS.Signals | null): void {
     g.exited = true;
-    const files = g.filesAtEnd ?? this.filesInFlight(g);
+    const yaraFiles = g.filesAtEnd ?? this.filesInFlight(g);
     this.failAll(g, (p) => this.goneError(p));
     this.closeLink(g);
+    // Real-time files in the content pass first: an opener was waiting on them.
+    const files = [...new Set([...g.contentLost, ...yaraFiles])];
     if (this.gen !== g || this.state === 'stopped') return;
     this.gen = null;
     const crash: ScannerCrash = { at: new Date().toISOString(), exitCode: code, signal, file: files[0] ?? null, inFlight: files.slice(0, 10), reason: g.killedFor ?? 'exited' };
@@ -372,6 +450,13 @@ export class ScannerProcess {
   private closeLink(g: Generation): void {
     if (g.listener) this.o.link.scannerUnlisten(g.listener);
     g.listener = null;
+    if (g.contentFd >= 0) fs.closeSync(g.contentFd);
+    g.contentFd = -1;
+    if (g.contentAttached) {
+      this.o.link.contentDetach(this.content);
+      g.contentLost = this.o.link.contentLostFiles(this.content);
+    }
+    g.contentAttached = false;
     if (!g.fdClosed) {
       g.fdClosed = true;
       fs.closeSync(g.fd);

@@ -6,7 +6,7 @@
 export const MAGIC = 0x57445331;
 export const MAX_PACKET = 256 * 1024;
 
-export const Op = { ping: 1, loadYara: 2, scan: 3, testOpen: 4, cancel: 5, release: 6 } as const;
+export const Op = { ping: 1, loadYara: 2, scan: 3, testOpen: 4, cancel: 5, release: 6, loadPlan: 7, releasePlan: 8 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
 export const Status = { ok: 0, timeout: 1, cancelled: 2, error: 3, noRules: 4, badRequest: 5, busy: 6 } as const;

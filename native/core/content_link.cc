@@ -1,0 +1,354 @@
+// native/core/content_link.cc — see content_link.h.
+#include "core/content_link.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "scanner/protocol.h"
+
+namespace wdav {
+namespace contentlink {
+
+namespace sb = scanbatch;
+namespace proto = scanner;
+
+namespace {
+
+struct Slot {
+  uint8_t* records = nullptr;
+  const std::string* names = nullptr;
+  size_t n = 0;
+  bool done = false;
+  int err = 0;
+  std::condition_variable cv;
+};
+
+}  // namespace
+
+struct Link::Conn {
+  explicit Conn(int f) : fd(f) {}
+  ~Conn() { close(fd); }
+  const int fd;
+  std::thread reader;
+  std::mutex mu;  // pending, dead, next_id
+  std::map<uint32_t, Slot*> pending;
+  std::vector<std::string> lost;  // named files in flight when it died
+  bool dead = false;
+  uint32_t next_id = 1;
+  std::mutex send_mu;
+};
+
+Link::~Link() { Detach(); }
+
+void Link::Close() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    closed_ = true;
+  }
+  attached_cv_.notify_all();
+  Detach();
+}
+
+void Link::Attach(int fd) {
+  Detach();
+  auto c = std::make_shared<Conn>(fd);
+  c->reader = std::thread(ReadLoop, c.get());
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    conn_ = std::move(c);
+    stats_.attaches++;
+  }
+  attached_cv_.notify_all();
+}
+
+void Link::Detach() {
+  std::shared_ptr<Conn> c;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    c = std::move(conn_);
+  }
+  if (!c) return;
+  shutdown(c->fd, SHUT_RDWR);  // the reader's recv returns 0; senders get EPIPE
+  if (c->reader.joinable()) c->reader.join();
+  {
+    std::lock_guard<std::mutex> cl(c->mu);
+    std::lock_guard<std::mutex> l(mu_);
+    if (!c->lost.empty()) lost_ = std::move(c->lost);
+  }
+  // The fd closes with the last Scan() still holding the connection.
+}
+
+std::vector<std::string> Link::TakeLostFiles() {
+  std::lock_guard<std::mutex> l(mu_);
+  return std::move(lost_);
+}
+
+bool Link::WaitAttached(Clock::time_point until) {
+  std::unique_lock<std::mutex> l(mu_);
+  bool ok = attached_cv_.wait_until(l, until, [this] {
+    if (closed_) return true;
+    if (!conn_) return false;
+    std::lock_guard<std::mutex> cl(conn_->mu);
+    return !conn_->dead;
+  });
+  return ok && !closed_;
+}
+
+Stats Link::stats() {
+  std::lock_guard<std::mutex> l(mu_);
+  return stats_;
+}
+
+void Link::ReadLoop(Conn* c) {
+  pthread_setname_np(pthread_self(), "wdav-content");
+  std::string buf(proto::kMaxPacket, '\0');
+  for (;;) {
+    ssize_t n;
+    // recv(): no SCM_RIGHTS accepted, so the scanner cannot plant fds here.
+    do n = recv(c->fd, &buf[0], buf.size(), MSG_TRUNC);
+    while (n < 0 && errno == EINTR);
+    bool broken = n <= 0 || static_cast<size_t>(n) > buf.size();
+    uint32_t magic = 0, op = 0, id = 0, status = 0, count = 0;
+    proto::Reader r(buf.data(), broken ? 0 : static_cast<size_t>(n));
+    if (!broken && (!r.U32(&magic) || magic != proto::kMagic || !r.U32(&op) || op != proto::kScanFiles || !r.U32(&id) || !r.U32(&status)))
+      broken = true;
+    std::lock_guard<std::mutex> l(c->mu);
+    if (broken) {
+      // Gone, or not speaking the protocol: everything in flight fails, and the socket is shut
+      // so that the scanner ends (content.cc) and its supervisor restarts it.
+      if (n > 0) shutdown(c->fd, SHUT_RDWR);
+      c->dead = true;
+      for (auto& [pid, slot] : c->pending) {
+        for (size_t i = 0; slot->names && i < slot->n && c->lost.size() < 10; i++) c->lost.push_back(slot->names[i]);
+        slot->done = true;
+        slot->err = EPIPE;
+        slot->cv.notify_one();
+      }
+      c->pending.clear();
+      return;
+    }
+    auto it = c->pending.find(id);
+    if (it == c->pending.end()) continue;  // its caller stopped waiting (late)
+    Slot* slot = it->second;
+    c->pending.erase(it);
+    if (status == proto::kOk) {
+      const char* recs = nullptr;
+      if (r.U32(&count) && count == slot->n && (recs = r.Raw(count * sb::kRecordSize)) != nullptr && r.done()) {
+        std::memcpy(slot->records, recs, count * sb::kRecordSize);
+        slot->err = 0;
+      } else {
+        slot->err = EPROTO;
+      }
+    } else {
+      slot->err = status == proto::kBusy ? EBUSY : status == proto::kNoRules ? ENOENT : status == proto::kTimeout ? ETIMEDOUT : EIO;
+    }
+    slot->done = true;
+    slot->cv.notify_one();
+  }
+}
+
+int Link::Scan(const Request& req, const int32_t* fds, size_t n, uint8_t* records, Clock::time_point until, const std::string* names,
+               const int32_t* cancel) {
+  if (n == 0 || n > proto::kMaxScanFds) return EINVAL;
+  std::shared_ptr<Conn> c;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    c = conn_;
+  }
+  if (!c) return ENOTCONN;
+  Slot slot;
+  slot.records = records;
+  slot.names = names;
+  slot.n = n;
+  uint32_t id;
+  {
+    std::lock_guard<std::mutex> l(c->mu);
+    if (c->dead) return ENOTCONN;
+    id = c->next_id++;
+    if (c->next_id == 0) c->next_id = 1;
+    c->pending[id] = &slot;
+  }
+  proto::Writer w;
+  w.U32(proto::kMagic);
+  w.U32(proto::kScanFiles);
+  w.U32(id);
+  w.U32(req.plan);
+  w.U32(req.flags);
+  w.U64(req.max_file_size);
+  w.U32(req.deadline_ms);
+  if (req.flags & proto::kScanProveArchives) {
+    const archclean::Limits& lim = req.limits;
+    w.U64(lim.max_depth);
+    w.U64(lim.max_files);
+    w.U64(lim.max_scan_size);
+    w.U64(lim.max_file_size);
+    w.U64(lim.ratio_min_size);
+    uint64_t bits;
+    std::memcpy(&bits, &lim.max_ratio, sizeof bits);
+    w.U64(bits);
+  }
+  union {
+    char buf[CMSG_SPACE(sizeof(int) * proto::kMaxScanFds)];
+    struct cmsghdr align;
+  } control;
+  std::memset(control.buf, 0, sizeof control.buf);
+  struct iovec iov = {const_cast<char*>(w.bytes().data()), w.size()};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int) * n);
+  std::memcpy(CMSG_DATA(cm), fds, sizeof(int) * n);
+  int err = 0;
+  {
+    std::lock_guard<std::mutex> l(c->send_mu);
+    for (;;) {
+      ssize_t s = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (s >= 0) break;
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) {
+        err = errno == ECONNRESET || errno == ENOTCONN ? EPIPE : errno;
+        break;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+      if (left <= 0) {
+        err = ETIMEDOUT;
+        break;
+      }
+      struct pollfd p = {c->fd, POLLOUT, 0};
+      poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
+    }
+  }
+  std::unique_lock<std::mutex> l(c->mu);
+  bool asked = false;
+  while (err == 0 && !slot.done) {
+    // With a cancel flag, woken every 50 ms to look at it.
+    auto step = cancel && !asked ? std::min(until, Clock::now() + std::chrono::milliseconds(50)) : until;
+    slot.cv.wait_until(l, step, [&] { return slot.done; });
+    if (slot.done) break;
+    if (Clock::now() >= until) {
+      err = ETIMEDOUT;
+      break;
+    }
+    if (cancel && !asked && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0) {
+      asked = true;
+      proto::Writer cw;
+      cw.U32(proto::kMagic);
+      cw.U32(proto::kCancel);
+      cw.U32(0);
+      cw.U32(id);
+      l.unlock();
+      {
+        std::lock_guard<std::mutex> sl(c->send_mu);
+        (void)send(c->fd, cw.bytes().data(), cw.size(), MSG_NOSIGNAL | MSG_DONTWAIT);  // lost: the batch just runs on
+      }
+      l.lock();
+    }
+  }
+  if (!slot.done) c->pending.erase(id);
+  else if (err == 0) err = slot.err;
+  l.unlock();
+  std::lock_guard<std::mutex> sl(mu_);
+  if (err == 0) {
+    stats_.batches++;
+    stats_.files += n;
+  } else {
+    stats_.failures++;
+  }
+  return err;
+}
+
+namespace {
+
+template <typename T>
+T Get(const uint8_t* rec, size_t off) {
+  T v;
+  std::memcpy(&v, rec + off, sizeof v);
+  return v;
+}
+template <typename T>
+void Put(uint8_t* rec, size_t off, T v) {
+  std::memcpy(rec + off, &v, sizeof v);
+}
+
+uint32_t FlagsOf(const sb::Options& o, bool real_time) {
+  uint32_t f = 0;
+  if (o.sha256_always) f |= proto::kScanSha256Always;
+  if (o.sha256_matched) f |= proto::kScanSha256Matched;
+  if (o.keep_archives_open) f |= proto::kScanArchives;
+  if (o.keep_archives_open && o.archive_limits && o.spill) f |= proto::kScanProveArchives;
+  if (real_time) f |= proto::kScanRealTime;
+  return f;
+}
+
+}  // namespace
+
+bool ScanFiles(const sb::Plan& plan, const int32_t* fds, size_t n, const sb::Options& o, const int32_t* cancel, uint8_t* records,
+               const Mode& mode) {
+  std::shared_ptr<const RemotePlan> remote = std::atomic_load(&plan.remote);
+  if (!remote) {
+    sb::ScanFiles(plan, fds, n, o, cancel, records);
+    return false;
+  }
+  Request req;
+  req.plan = remote->id;
+  req.flags = FlagsOf(o, mode.real_time);
+  req.max_file_size = o.max_file_size > 0 ? static_cast<uint64_t>(o.max_file_size) : 0;
+  if (o.archive_limits) req.limits = *o.archive_limits;
+  if (mode.until != Clock::time_point::max()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(mode.until - Clock::now()).count();
+    req.deadline_ms = static_cast<uint32_t>(std::max<long long>(1, left));
+  }
+  for (size_t at = 0; at < n; at += proto::kMaxScanFds) {
+    const size_t k = std::min(n - at, proto::kMaxScanFds);
+    uint8_t* rec = records + at * sb::kRecordSize;
+    std::memset(rec, 0, k * sb::kRecordSize);
+    if (cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0) {
+      for (size_t i = 0; i < k; i++) Put<int32_t>(rec + i * sb::kRecordSize, sb::kOffStatus, sb::kCancelled);
+    } else {
+      const std::string* names = mode.names ? mode.names + at : nullptr;
+      int err = remote->link->Scan(req, fds + at, k, rec, mode.until, names, cancel);
+      const bool cancelled = cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0;
+      if ((err == ENOTCONN || err == EPIPE) && !cancelled && mode.reattach_wait.count() > 0 &&
+          remote->link->WaitAttached(std::min(mode.until, Clock::now() + mode.reattach_wait)))
+        err = remote->link->Scan(req, fds + at, k, rec, mode.until, names, cancel);
+      if (err != 0 && cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0) {
+        for (size_t i = 0; i < k; i++) Put<int32_t>(rec + i * sb::kRecordSize, sb::kOffStatus, sb::kCancelled);
+      } else if (err != 0) {
+        std::memset(rec, 0, k * sb::kRecordSize);
+        for (size_t i = 0; i < k; i++) {
+          Put<int32_t>(rec + i * sb::kRecordSize, sb::kOffStatus, sb::kScanError);
+          Put<int32_t>(rec + i * sb::kRecordSize, sb::kOffDetail, kDetailScannerUnavailable);
+        }
+      }
+    }
+    // The caller's fds, as scanbatch::ScanFiles would have left them.
+    for (size_t i = 0; i < k; i++) {
+      uint8_t* one = rec + i * sb::kRecordSize;
+      uint32_t flags = Get<uint32_t>(one, sb::kOffFlags);
+      if (o.keep_open) continue;
+      if (Get<int32_t>(one, sb::kOffStatus) == sb::kScanned && (flags & sb::kArchive) && !(flags & sb::kArchiveClean)) {
+        Put<uint32_t>(one, sb::kOffFlags, flags | sb::kLeftOpen);
+        continue;
+      }
+      if (fds[at + i] >= 0) close(fds[at + i]);
+    }
+  }
+  return true;
+}
+
+}  // namespace contentlink
+}  // namespace wdav

@@ -1,0 +1,113 @@
+// native/core/content_link.h — the broker's native client of the scanner's content pass
+// (native/scanner/content.h): native threads (real-time verdicts, on-demand lanes) hand it
+// files as fds and get back their scanbatch records, without JavaScript in between. One Link
+// per scanner (src/scanner/process.ts): attached to a content socket when a scanner process is
+// ready, detached when it goes; a reader thread matches replies to the waiting callers by id.
+// Detaching (or a reply that breaks the protocol) shuts the socket down, and the scanner ends
+// when its content socket closes: a process that answers nonsense does not stay.
+// Scan() runs scanbatch::ScanFiles's contract with the reading and matching done in the
+// scanner: the plan must have been loaded there (RemotePlan), and the caller's fds stay the
+// caller's (the scanner gets copies). Without a remote plan it scans in this process.
+// Owns: the content socket, its reader thread, the requests in flight.
+// Must not: decide verdicts, or call into N-API.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/archclean.h"
+#include "core/scanbatch.h"
+
+namespace wdav {
+namespace contentlink {
+
+using Clock = std::chrono::steady_clock;
+
+struct Request {
+  uint32_t plan = 0;
+  uint32_t flags = 0;  // protocol.h kScan* flags
+  uint64_t max_file_size = 0;
+  archclean::Limits limits;  // sent with kScanProveArchives
+  uint32_t deadline_ms = 0;  // the scanner drops the batch when no thread took it by then
+};
+
+struct Stats {
+  uint64_t batches = 0;    // requests answered with records
+  uint64_t files = 0;
+  uint64_t failures = 0;   // requests that got no records (scanner gone, busy, late)
+  uint64_t attaches = 0;
+};
+
+class Link {
+ public:
+  Link() = default;
+  ~Link();
+  Link(const Link&) = delete;
+  Link& operator=(const Link&) = delete;
+
+  // Takes `fd` (a SOCK_SEQPACKET socket to a scanner's fd 4); a previous one is detached.
+  void Attach(int fd);
+  // Fails what is in flight (EPIPE), ends the reader and closes the socket. Idempotent.
+  void Detach();
+  // Detach() for good: no scanner will come back (the daemon stops); nobody waits for one.
+  void Close();
+  // Waits until a live scanner is attached, at most until `until`.
+  bool WaitAttached(Clock::time_point until);
+
+  // Scans fds[0..n) (1..protocol kMaxScanFds) in the scanner; `records` (n × kRecordSize) are
+  // written when it returns 0. Otherwise an errno: ENOTCONN (no scanner attached), EPIPE (it
+  // went away), ETIMEDOUT (no reply by `until`), EBUSY (its queue is full), ENOENT (it holds no
+  // such plan), EIO (it refused the request), EPROTO (the reply does not fit the request).
+  // Once `*cancel` (may be null) is non-zero, the scanner is asked to stop the batch: the files
+  // it has not read come back kCancelled.
+  int Scan(const Request& r, const int32_t* fds, size_t n, uint8_t* records, Clock::time_point until, const std::string* names = nullptr,
+           const int32_t* cancel = nullptr);
+  // The files (named by the callers) that were in flight when a scanner went away, oldest
+  // first, at most 10; cleared by the call. Complete once Detach() returned.
+  std::vector<std::string> TakeLostFiles();
+
+  Stats stats();
+
+ private:
+  struct Conn;
+  static void ReadLoop(Conn* c);
+
+  std::mutex mu_;
+  std::condition_variable attached_cv_;
+  std::shared_ptr<Conn> conn_;
+  Stats stats_;
+  std::vector<std::string> lost_;
+  bool closed_ = false;
+};
+
+// A plan the scanner process holds: set on the plan by the broker once kLoadPlan succeeded.
+struct RemotePlan {
+  std::shared_ptr<Link> link;
+  uint32_t id = 0;
+};
+
+// How a scan is taken to the scanner.
+struct Mode {
+  bool real_time = false;
+  Clock::time_point until = Clock::time_point::max();  // no reply by then: the files fail
+  // A scanner that is away (restarting) is waited for this long before the files fail.
+  std::chrono::milliseconds reattach_wait{0};
+  const std::string* names = nullptr;  // n names of the files, for the crash report (optional)
+};
+
+// scanbatch::ScanFiles(plan, fds, n, o, cancel, records) — in the scanner when the plan has a
+// RemotePlan (its records say kScanError with detail kDetailScannerUnavailable when it cannot
+// be reached), else here. Returns whether the scanner did it.
+bool ScanFiles(const scanbatch::Plan& plan, const int32_t* fds, size_t n, const scanbatch::Options& o, const int32_t* cancel,
+               uint8_t* records, const Mode& mode);
+
+constexpr int32_t kDetailScannerUnavailable = 2;  // kOffDetail of a kScanError record
+
+}  // namespace contentlink
+}  // namespace wdav

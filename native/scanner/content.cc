@@ -1,0 +1,285 @@
+// native/scanner/content.cc — see content.h.
+#include "scanner/content.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <pthread.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/plan_bundle.h"
+#include "core/scanbatch.h"
+#include "scanner/protocol.h"
+#include "scanner/receive.h"
+
+namespace wdav {
+namespace scanner {
+
+namespace {
+
+namespace sb = scanbatch;
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kMaxPlanBytes = size_t{512} << 20;
+constexpr size_t kQueueCapacity = 1024;     // batches waiting; beyond it the broker hears kBusy
+constexpr size_t kSpillBytes = size_t{1} << 20;  // = SPILL_BYTES in src/engine/batch.ts
+
+struct Batch {
+  uint32_t id = 0;
+  std::shared_ptr<const sb::Plan> plan;
+  uint32_t flags = 0;
+  uint64_t max_file_size = 0;
+  archclean::Limits limits;
+  bool has_deadline = false;
+  Clock::time_point deadline;
+  std::vector<int> fds;
+  int32_t cancel = 0;  // read by ScanFiles between chunks (__atomic), set by a kCancel
+};
+
+struct Content {
+  int sock = -1;
+  bool test_hooks = false;
+  std::mutex plans_mu;
+  std::map<uint32_t, std::shared_ptr<const sb::Plan>> plans;
+  std::mutex q_mu;
+  std::condition_variable q_cv;
+  std::deque<std::unique_ptr<Batch>> real_time, on_demand;
+  std::map<uint32_t, Batch*> by_id;  // queued and running batches, for kCancel (under q_mu)
+  std::mutex send_mu;
+};
+
+Content* g = nullptr;
+
+bool Send(uint32_t id, uint32_t status, const std::string& payload) {
+  Writer w;
+  w.U32(kMagic);
+  w.U32(kScanFiles);
+  w.U32(id);
+  w.U32(status);
+  std::string out = w.bytes() + payload;
+  std::lock_guard<std::mutex> l(g->send_mu);
+  for (;;) {
+    ssize_t n = send(g->sock, out.data(), out.size(), MSG_NOSIGNAL);
+    if (n >= 0) return true;
+    if (errno != EINTR) return false;
+  }
+}
+
+bool Fail(uint32_t id, uint32_t status, const std::string& message) {
+  Writer w;
+  w.Str(message);
+  return Send(id, status, w.bytes());
+}
+
+void CloseAll(std::vector<int>& fds) {
+  for (int fd : fds) close(fd);
+  fds.clear();
+}
+
+void Run(Batch& b, uint8_t* spill) {
+  if (b.has_deadline && Clock::now() >= b.deadline) {
+    Fail(b.id, kTimeout, "the deadline passed before a thread was free");
+    return;
+  }
+  if (g->test_hooks)
+    for (int fd : b.fds)
+      if (StartsWithCrashMarker(fd)) abort();
+  sb::Options o;
+  o.max_file_size = static_cast<int64_t>(std::min<uint64_t>(b.max_file_size, INT64_MAX));
+  o.sha256_always = (b.flags & kScanSha256Always) != 0;
+  o.sha256_matched = (b.flags & kScanSha256Matched) != 0;
+  o.keep_open = true;  // closed below, all of them: the broker keeps its own
+  o.keep_archives_open = (b.flags & kScanArchives) != 0;
+  if (b.flags & kScanProveArchives) {
+    o.spill = spill;
+    o.spill_cap = kSpillBytes;
+    o.archive_limits = &b.limits;
+  }
+  std::string records(b.fds.size() * sb::kRecordSize, '\0');
+  uint8_t* rec = reinterpret_cast<uint8_t*>(&records[0]);
+  sb::ScanFiles(*b.plan, b.fds.data(), b.fds.size(), o, &b.cancel, rec);
+  const size_t n = b.fds.size();
+  CloseAll(b.fds);
+  // The spill is this process's memory: the broker reads an unproven archive through its own fd.
+  for (size_t i = 0; i < n; i++) {
+    uint32_t flags;
+    std::memcpy(&flags, rec + i * sb::kRecordSize + sb::kOffFlags, sizeof flags);
+    flags &= ~static_cast<uint32_t>(sb::kInSpill | sb::kLeftOpen);
+    std::memcpy(rec + i * sb::kRecordSize + sb::kOffFlags, &flags, sizeof flags);
+  }
+  Writer w;
+  w.U32(static_cast<uint32_t>(records.size() / sb::kRecordSize));
+  w.Raw(records.data(), records.size());
+  Send(b.id, kOk, w.bytes());
+}
+
+void Worker() {
+  pthread_setname_np(pthread_self(), "wdav-content");
+  std::unique_ptr<uint8_t[]> spill;
+  for (;;) {
+    std::unique_ptr<Batch> b;
+    {
+      std::unique_lock<std::mutex> l(g->q_mu);
+      g->q_cv.wait(l, [] { return !g->real_time.empty() || !g->on_demand.empty(); });
+      auto& q = !g->real_time.empty() ? g->real_time : g->on_demand;
+      b = std::move(q.front());
+      q.pop_front();
+    }
+    if ((b->flags & kScanProveArchives) && !spill) spill.reset(new uint8_t[kSpillBytes]);
+    Run(*b, spill.get());
+    std::lock_guard<std::mutex> l(g->q_mu);
+    g->by_id.erase(b->id);
+  }
+}
+
+// Parses one kScanFiles request; takes the fds (queued or closed).
+void Accept(const char* p, size_t n, std::vector<int>& fds, bool truncated) {
+  Reader r(p, n);
+  uint32_t magic = 0, op = 0, id = 0;
+  if (r.U32(&magic) && magic == kMagic && r.U32(&op) && op == kCancel && r.U32(&id) && fds.empty()) {
+    uint32_t target;
+    if (!r.U32(&target) || !r.done()) return;
+    std::lock_guard<std::mutex> l(g->q_mu);
+    auto it = g->by_id.find(target);
+    if (it != g->by_id.end()) __atomic_store_n(&it->second->cancel, 1, __ATOMIC_RELAXED);
+    return;
+  }
+  r = Reader(p, n);
+  if (!r.U32(&magic) || magic != kMagic || !r.U32(&op) || !r.U32(&id) || truncated || op != kScanFiles) {
+    CloseAll(fds);
+    Fail(id, kBadRequest, "malformed content request");
+    return;
+  }
+  auto b = std::make_unique<Batch>();
+  b->id = id;
+  uint32_t plan, deadline_ms;
+  if (!r.U32(&plan) || !r.U32(&b->flags) || !r.U64(&b->max_file_size) || !r.U32(&deadline_ms)) {
+    CloseAll(fds);
+    Fail(id, kBadRequest, "scanFiles: plan, flags, max_file_size and deadline_ms expected");
+    return;
+  }
+  if (b->flags & kScanProveArchives) {
+    uint64_t ratio_bits;
+    archclean::Limits& l = b->limits;
+    if (!r.U64(&l.max_depth) || !r.U64(&l.max_files) || !r.U64(&l.max_scan_size) || !r.U64(&l.max_file_size) || !r.U64(&l.ratio_min_size) ||
+        !r.U64(&ratio_bits)) {
+      CloseAll(fds);
+      Fail(id, kBadRequest, "scanFiles: archive limits expected");
+      return;
+    }
+    std::memcpy(&l.max_ratio, &ratio_bits, sizeof l.max_ratio);
+  }
+  if (!r.done() || fds.empty() || fds.size() > kMaxScanFds) {
+    CloseAll(fds);
+    Fail(id, kBadRequest, "scanFiles: 1.." + std::to_string(kMaxScanFds) + " files and nothing after the arguments expected");
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> l(g->plans_mu);
+    auto it = g->plans.find(plan);
+    if (it != g->plans.end()) b->plan = it->second;
+  }
+  if (!b->plan) {
+    CloseAll(fds);
+    Fail(id, kNoRules, "no scan plan " + std::to_string(plan));
+    return;
+  }
+  if (deadline_ms != 0) {
+    b->has_deadline = true;
+    b->deadline = Clock::now() + std::chrono::milliseconds(deadline_ms);
+  }
+  b->fds.swap(fds);
+  {
+    std::lock_guard<std::mutex> l(g->q_mu);
+    auto& q = (b->flags & kScanRealTime) ? g->real_time : g->on_demand;
+    if (g->real_time.size() + g->on_demand.size() >= kQueueCapacity) {
+      CloseAll(b->fds);
+      Fail(id, kBusy, "the content queue is full");
+      return;
+    }
+    g->by_id[b->id] = b.get();
+    q.push_back(std::move(b));
+  }
+  g->q_cv.notify_one();
+}
+
+void ReadLoop() {
+  pthread_setname_np(pthread_self(), "wdav-content-rd");
+  std::vector<char> packet(kMaxPacket);
+  std::vector<int> fds;
+  for (;;) {
+    bool truncated = false;
+    ssize_t n = ReceivePacket<kMaxScanFds>(g->sock, packet, &fds, &truncated);
+    if (n <= 0) {
+      // The broker closed the content socket: it is going away or restarting us.
+      std::fflush(stderr);
+      _exit(0);
+    }
+    Accept(packet.data(), static_cast<size_t>(n), fds, truncated);
+  }
+}
+
+}  // namespace
+
+bool StartsWithCrashMarker(int fd) {
+  char head[sizeof(kCrashMarker) - 1];
+  ssize_t n = pread(fd, head, sizeof head, 0);
+  return n == static_cast<ssize_t>(sizeof head) && std::memcmp(head, kCrashMarker, sizeof head) == 0;
+}
+
+void StartContent(int sock, size_t threads, bool test_hooks) {
+  g = new Content();  // lives as long as the process: its threads are never joined
+  g->sock = sock;
+  g->test_hooks = test_hooks;
+  for (size_t i = 0; i < threads; i++) std::thread(Worker).detach();
+  std::thread(ReadLoop).detach();
+}
+
+bool LoadPlan(uint32_t id, int fd, std::string* error) {
+  if (!g) return (*error = "the scanner has no content socket", false);
+  struct stat st;
+  if (fstat(fd, &st) != 0) return (*error = std::string("fstat: ") + std::strerror(errno), false);
+  if (!S_ISREG(st.st_mode) || st.st_size <= 0) return (*error = "the plan bundle is not a non-empty regular file", false);
+  if (static_cast<uint64_t>(st.st_size) > kMaxPlanBytes) return (*error = "the plan bundle is larger than 512 MiB", false);
+  // Sealed: the broker cannot change the tables under the views that were checked.
+  int seals = fcntl(fd, F_GET_SEALS);
+  const int need = F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW;
+  if (seals < 0 || (seals & need) != need) return (*error = "the plan bundle is not a sealed memfd", false);
+  size_t len = static_cast<size_t>(st.st_size);
+  void* map = mmap(nullptr, len, PROT_READ, MAP_SHARED, fd, 0);
+  if (map == MAP_FAILED) return (*error = std::string("mmap: ") + std::strerror(errno), false);
+  std::shared_ptr<void> owner(map, [len](void* p) { munmap(p, len); });
+  auto plan = planbundle::Decode(static_cast<const uint8_t*>(map), len, owner, error);
+  if (!plan) return false;
+  std::shared_ptr<const sb::Plan> gone;
+  std::lock_guard<std::mutex> l(g->plans_mu);
+  auto& slot = g->plans[id];
+  gone = std::move(slot);
+  slot = std::move(plan);
+  return true;
+}
+
+void ReleasePlan(uint32_t id) {
+  if (!g) return;
+  std::shared_ptr<const sb::Plan> gone;
+  std::lock_guard<std::mutex> l(g->plans_mu);
+  auto it = g->plans.find(id);
+  if (it == g->plans.end()) return;
+  gone = std::move(it->second);
+  g->plans.erase(it);
+}
+
+}  // namespace scanner
+}  // namespace wdav
