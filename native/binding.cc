@@ -882,7 +882,7 @@ Napi::Value ReleaseMemory(const Napi::CallbackInfo& info) { return Napi::Boolean
 
 // ---- the scanner's content pass (native/core/content_link.h; typed in src/scanner/link.ts) ----
 // contentLink() -> link                       one per scanner supervisor
-// contentAttach(link, fd)                     takes fd: the broker's end of a scanner's fd 4
+// contentAttach(link, rtFd, odFd)            takes the broker's ends of a scanner's fds 4 and 5
 // contentDetach(link)                         fails what is in flight, closes the socket
 // contentClose(link)                          detaches for good: nobody waits for a scanner
 // contentStats(link) -> { batches, files, failures, attaches }
@@ -912,8 +912,8 @@ Napi::Value ContentLink(const Napi::CallbackInfo& info) {
 
 Napi::Value ContentAttach(const Napi::CallbackInfo& info) {
   LinkRef link = LinkArg(info, "contentAttach");
-  if (info.Length() < 2 || !info[1].IsNumber()) throw Napi::TypeError::New(info.Env(), "contentAttach(link, fd)");
-  link->Attach(info[1].As<Napi::Number>().Int32Value());
+  if (info.Length() < 3 || !info[1].IsNumber() || !info[2].IsNumber()) throw Napi::TypeError::New(info.Env(), "contentAttach(link, realTimeFd, onDemandFd)");
+  link->Attach(info[1].As<Napi::Number>().Int32Value(), info[2].As<Napi::Number>().Int32Value());
   return info.Env().Undefined();
 }
 

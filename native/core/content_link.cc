@@ -34,18 +34,86 @@ struct Slot {
 
 }  // namespace
 
+// One content socket. No thread of its own: a caller waiting for a reply receives for everyone
+// (`reading`), so the reply a caller waits for usually wakes that caller and no one else.
 struct Link::Conn {
   explicit Conn(int f) : fd(f) {}
   ~Conn() { close(fd); }
   const int fd;
-  std::thread reader;
-  std::mutex mu;  // pending, dead, next_id
+  std::mutex mu;  // everything below
   std::map<uint32_t, Slot*> pending;
   std::vector<std::string> lost;  // named files in flight when it died
   bool dead = false;
+  bool reading = false;
   uint32_t next_id = 1;
   std::mutex send_mu;
 };
+
+namespace {
+
+// Everything in flight fails; the names of its files are kept for the crash report. mu held.
+void FailAll(Link::Conn* c) {
+  c->dead = true;
+  for (auto& [id, slot] : c->pending) {
+    for (size_t i = 0; slot->names && i < slot->n && c->lost.size() < 10; i++) c->lost.push_back(slot->names[i]);
+    slot->done = true;
+    slot->err = EPIPE;
+    slot->cv.notify_one();
+  }
+  c->pending.clear();
+}
+
+// Receives at most one reply (waiting until `until`) and hands it to its caller. Called with
+// `l` (c->mu) held and nobody else reading; returns with it held.
+void ReceiveOne(Link::Conn* c, std::unique_lock<std::mutex>& l, Clock::time_point until) {
+  thread_local std::string buf(proto::kMaxPacket, '\0');
+  c->reading = true;
+  l.unlock();
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+  struct pollfd p = {c->fd, POLLIN, 0};
+  int ready = poll(&p, 1, static_cast<int>(std::max<long long>(0, std::min<long long>(left + 1, 60000))));
+  ssize_t n = -1;
+  int err = 0;
+  if (ready > 0) {
+    // recv(): no SCM_RIGHTS accepted, so the scanner cannot plant fds here.
+    n = recv(c->fd, &buf[0], buf.size(), MSG_TRUNC | MSG_DONTWAIT);
+    err = errno;
+  }
+  l.lock();
+  c->reading = false;
+  if (ready <= 0 || (n < 0 && (err == EAGAIN || err == EINTR))) return;
+  uint32_t magic = 0, op = 0, id = 0, status = 0, count = 0;
+  bool broken = n <= 0 || static_cast<size_t>(n) > buf.size();
+  proto::Reader r(buf.data(), broken ? 0 : static_cast<size_t>(n));
+  if (!broken && (!r.U32(&magic) || magic != proto::kMagic || !r.U32(&op) || op != proto::kScanFiles || !r.U32(&id) || !r.U32(&status)))
+    broken = true;
+  if (broken) {
+    // Gone, or not speaking the protocol: the socket is shut so that the scanner ends
+    // (content.cc) and its supervisor restarts it.
+    if (n > 0) shutdown(c->fd, SHUT_RDWR);
+    FailAll(c);
+    return;
+  }
+  auto it = c->pending.find(id);
+  if (it == c->pending.end()) return;  // its caller stopped waiting (late)
+  Slot* slot = it->second;
+  c->pending.erase(it);
+  if (status == proto::kOk) {
+    const char* recs = nullptr;
+    if (r.U32(&count) && count == slot->n && (recs = r.Raw(count * sb::kRecordSize)) != nullptr && r.done()) {
+      std::memcpy(slot->records, recs, count * sb::kRecordSize);
+      slot->err = 0;
+    } else {
+      slot->err = EPROTO;
+    }
+  } else {
+    slot->err = status == proto::kBusy ? EBUSY : status == proto::kNoRules ? ENOENT : status == proto::kTimeout ? ETIMEDOUT : EIO;
+  }
+  slot->done = true;
+  slot->cv.notify_one();
+}
+
+}  // namespace
 
 Link::~Link() { Detach(); }
 
@@ -58,33 +126,37 @@ void Link::Close() {
   Detach();
 }
 
-void Link::Attach(int fd) {
+void Link::Attach(int real_time_fd, int on_demand_fd) {
   Detach();
-  auto c = std::make_shared<Conn>(fd);
-  c->reader = std::thread(ReadLoop, c.get());
   {
     std::lock_guard<std::mutex> l(mu_);
-    conn_ = std::move(c);
+    conn_[0] = std::make_shared<Conn>(real_time_fd);
+    conn_[1] = std::make_shared<Conn>(on_demand_fd);
     stats_.attaches++;
   }
   attached_cv_.notify_all();
 }
 
 void Link::Detach() {
-  std::shared_ptr<Conn> c;
+  std::shared_ptr<Conn> c[2];
   {
     std::lock_guard<std::mutex> l(mu_);
-    c = std::move(conn_);
+    c[0] = std::move(conn_[0]);
+    c[1] = std::move(conn_[1]);
   }
-  if (!c) return;
-  shutdown(c->fd, SHUT_RDWR);  // the reader's recv returns 0; senders get EPIPE
-  if (c->reader.joinable()) c->reader.join();
-  {
-    std::lock_guard<std::mutex> cl(c->mu);
-    std::lock_guard<std::mutex> l(mu_);
-    if (!c->lost.empty()) lost_ = std::move(c->lost);
+  std::vector<std::string> lost;
+  for (auto& one : c) {
+    if (!one) continue;
+    std::lock_guard<std::mutex> cl(one->mu);
+    FailAll(one.get());
+    shutdown(one->fd, SHUT_RDWR);  // a caller receiving wakes; the fd closes with the last user
+    for (auto& name : one->lost)
+      if (lost.size() < 10) lost.push_back(std::move(name));
+    one->lost.clear();
   }
-  // The fd closes with the last Scan() still holding the connection.
+  if (lost.empty()) return;
+  std::lock_guard<std::mutex> l(mu_);
+  lost_ = std::move(lost);
 }
 
 std::vector<std::string> Link::TakeLostFiles() {
@@ -92,68 +164,19 @@ std::vector<std::string> Link::TakeLostFiles() {
   return std::move(lost_);
 }
 
-bool Link::WaitAttached(Clock::time_point until) {
+uint64_t Link::generation() {
+  std::lock_guard<std::mutex> l(mu_);
+  return stats_.attaches;
+}
+
+bool Link::WaitNewer(uint64_t generation, Clock::time_point until) {
   std::unique_lock<std::mutex> l(mu_);
-  bool ok = attached_cv_.wait_until(l, until, [this] {
-    if (closed_) return true;
-    if (!conn_) return false;
-    std::lock_guard<std::mutex> cl(conn_->mu);
-    return !conn_->dead;
-  });
-  return ok && !closed_;
+  return attached_cv_.wait_until(l, until, [&] { return closed_ || stats_.attaches != generation; }) && !closed_;
 }
 
 Stats Link::stats() {
   std::lock_guard<std::mutex> l(mu_);
   return stats_;
-}
-
-void Link::ReadLoop(Conn* c) {
-  pthread_setname_np(pthread_self(), "wdav-content");
-  std::string buf(proto::kMaxPacket, '\0');
-  for (;;) {
-    ssize_t n;
-    // recv(): no SCM_RIGHTS accepted, so the scanner cannot plant fds here.
-    do n = recv(c->fd, &buf[0], buf.size(), MSG_TRUNC);
-    while (n < 0 && errno == EINTR);
-    bool broken = n <= 0 || static_cast<size_t>(n) > buf.size();
-    uint32_t magic = 0, op = 0, id = 0, status = 0, count = 0;
-    proto::Reader r(buf.data(), broken ? 0 : static_cast<size_t>(n));
-    if (!broken && (!r.U32(&magic) || magic != proto::kMagic || !r.U32(&op) || op != proto::kScanFiles || !r.U32(&id) || !r.U32(&status)))
-      broken = true;
-    std::lock_guard<std::mutex> l(c->mu);
-    if (broken) {
-      // Gone, or not speaking the protocol: everything in flight fails, and the socket is shut
-      // so that the scanner ends (content.cc) and its supervisor restarts it.
-      if (n > 0) shutdown(c->fd, SHUT_RDWR);
-      c->dead = true;
-      for (auto& [pid, slot] : c->pending) {
-        for (size_t i = 0; slot->names && i < slot->n && c->lost.size() < 10; i++) c->lost.push_back(slot->names[i]);
-        slot->done = true;
-        slot->err = EPIPE;
-        slot->cv.notify_one();
-      }
-      c->pending.clear();
-      return;
-    }
-    auto it = c->pending.find(id);
-    if (it == c->pending.end()) continue;  // its caller stopped waiting (late)
-    Slot* slot = it->second;
-    c->pending.erase(it);
-    if (status == proto::kOk) {
-      const char* recs = nullptr;
-      if (r.U32(&count) && count == slot->n && (recs = r.Raw(count * sb::kRecordSize)) != nullptr && r.done()) {
-        std::memcpy(slot->records, recs, count * sb::kRecordSize);
-        slot->err = 0;
-      } else {
-        slot->err = EPROTO;
-      }
-    } else {
-      slot->err = status == proto::kBusy ? EBUSY : status == proto::kNoRules ? ENOENT : status == proto::kTimeout ? ETIMEDOUT : EIO;
-    }
-    slot->done = true;
-    slot->cv.notify_one();
-  }
 }
 
 int Link::Scan(const Request& req, const int32_t* fds, size_t n, uint8_t* records, Clock::time_point until, const std::string* names,
@@ -162,7 +185,7 @@ int Link::Scan(const Request& req, const int32_t* fds, size_t n, uint8_t* record
   std::shared_ptr<Conn> c;
   {
     std::lock_guard<std::mutex> l(mu_);
-    c = conn_;
+    c = conn_[(req.flags & proto::kScanRealTime) ? 0 : 1];
   }
   if (!c) return ENOTCONN;
   Slot slot;
@@ -235,15 +258,16 @@ int Link::Scan(const Request& req, const int32_t* fds, size_t n, uint8_t* record
   std::unique_lock<std::mutex> l(c->mu);
   bool asked = false;
   while (err == 0 && !slot.done) {
-    // With a cancel flag, woken every 50 ms to look at it.
-    auto step = cancel && !asked ? std::min(until, Clock::now() + std::chrono::milliseconds(50)) : until;
-    slot.cv.wait_until(l, step, [&] { return slot.done; });
-    if (slot.done) break;
-    if (Clock::now() >= until) {
+    auto now = Clock::now();
+    if (now >= until) {
       err = ETIMEDOUT;
       break;
     }
-    if (cancel && !asked && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0) {
+    // With a cancel flag, back every 50 ms to look at it.
+    auto step = cancel && !asked ? std::min(until, now + std::chrono::milliseconds(50)) : until;
+    if (!c->reading && !c->dead) ReceiveOne(c.get(), l, step);
+    else slot.cv.wait_until(l, step);
+    if (!slot.done && cancel && !asked && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0) {
       asked = true;
       proto::Writer cw;
       cw.U32(proto::kMagic);
@@ -260,6 +284,8 @@ int Link::Scan(const Request& req, const int32_t* fds, size_t n, uint8_t* record
   }
   if (!slot.done) c->pending.erase(id);
   else if (err == 0) err = slot.err;
+  // Leaving: whoever still waits must receive for itself now.
+  if (!c->reading && !c->pending.empty()) c->pending.begin()->second->cv.notify_one();
   l.unlock();
   std::lock_guard<std::mutex> sl(mu_);
   if (err == 0) {
@@ -320,10 +346,12 @@ bool ScanFiles(const sb::Plan& plan, const int32_t* fds, size_t n, const sb::Opt
       for (size_t i = 0; i < k; i++) Put<int32_t>(rec + i * sb::kRecordSize, sb::kOffStatus, sb::kCancelled);
     } else {
       const std::string* names = mode.names ? mode.names + at : nullptr;
+      const uint64_t generation = remote->link->generation();
       int err = remote->link->Scan(req, fds + at, k, rec, mode.until, names, cancel);
       const bool cancelled = cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0;
+      // The scanner went away: its successor gets the batch once more.
       if ((err == ENOTCONN || err == EPIPE) && !cancelled && mode.reattach_wait.count() > 0 &&
-          remote->link->WaitAttached(std::min(mode.until, Clock::now() + mode.reattach_wait)))
+          remote->link->WaitNewer(generation, std::min(mode.until, Clock::now() + mode.reattach_wait)))
         err = remote->link->Scan(req, fds + at, k, rec, mode.until, names, cancel);
       if (err != 0 && cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0) {
         for (size_t i = 0; i < k; i++) Put<int32_t>(rec + i * sb::kRecordSize, sb::kOffStatus, sb::kCancelled);

@@ -1,14 +1,15 @@
 // native/core/content_link.h — the broker's native client of the scanner's content pass
 // (native/scanner/content.h): native threads (real-time verdicts, on-demand lanes) hand it
 // files as fds and get back their scanbatch records, without JavaScript in between. One Link
-// per scanner (src/scanner/process.ts): attached to a content socket when a scanner process is
-// ready, detached when it goes; a reader thread matches replies to the waiting callers by id.
+// per scanner (src/scanner/process.ts): attached to its two content sockets (real time, on
+// demand) when a scanner process is ready, detached when it goes. Replies are matched to the
+// waiting callers by id; the receiving is done by a waiting caller, not a thread of its own.
 // Detaching (or a reply that breaks the protocol) shuts the socket down, and the scanner ends
 // when its content socket closes: a process that answers nonsense does not stay.
 // Scan() runs scanbatch::ScanFiles's contract with the reading and matching done in the
 // scanner: the plan must have been loaded there (RemotePlan), and the caller's fds stay the
 // caller's (the scanner gets copies). Without a remote plan it scans in this process.
-// Owns: the content socket, its reader thread, the requests in flight.
+// Owns: the content sockets and the requests in flight.
 // Must not: decide verdicts, or call into N-API.
 #pragma once
 
@@ -51,14 +52,17 @@ class Link {
   Link(const Link&) = delete;
   Link& operator=(const Link&) = delete;
 
-  // Takes `fd` (a SOCK_SEQPACKET socket to a scanner's fd 4); a previous one is detached.
-  void Attach(int fd);
-  // Fails what is in flight (EPIPE), ends the reader and closes the socket. Idempotent.
+  // Takes the broker's ends of a scanner's content sockets (its fds 4 and 5: real-time and
+  // on-demand requests); the previous ones are detached.
+  void Attach(int real_time_fd, int on_demand_fd);
+  // Fails what is in flight (EPIPE) and shuts the sockets down. Idempotent.
   void Detach();
   // Detach() for good: no scanner will come back (the daemon stops); nobody waits for one.
   void Close();
-  // Waits until a live scanner is attached, at most until `until`.
-  bool WaitAttached(Clock::time_point until);
+  // Which scanner is attached: changes with every Attach().
+  uint64_t generation();
+  // Waits until a scanner newer than `generation` is attached, at most until `until`.
+  bool WaitNewer(uint64_t generation, Clock::time_point until);
 
   // Scans fds[0..n) (1..protocol kMaxScanFds) in the scanner; `records` (n × kRecordSize) are
   // written when it returns 0. Otherwise an errno: ENOTCONN (no scanner attached), EPIPE (it
@@ -72,15 +76,14 @@ class Link {
   // first, at most 10; cleared by the call. Complete once Detach() returned.
   std::vector<std::string> TakeLostFiles();
 
+  struct Conn;
+
   Stats stats();
 
  private:
-  struct Conn;
-  static void ReadLoop(Conn* c);
-
   std::mutex mu_;
   std::condition_variable attached_cv_;
-  std::shared_ptr<Conn> conn_;
+  std::shared_ptr<Conn> conn_[2];  // real time, on demand
   Stats stats_;
   std::vector<std::string> lost_;
   bool closed_ = false;

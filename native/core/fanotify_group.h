@@ -193,8 +193,9 @@ class Group {
   void Deliver(Reply&& r, bool allow, bool queue = true);
   bool FastSubmit(std::vector<FastJob>* jobs);
   void RunFast();
-  void FastVerdict(FastJob& j);
-  void FastAfterWrite(FastJob& j);
+  void FastBatch(std::vector<FastJob>& jobs);
+  void FastVerdict(FastJob& j, bool clean);
+  void FastAfterWrite(FastJob& j, bool clean);
   void StopFast();
   std::vector<std::string> Scope();
 

@@ -1,8 +1,8 @@
 // native/core/fanotify_native_verdict.cc — native verdicts of a fanotify Group (issue #12):
-// permission events the current plan can decide are read and scanned on the group's own
-// threads (scanbatch::ScanFiles: hashes for the sizes that have signatures, Vectorscan over the
-// body signatures, the head) and allowed there when clean, without a round trip through
-// JavaScript. Only "clean → allow" is decided here; a possible detection, an EICAR-sized file, a
+// permission events the current plan can decide are taken by the group's own threads, their
+// fds sent to the scanner process (content_link.h: hashes for the sizes that have signatures,
+// Vectorscan over the body signatures, the head — up to kFastBatch queued files per request),
+// and allowed from its records when clean, without a round trip through JavaScript. Only "clean → allow" is decided here; a possible detection, an EICAR-sized file, a
 // read error or an oversized file goes to JS with its entry, which decides as it always did.
 // Ownership (fanotify_group.h): the job's entry is registered in the pending table before the
 // job is queued, so the deadline sweeper and Close() can answer it; whoever take()s the entry
@@ -45,22 +45,35 @@ bool ProvenClean(const uint8_t* rec) {
   return true;
 }
 
-// Reads and matches the job's file through its fd (the reader's dup, left open: it is closed
-// after the answer or handed to JS) and says whether its plan proves it clean.
-bool ScannedClean(const FastJob& j) {
-  alignas(8) uint8_t rec[sb::kRecordSize];
-  std::memset(rec, 0, sizeof rec);
-  sb::Options o;
-  o.max_file_size = j.max_size;
-  o.keep_open = true;
-  // In the scanner process when the plan is loaded there; no answer by the event's deadline
-  // (or no scanner) leaves the file to JavaScript, which the deadline rule still bounds.
+// Up to this many queued files go to the scanner in one request: under a storm one round trip
+// serves many opens; a single open goes alone, at once.
+constexpr size_t kFastBatch = 16;
+
+// Reads and matches the jobs' files through their fds (the reader's dups, left open: closed
+// after the answer or handed to JS) — in the scanner process when the plan is loaded there —
+// and says for each whether its plan proves it clean. No answer by the earliest deadline (or no
+// scanner) leaves the files to JavaScript, which the deadline rule still bounds.
+std::vector<bool> ScannedClean(const std::vector<FastJob*>& jobs) {
+  const size_t n = jobs.size();
+  std::vector<int32_t> fds(n);
+  std::vector<std::string> names(n);
   contentlink::Mode mode;
   mode.real_time = true;
-  mode.until = j.deadline;
-  mode.names = &j.path;
-  contentlink::ScanFiles(*j.plan, &j.fd, 1, o, nullptr, rec, mode);
-  return ProvenClean(rec);
+  for (size_t i = 0; i < n; i++) {
+    fds[i] = jobs[i]->fd;
+    names[i] = jobs[i]->path;
+    mode.until = std::min(mode.until, jobs[i]->deadline);
+  }
+  mode.names = names.data();
+  std::vector<uint64_t> buf(n * sb::kRecordSize / sizeof(uint64_t), 0);  // 8-aligned records
+  uint8_t* recs = reinterpret_cast<uint8_t*>(buf.data());
+  sb::Options o;
+  o.max_file_size = jobs[0]->max_size;
+  o.keep_open = true;
+  contentlink::ScanFiles(*jobs[0]->plan, fds.data(), n, o, nullptr, recs, mode);
+  std::vector<bool> clean(n);
+  for (size_t i = 0; i < n; i++) clean[i] = ProvenClean(recs + i * sb::kRecordSize);
+  return clean;
 }
 
 }  // namespace
@@ -92,22 +105,44 @@ void Group::RunFast() {
   pthread_setname_np(pthread_self(), "wdav-rtp-native");
 #endif
   for (;;) {
-    FastJob j;
+    std::vector<FastJob> jobs;
     {
       std::unique_lock<std::mutex> lk(fast_mu_);
       fast_cv_.wait(lk, [this] { return fast_stop_ || !fast_q_.empty() || !fast_cw_q_.empty(); });
       if (fast_stop_) return;  // StopFast() closes what is still queued
       // An opener is waiting on a permission event; nobody waits on an after-write verdict.
       std::deque<FastJob>& q = !fast_q_.empty() ? fast_q_ : fast_cw_q_;
-      j = std::move(q.front());
-      q.pop_front();
+      // What is queued behind it on the same plan rides along (a storm), up to kFastBatch.
+      do {
+        jobs.push_back(std::move(q.front()));
+        q.pop_front();
+      } while (!q.empty() && jobs.size() < kFastBatch && q.front().plan == jobs[0].plan && q.front().max_size == jobs[0].max_size);
     }
-    FastVerdict(j);
+    FastBatch(jobs);
   }
 }
 
-void Group::FastAfterWrite(FastJob& j) {
-  const bool clean = !closed_.load() && ScannedClean(j);
+void Group::FastBatch(std::vector<FastJob>& jobs) {
+  std::vector<FastJob*> live;
+  for (FastJob& j : jobs) {
+    // Past its deadline the sweeper answers it (or already did); a closed group answered all.
+    if (!j.close_write && (closed_.load() || Clock::now() >= j.deadline)) {
+      close(j.fd);
+      counters_.fast_late++;
+      continue;
+    }
+    live.push_back(&j);
+  }
+  if (live.empty()) return;
+  std::vector<bool> clean = closed_.load() ? std::vector<bool>(live.size(), false) : ScannedClean(live);
+  for (size_t i = 0; i < live.size(); i++) {
+    if (live[i]->close_write) FastAfterWrite(*live[i], clean[i]);
+    else FastVerdict(*live[i], clean[i]);
+  }
+}
+
+void Group::FastAfterWrite(FastJob& j, bool clean) {
+  clean = clean && !closed_.load();
   if (clean || closed_.load()) {
     if (clean) {
       std::shared_lock<FdLock> lk(fd_lock_);
@@ -130,15 +165,7 @@ void Group::FastAfterWrite(FastJob& j) {
   counters_.cw_dropped++;
 }
 
-void Group::FastVerdict(FastJob& j) {
-  if (j.close_write) return FastAfterWrite(j);
-  // Past its deadline the sweeper answers it (or already did); a closed group answered all.
-  if (closed_.load() || Clock::now() >= j.deadline) {
-    close(j.fd);
-    counters_.fast_late++;
-    return;
-  }
-  const bool clean = ScannedClean(j);
+void Group::FastVerdict(FastJob& j, bool clean) {
   if (clean) {
     Reply r;
     close(j.fd);

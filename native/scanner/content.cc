@@ -33,7 +33,6 @@ namespace sb = scanbatch;
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kMaxPlanBytes = size_t{512} << 20;
-constexpr size_t kQueueCapacity = 1024;     // batches waiting; beyond it the broker hears kBusy
 constexpr size_t kSpillBytes = size_t{1} << 20;  // = SPILL_BYTES in src/engine/batch.ts
 
 struct Batch {
@@ -49,38 +48,35 @@ struct Batch {
 };
 
 struct Content {
-  int sock = -1;
   bool test_hooks = false;
   std::mutex plans_mu;
   std::map<uint32_t, std::shared_ptr<const sb::Plan>> plans;
-  std::mutex q_mu;
-  std::condition_variable q_cv;
-  std::deque<std::unique_ptr<Batch>> real_time, on_demand;
-  std::map<uint32_t, Batch*> by_id;  // queued and running batches, for kCancel (under q_mu)
-  std::mutex send_mu;
+  std::mutex running_mu;
+  std::map<std::pair<int, uint32_t>, Batch*> running;  // (socket, id) → the batch, for kCancel
+  std::mutex send_mu[2];
 };
 
 Content* g = nullptr;
 
-bool Send(uint32_t id, uint32_t status, const std::string& payload) {
+bool Send(int sock, uint32_t id, uint32_t status, const std::string& payload) {
   Writer w;
   w.U32(kMagic);
   w.U32(kScanFiles);
   w.U32(id);
   w.U32(status);
   std::string out = w.bytes() + payload;
-  std::lock_guard<std::mutex> l(g->send_mu);
+  std::lock_guard<std::mutex> l(g->send_mu[sock == kContentSock ? 0 : 1]);
   for (;;) {
-    ssize_t n = send(g->sock, out.data(), out.size(), MSG_NOSIGNAL);
+    ssize_t n = send(sock, out.data(), out.size(), MSG_NOSIGNAL);
     if (n >= 0) return true;
     if (errno != EINTR) return false;
   }
 }
 
-bool Fail(uint32_t id, uint32_t status, const std::string& message) {
+bool Fail(int sock, uint32_t id, uint32_t status, const std::string& message) {
   Writer w;
   w.Str(message);
-  return Send(id, status, w.bytes());
+  return Send(sock, id, status, w.bytes());
 }
 
 void CloseAll(std::vector<int>& fds) {
@@ -88,9 +84,9 @@ void CloseAll(std::vector<int>& fds) {
   fds.clear();
 }
 
-void Run(Batch& b, uint8_t* spill) {
+void Run(int sock, Batch& b, uint8_t* spill) {
   if (b.has_deadline && Clock::now() >= b.deadline) {
-    Fail(b.id, kTimeout, "the deadline passed before a thread was free");
+    Fail(sock, b.id, kTimeout, "the deadline passed before a thread was free");
     return;
   }
   if (g->test_hooks)
@@ -122,53 +118,35 @@ void Run(Batch& b, uint8_t* spill) {
   Writer w;
   w.U32(static_cast<uint32_t>(records.size() / sb::kRecordSize));
   w.Raw(records.data(), records.size());
-  Send(b.id, kOk, w.bytes());
+  Send(sock, b.id, kOk, w.bytes());
 }
 
-void Worker() {
-  pthread_setname_np(pthread_self(), "wdav-content");
-  std::unique_ptr<uint8_t[]> spill;
-  for (;;) {
-    std::unique_ptr<Batch> b;
-    {
-      std::unique_lock<std::mutex> l(g->q_mu);
-      g->q_cv.wait(l, [] { return !g->real_time.empty() || !g->on_demand.empty(); });
-      auto& q = !g->real_time.empty() ? g->real_time : g->on_demand;
-      b = std::move(q.front());
-      q.pop_front();
-    }
-    if ((b->flags & kScanProveArchives) && !spill) spill.reset(new uint8_t[kSpillBytes]);
-    Run(*b, spill.get());
-    std::lock_guard<std::mutex> l(g->q_mu);
-    g->by_id.erase(b->id);
-  }
-}
-
-// Parses one kScanFiles request; takes the fds (queued or closed).
-void Accept(const char* p, size_t n, std::vector<int>& fds, bool truncated) {
+// Parses one request: a kCancel is applied here; a kScanFiles comes back as a batch that owns
+// the fds (null: refused, answered and its fds closed).
+std::unique_ptr<Batch> Accept(int sock, const char* p, size_t n, std::vector<int>& fds, bool truncated) {
   Reader r(p, n);
   uint32_t magic = 0, op = 0, id = 0;
   if (r.U32(&magic) && magic == kMagic && r.U32(&op) && op == kCancel && r.U32(&id) && fds.empty()) {
     uint32_t target;
-    if (!r.U32(&target) || !r.done()) return;
-    std::lock_guard<std::mutex> l(g->q_mu);
-    auto it = g->by_id.find(target);
-    if (it != g->by_id.end()) __atomic_store_n(&it->second->cancel, 1, __ATOMIC_RELAXED);
-    return;
+    if (!r.U32(&target) || !r.done()) return nullptr;
+    std::lock_guard<std::mutex> l(g->running_mu);
+    auto it = g->running.find({sock, target});
+    if (it != g->running.end()) __atomic_store_n(&it->second->cancel, 1, __ATOMIC_RELAXED);
+    return nullptr;
   }
   r = Reader(p, n);
   if (!r.U32(&magic) || magic != kMagic || !r.U32(&op) || !r.U32(&id) || truncated || op != kScanFiles) {
     CloseAll(fds);
-    Fail(id, kBadRequest, "malformed content request");
-    return;
+    Fail(sock, id, kBadRequest, "malformed content request");
+    return nullptr;
   }
   auto b = std::make_unique<Batch>();
   b->id = id;
   uint32_t plan, deadline_ms;
   if (!r.U32(&plan) || !r.U32(&b->flags) || !r.U64(&b->max_file_size) || !r.U32(&deadline_ms)) {
     CloseAll(fds);
-    Fail(id, kBadRequest, "scanFiles: plan, flags, max_file_size and deadline_ms expected");
-    return;
+    Fail(sock, id, kBadRequest, "scanFiles: plan, flags, max_file_size and deadline_ms expected");
+    return nullptr;
   }
   if (b->flags & kScanProveArchives) {
     uint64_t ratio_bits;
@@ -176,15 +154,15 @@ void Accept(const char* p, size_t n, std::vector<int>& fds, bool truncated) {
     if (!r.U64(&l.max_depth) || !r.U64(&l.max_files) || !r.U64(&l.max_scan_size) || !r.U64(&l.max_file_size) || !r.U64(&l.ratio_min_size) ||
         !r.U64(&ratio_bits)) {
       CloseAll(fds);
-      Fail(id, kBadRequest, "scanFiles: archive limits expected");
-      return;
+      Fail(sock, id, kBadRequest, "scanFiles: archive limits expected");
+      return nullptr;
     }
     std::memcpy(&l.max_ratio, &ratio_bits, sizeof l.max_ratio);
   }
   if (!r.done() || fds.empty() || fds.size() > kMaxScanFds) {
     CloseAll(fds);
-    Fail(id, kBadRequest, "scanFiles: 1.." + std::to_string(kMaxScanFds) + " files and nothing after the arguments expected");
-    return;
+    Fail(sock, id, kBadRequest, "scanFiles: 1.." + std::to_string(kMaxScanFds) + " files and nothing after the arguments expected");
+    return nullptr;
   }
   {
     std::lock_guard<std::mutex> l(g->plans_mu);
@@ -193,41 +171,44 @@ void Accept(const char* p, size_t n, std::vector<int>& fds, bool truncated) {
   }
   if (!b->plan) {
     CloseAll(fds);
-    Fail(id, kNoRules, "no scan plan " + std::to_string(plan));
-    return;
+    Fail(sock, id, kNoRules, "no scan plan " + std::to_string(plan));
+    return nullptr;
   }
   if (deadline_ms != 0) {
     b->has_deadline = true;
     b->deadline = Clock::now() + std::chrono::milliseconds(deadline_ms);
   }
   b->fds.swap(fds);
-  {
-    std::lock_guard<std::mutex> l(g->q_mu);
-    auto& q = (b->flags & kScanRealTime) ? g->real_time : g->on_demand;
-    if (g->real_time.size() + g->on_demand.size() >= kQueueCapacity) {
-      CloseAll(b->fds);
-      Fail(id, kBusy, "the content queue is full");
-      return;
-    }
-    g->by_id[b->id] = b.get();
-    q.push_back(std::move(b));
-  }
-  g->q_cv.notify_one();
+  return b;
 }
 
-void ReadLoop() {
-  pthread_setname_np(pthread_self(), "wdav-content-rd");
+// A thread of the content pass: receives a request and runs it, on one socket. Several threads
+// wait on each socket; the kernel hands a packet to one of them (a datagram socket's waiters
+// are woken one at a time), so a request costs one wake-up here and never waits behind a
+// hand-off between threads.
+void Serve(int sock) {
+  pthread_setname_np(pthread_self(), sock == kContentSock ? "wdav-content" : "wdav-content-od");
   std::vector<char> packet(kMaxPacket);
   std::vector<int> fds;
+  std::unique_ptr<uint8_t[]> spill;
   for (;;) {
     bool truncated = false;
-    ssize_t n = ReceivePacket<kMaxScanFds>(g->sock, packet, &fds, &truncated);
+    ssize_t n = ReceivePacket<kMaxScanFds>(sock, packet, &fds, &truncated);
     if (n <= 0) {
       // The broker closed the content socket: it is going away or restarting us.
       std::fflush(stderr);
       _exit(0);
     }
-    Accept(packet.data(), static_cast<size_t>(n), fds, truncated);
+    std::unique_ptr<Batch> b = Accept(sock, packet.data(), static_cast<size_t>(n), fds, truncated);
+    if (!b) continue;
+    if ((b->flags & kScanProveArchives) && !spill) spill.reset(new uint8_t[kSpillBytes]);
+    {
+      std::lock_guard<std::mutex> l(g->running_mu);
+      g->running[{sock, b->id}] = b.get();
+    }
+    Run(sock, *b, spill.get());
+    std::lock_guard<std::mutex> l(g->running_mu);
+    g->running.erase({sock, b->id});
   }
 }
 
@@ -239,12 +220,12 @@ bool StartsWithCrashMarker(int fd) {
   return n == static_cast<ssize_t>(sizeof head) && std::memcmp(head, kCrashMarker, sizeof head) == 0;
 }
 
-void StartContent(int sock, size_t threads, bool test_hooks) {
+void StartContent(size_t threads, bool test_hooks) {
   g = new Content();  // lives as long as the process: its threads are never joined
-  g->sock = sock;
   g->test_hooks = test_hooks;
-  for (size_t i = 0; i < threads; i++) std::thread(Worker).detach();
-  std::thread(ReadLoop).detach();
+  // Real time may use every thread; on-demand batches at most half, on their own socket.
+  for (size_t i = 0; i < threads; i++) std::thread(Serve, kContentSock).detach();
+  for (size_t i = 0; i < std::max<size_t>(1, threads / 2); i++) std::thread(Serve, kOnDemandSock).detach();
 }
 
 bool LoadPlan(uint32_t id, int fd, std::string* error) {

@@ -1,10 +1,11 @@
 // native/scanner/content.h — the scanner's content pass: what the broker's native threads ask
-// of it over the content socket (fd 4, protocol.h kScanFiles): batches of files (as fds) read
+// of it over the content sockets (fds 4 and 5, protocol.h kScanFiles): batches of files (as fds) read
 // once each for the digests their sizes need, Vectorscan over the body signatures, the head
 // and the archive sniff, and small archives proven clean (scanbatch.h, archclean.h), on a plan
 // the broker loaded (kLoadPlan on the control socket: a plan bundle, plan_bundle.h). The answer
 // is the scanbatch record of each file; the broker decides the verdicts from them.
-// Threads: one reads the socket, `threads` scan; real-time batches are taken first.
+// Threads: `threads` receive and scan real-time requests (fd 4), half as many on-demand ones
+// (fd 5), so on-demand batches never hold every thread.
 // Owns: the plans, the content socket and its threads. Must not: decide verdicts, open files.
 #pragma once
 
@@ -20,8 +21,13 @@ namespace scanner {
 constexpr const char kCrashMarker[] = "WDAV-TEST-SCANNER-CRASH";
 bool StartsWithCrashMarker(int fd);
 
-// Starts the content threads on `sock` (a SOCK_SEQPACKET socket). Called once.
-void StartContent(int sock, size_t threads, bool test_hooks);
+// The content sockets the broker gives (SOCK_SEQPACKET): real-time requests, on-demand requests.
+constexpr int kContentSock = 4;
+constexpr int kOnDemandSock = 5;
+
+// Starts the content threads: `threads` on the real-time socket, half as many on the on-demand
+// one. Called once.
+void StartContent(size_t threads, bool test_hooks);
 
 // Maps the sealed memfd `fd` (read-only) and makes it plan `id`, replacing one of that id.
 bool LoadPlan(uint32_t id, int fd, std::string* error);

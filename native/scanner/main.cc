@@ -1,7 +1,7 @@
 // native/scanner/main.cc — wdav-scanner: the unprivileged process that parses hostile content
 // for the broker (the daemon). It is started by the broker as root with the broker's end of a
-// SOCK_SEQPACKET socket pair as fd 3 (control) and, when given, another as fd 4 (the content
-// pass, content.h), confines itself (sandbox.h) and then serves requests (protocol.h): rule
+// SOCK_SEQPACKET socket pair as fd 3 (control) and, when given, two more as fds 4 and 5 (the
+// content pass, real time and on demand: content.h), confines itself (sandbox.h) and then serves requests (protocol.h): rule
 // bundles to compile into numbered rule sets, files (as fds) to YARA-scan on a set with a time
 // limit, scan plans to hold for the content pass. The main thread only reads requests; scans run on a pool of threads
 // (core/yara_pool.h: real-time first, on-demand on at most half), compiles on a thread of their
@@ -45,7 +45,6 @@ using namespace wdav::scanner;
 namespace yara = wdav::yara;
 
 constexpr int kSock = 3;
-constexpr int kContentSock = 4;  // optional: the content socket (content.h)
 constexpr int kMaxCompiles = 2;        // rule bundles compiling at once; more are refused (kBusy)
 constexpr size_t kQueueCapacity = 4096;  // scans queued; the broker keeps fewer in flight
 
@@ -365,10 +364,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wdav-scanner: fd 3 must be the broker's SOCK_SEQPACKET socket\n");
     return 2;
   }
-  // fd 4, when the broker gives one, carries the content pass (content.h).
-  type = 0;
-  len = sizeof type;
-  o.keep_content = getsockopt(kContentSock, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_SEQPACKET;
+  // fds 4 and 5, when the broker gives them, carry the content pass (content.h).
+  o.keep_content = true;
+  for (int fd : {kContentSock, kOnDemandSock}) {
+    type = 0;
+    len = sizeof type;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_SEQPACKET) o.keep_content = false;
+  }
   o.memory_limit_bytes = memory_mb << 20;
   std::string error;
   if (!Confine(o, &error)) {
@@ -392,7 +394,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   s.pool = std::make_unique<yara::Pool>(s.threads, kQueueCapacity);
-  if (o.keep_content) StartContent(kContentSock, s.threads, s.test_hooks);
+  if (o.keep_content) StartContent(s.threads, s.test_hooks);
   std::vector<char> packet(kMaxPacket);
   while (Serve(s, packet)) {
   }

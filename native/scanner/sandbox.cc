@@ -30,7 +30,7 @@ bool CloseOthers(int keep, bool content, std::string* error) {
     *error = "the broker socket must be fd 3";
     return false;
   }
-  if (syscall(SYS_close_range, content ? 5u : 4u, ~0u, 0u) != 0) {
+  if (syscall(SYS_close_range, content ? 6u : 4u, ~0u, 0u) != 0) {
     *error = Errno("close_range");
     return false;
   }

@@ -17,7 +17,7 @@ struct SandboxOptions {
   gid_t gid = 0;
   size_t memory_limit_bytes = 0;  // 0: none
   int keep_fd = 3;                // the broker's socket; 0..2 stay too, everything else is closed
-  bool keep_content = false;      // ...except fd 4 too: the content socket (content.h)
+  bool keep_content = false;      // ...except fds 4 and 5 too: the content sockets (content.h)
 };
 
 // Before any engine is initialised: fds, credentials, limits, no-new-privs, parent death.

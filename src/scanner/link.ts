@@ -20,8 +20,8 @@ export interface ScannerLinkBinding {
   scannerMemfd(bytes: Buffer): number;
   /** The native client of the scanner's content pass (native/core/content_link.h): one per supervisor. */
   contentLink(): ContentLink;
-  /** Takes `fd` (the broker's end of a scanner's fd 4): native scans go to that scanner from now on. */
-  contentAttach(link: ContentLink, fd: number): void;
+  /** Takes the broker's ends of a scanner's fds 4 and 5 (real-time and on-demand requests): native scans go to that scanner from now on. */
+  contentAttach(link: ContentLink, realTimeFd: number, onDemandFd: number): void;
   /** Fails the native scans in flight and closes the socket (the scanner then ends). */
   contentDetach(link: ContentLink): void;
   /** contentDetach for good (the supervisor stops): native scans stop waiting for a scanner. */

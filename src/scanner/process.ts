@@ -99,8 +99,8 @@ interface Pending {
 interface Generation {
   child: ChildProcess;
   fd: number;
-  /** The broker's end of the content socket until it is attached to the content link (then -1). */
-  contentFd: number;
+  /** The broker's ends of the content sockets (real time, on demand) until they are attached to the content link (then empty). */
+  contentFds: number[];
   contentAttached: boolean;
   /** The named files the content pass had in flight when the link ended. */
   contentLost: string[];
@@ -318,22 +318,21 @@ export class ScannerProcess {
 
   private async spawnOne(): Promise<void> {
     const [brokerFd, childFd] = this.o.link.scannerSocketPair();
-    const [contentFd, childContentFd] = this.o.link.scannerSocketPair();
+    const [rtFd, childRtFd] = this.o.link.scannerSocketPair();
+    const [odFd, childOdFd] = this.o.link.scannerSocketPair();
     const threads = this.o.threads ?? 4;
     const args = ['--uid', String(this.o.uid), '--gid', String(this.o.gid), '--threads', String(threads), '--memory-limit-mb', String(this.o.memoryLimitMb ?? 1024)];
     if (this.o.testHooks) args.push('--test-hooks');
     let child: ChildProcess;
     try {
-      child = spawn(this.o.executable ?? SCANNER_EXECUTABLE, args, { stdio: ['ignore', 'ignore', 'pipe', childFd, childContentFd] });
+      child = spawn(this.o.executable ?? SCANNER_EXECUTABLE, args, { stdio: ['ignore', 'ignore', 'pipe', childFd, childRtFd, childOdFd] });
     } catch (e) {
-      fs.closeSync(brokerFd);
-      fs.closeSync(contentFd);
+      for (const fd of [brokerFd, rtFd, odFd]) fs.closeSync(fd);
       throw e;
     } finally {
-      fs.closeSync(childFd);
-      fs.closeSync(childContentFd);
+      for (const fd of [childFd, childRtFd, childOdFd]) fs.closeSync(fd);
     }
-    const g: Generation = { child, fd: brokerFd, contentFd, contentAttached: false, contentLost: [], listener: null, exited: false, fdClosed: false, killedFor: null, pending: new Map(), filesAtEnd: null, threads };
+    const g: Generation = { child, fd: brokerFd, contentFds: [rtFd, odFd], contentAttached: false, contentLost: [], listener: null, exited: false, fdClosed: false, killedFor: null, pending: new Map(), filesAtEnd: null, threads };
     this.gen = g;
     g.listener = this.o.link.scannerListen(brokerFd, (packets, errno) => this.onPackets(g, packets, errno));
     child.stderr!.setEncoding('utf8').on('data', (c: string) => {
@@ -366,8 +365,8 @@ export class ScannerProcess {
         if (l.status !== Status.ok) throw this.failed(l);
       }
       if (g.exited || g.killedFor) throw new WdavError('WDAV_ERR_SCANNER', 'the scanner ended while starting');
-      this.o.link.contentAttach(this.content, g.contentFd);
-      g.contentFd = -1;
+      this.o.link.contentAttach(this.content, rtFd, odFd);
+      g.contentFds = [];
       g.contentAttached = true;
     } catch (e) {
       if (!g.exited) g.child.kill('SIGKILL');
@@ -450,8 +449,8 @@ export class ScannerProcess {
   private closeLink(g: Generation): void {
     if (g.listener) this.o.link.scannerUnlisten(g.listener);
     g.listener = null;
-    if (g.contentFd >= 0) fs.closeSync(g.contentFd);
-    g.contentFd = -1;
+    for (const fd of g.contentFds) fs.closeSync(fd);
+    g.contentFds = [];
     if (g.contentAttached) {
       this.o.link.contentDetach(this.content);
       g.contentLost = this.o.link.contentLostFiles(this.content);
