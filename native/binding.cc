@@ -562,7 +562,9 @@ void InitPatterns(Napi::Env env, Napi::Object exports) {}
 // ---- end patterns section ----
 
 // ---- scanbatch section (on-demand batch scans; native/core/scanbatch.h, typed in src/engine/batch-native.ts) ----
-// scanPlan({ db, bodyCount, chunkSize, md5, sha1, sha256 }) -> plan (External)
+// scanPlan({ db, bodyCount, chunkSize, md5, sha1, sha256[, yaraSet, yaraLimitMs, yaraMaxBytes] }) -> plan (External)
+//   yaraSet: the scanner's YARA rule set the content pass runs too (scans in this process then
+//   flag every file kYaraIncomplete: never clean without YARA)
 //   db: a pattern database or null; each kind: { sizes: Uint32Array[] (sorted), any: boolean,
 //   tables?: { records: Uint8Array, buckets: Uint32Array }[] } — with tables for all three kinds,
 //   records get kHashHit/kTablesChecked (the plan keeps the buffers alive)
@@ -663,6 +665,10 @@ Napi::Value ScanPlan(const Napi::CallbackInfo& info) {
     if (c < 4096 || c > (64 << 20)) throw Napi::RangeError::New(env, "scanPlan: chunkSize must be 4 KiB..64 MiB");
     plan->chunk = static_cast<size_t>(c);
   }
+  // YARA in the scanner's content pass: the scanner's rule set, its time limit, its byte bound.
+  if (o.Get("yaraSet").IsNumber()) plan->yara_set = o.Get("yaraSet").As<Napi::Number>().Uint32Value();
+  if (o.Get("yaraLimitMs").IsNumber()) plan->yara_limit_ms = std::max<uint32_t>(1, o.Get("yaraLimitMs").As<Napi::Number>().Uint32Value());
+  if (o.Get("yaraMaxBytes").IsNumber()) plan->yara_max_bytes = o.Get("yaraMaxBytes").As<Napi::Number>().Uint32Value();
   auto keep = std::make_shared<PlanBuffers>();
   bool md5 = AddSizes(env, o, "md5", plan.get(), sb::kMd5, 16, keep.get());
   bool sha1 = AddSizes(env, o, "sha1", plan.get(), sb::kSha1, 20, keep.get());
@@ -934,6 +940,7 @@ Napi::Value ContentStats(const Napi::CallbackInfo& info) {
   o.Set("files", static_cast<double>(st.files));
   o.Set("failures", static_cast<double>(st.failures));
   o.Set("attaches", static_cast<double>(st.attaches));
+  o.Set("inFlight", static_cast<double>(st.in_flight));
   return o;
 }
 

@@ -175,8 +175,20 @@ bool Link::WaitNewer(uint64_t generation, Clock::time_point until) {
 }
 
 Stats Link::stats() {
-  std::lock_guard<std::mutex> l(mu_);
-  return stats_;
+  std::shared_ptr<Conn> c[2];
+  Stats st;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    st = stats_;
+    c[0] = conn_[0];
+    c[1] = conn_[1];
+  }
+  for (auto& one : c) {
+    if (!one) continue;
+    std::lock_guard<std::mutex> cl(one->mu);
+    st.in_flight += one->pending.size();
+  }
+  return st;
 }
 
 int Link::Scan(const Request& req, const int32_t* fds, size_t n, uint8_t* records, Clock::time_point until, const std::string* names,
@@ -269,15 +281,23 @@ int Link::Scan(const Request& req, const int32_t* fds, size_t n, uint8_t* record
     else slot.cv.wait_until(l, step);
     if (!slot.done && cancel && !asked && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0) {
       asked = true;
+      // On the real-time socket: the on-demand one's threads may all be busy with this very
+      // batch, and nobody would read the cancel until it ended.
+      std::shared_ptr<Conn> rt;
+      {
+        std::lock_guard<std::mutex> ml(mu_);
+        rt = conn_[0];
+      }
       proto::Writer cw;
       cw.U32(proto::kMagic);
       cw.U32(proto::kCancel);
       cw.U32(0);
       cw.U32(id);
+      cw.U32((req.flags & proto::kScanRealTime) ? 0 : 1);
       l.unlock();
-      {
-        std::lock_guard<std::mutex> sl(c->send_mu);
-        (void)send(c->fd, cw.bytes().data(), cw.size(), MSG_NOSIGNAL | MSG_DONTWAIT);  // lost: the batch just runs on
+      if (rt) {
+        std::lock_guard<std::mutex> sl(rt->send_mu);
+        (void)send(rt->fd, cw.bytes().data(), cw.size(), MSG_NOSIGNAL | MSG_DONTWAIT);  // lost: the batch just runs on
       }
       l.lock();
     }
@@ -320,13 +340,47 @@ uint32_t FlagsOf(const sb::Options& o, bool real_time) {
   return f;
 }
 
+// The caller's fds as scanbatch::ScanFiles would have left them: closed, except an archive to
+// walk and a file YARA matched or did not finish (the caller scans it again on its own, to name
+// the match): those stay open, kLeftOpen.
+void LeaveFds(const sb::Options& o, const int32_t* fds, uint8_t* rec, size_t k) {
+  for (size_t i = 0; i < k; i++) {
+    uint8_t* one = rec + i * sb::kRecordSize;
+    uint32_t flags = Get<uint32_t>(one, sb::kOffFlags);
+    if (o.keep_open) continue;
+    if (Get<int32_t>(one, sb::kOffStatus) == sb::kScanned &&
+        (((flags & sb::kArchive) && !(flags & sb::kArchiveClean)) || (flags & (sb::kYaraMatched | sb::kYaraIncomplete)))) {
+      Put<uint32_t>(one, sb::kOffFlags, flags | sb::kLeftOpen);
+      continue;
+    }
+    if (fds[i] >= 0) close(fds[i]);
+  }
+}
+
 }  // namespace
 
 bool ScanFiles(const sb::Plan& plan, const int32_t* fds, size_t n, const sb::Options& o, const int32_t* cancel, uint8_t* records,
                const Mode& mode) {
   std::shared_ptr<const RemotePlan> remote = std::atomic_load(&plan.remote);
-  if (!remote) {
+  if (!remote && plan.yara_set == 0) {
     sb::ScanFiles(plan, fds, n, o, cancel, records);
+    return false;
+  }
+  if (!remote) {
+    // YARA runs only in the scanner: without it no file of a plan with rules is clean here,
+    // and each goes back to its caller open, to be scanned on its own.
+    sb::Options here = o;
+    here.keep_open = true;
+    here.spill = nullptr;
+    here.archive_limits = nullptr;
+    sb::ScanFiles(plan, fds, n, here, cancel, records);
+    for (size_t i = 0; i < n; i++) {
+      uint8_t* rec = records + i * sb::kRecordSize;
+      uint32_t flags = Get<uint32_t>(rec, sb::kOffFlags) & ~static_cast<uint32_t>(sb::kLeftOpen);
+      if (Get<int32_t>(rec, sb::kOffStatus) == sb::kScanned) flags |= sb::kYaraIncomplete;
+      Put<uint32_t>(rec, sb::kOffFlags, flags);
+    }
+    LeaveFds(o, fds, records, n);
     return false;
   }
   Request req;
@@ -335,7 +389,10 @@ bool ScanFiles(const sb::Plan& plan, const int32_t* fds, size_t n, const sb::Opt
   req.max_file_size = o.max_file_size > 0 ? static_cast<uint64_t>(o.max_file_size) : 0;
   if (o.archive_limits) req.limits = *o.archive_limits;
   if (mode.until != Clock::time_point::max()) {
+    // The scanner's own deadline comes a little earlier, so its answer (a YARA time limit
+    // included) arrives before this side stops waiting.
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(mode.until - Clock::now()).count();
+    left -= std::min<long long>(50, left / 10);
     req.deadline_ms = static_cast<uint32_t>(std::max<long long>(1, left));
   }
   for (size_t at = 0; at < n; at += proto::kMaxScanFds) {
@@ -359,21 +416,11 @@ bool ScanFiles(const sb::Plan& plan, const int32_t* fds, size_t n, const sb::Opt
         std::memset(rec, 0, k * sb::kRecordSize);
         for (size_t i = 0; i < k; i++) {
           Put<int32_t>(rec + i * sb::kRecordSize, sb::kOffStatus, sb::kScanError);
-          Put<int32_t>(rec + i * sb::kRecordSize, sb::kOffDetail, kDetailScannerUnavailable);
+          Put<int32_t>(rec + i * sb::kRecordSize, sb::kOffDetail, err == ETIMEDOUT ? kDetailScannerLate : kDetailScannerUnavailable);
         }
       }
     }
-    // The caller's fds, as scanbatch::ScanFiles would have left them.
-    for (size_t i = 0; i < k; i++) {
-      uint8_t* one = rec + i * sb::kRecordSize;
-      uint32_t flags = Get<uint32_t>(one, sb::kOffFlags);
-      if (o.keep_open) continue;
-      if (Get<int32_t>(one, sb::kOffStatus) == sb::kScanned && (flags & sb::kArchive) && !(flags & sb::kArchiveClean)) {
-        Put<uint32_t>(one, sb::kOffFlags, flags | sb::kLeftOpen);
-        continue;
-      }
-      if (fds[at + i] >= 0) close(fds[at + i]);
-    }
+    LeaveFds(o, fds + at, rec, k);
   }
   return true;
 }

@@ -43,6 +43,7 @@ struct Stats {
   uint64_t files = 0;
   uint64_t failures = 0;   // requests that got no records (scanner gone, busy, late)
   uint64_t attaches = 0;
+  uint64_t in_flight = 0;  // requests sent and not answered yet (filled by stats())
 };
 
 class Link {
@@ -110,7 +111,8 @@ struct Mode {
 bool ScanFiles(const scanbatch::Plan& plan, const int32_t* fds, size_t n, const scanbatch::Options& o, const int32_t* cancel,
                uint8_t* records, const Mode& mode);
 
-constexpr int32_t kDetailScannerUnavailable = 2;  // kOffDetail of a kScanError record
+constexpr int32_t kDetailScannerUnavailable = 2;  // kOffDetail of a kScanError record: gone, busy
+constexpr int32_t kDetailScannerLate = 3;         // ...: no answer in time
 
 }  // namespace contentlink
 }  // namespace wdav

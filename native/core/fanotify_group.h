@@ -192,10 +192,11 @@ class Group {
   // r.local skips the mark's filesystem check, whichever thread answers.
   void Deliver(Reply&& r, bool allow, bool queue = true);
   bool FastSubmit(std::vector<FastJob>* jobs);
-  void RunFast();
+  void RunFast(bool opens_only);
   void FastBatch(std::vector<FastJob>& jobs);
   void FastVerdict(FastJob& j, bool clean);
   void FastAfterWrite(FastJob& j, bool clean);
+  Clock::time_point FastUntil(const FastJob& j) const;
   void StopFast();
   std::vector<std::string> Scope();
 
@@ -247,6 +248,13 @@ class Group {
   std::deque<FastJob> fast_q_;           // under fast_mu_: permission events, taken first
   std::deque<FastJob> fast_cw_q_;        // under fast_mu_: close_write notifications
   std::shared_ptr<const scanbatch::Plan> fast_plan_;  // under fast_mu_
+  // Files whose YARA scan did not finish in the content pass (a slow rule, an attacker's file):
+  // their next events go straight to JavaScript, whose verdict cache knows them, instead of
+  // holding a scanner thread up to the time limit on every open. Bounded: the oldest is dropped.
+  bool YaraSlow(const FileId& f);
+  void RememberYaraSlow(const FileId& f);
+  std::mutex slow_mu_;
+  std::deque<FileId> slow_;
   int64_t fast_max_ = 0;                 // under fast_mu_
   size_t fast_capacity_ = 0;             // under fast_mu_
   bool fast_stop_ = false;               // under fast_mu_

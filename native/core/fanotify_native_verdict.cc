@@ -40,6 +40,7 @@ bool ProvenClean(const uint8_t* rec) {
   if (At<int32_t>(rec, sb::kOffBody) >= 0) return false;               // a body signature matched
   const uint32_t flags = At<uint32_t>(rec, sb::kOffFlags);
   if (flags & sb::kHasHead) return false;  // small enough to be EICAR: the built-in check is in JS
+  if (flags & (sb::kYaraMatched | sb::kYaraIncomplete)) return false;  // a YARA rule matched, or YARA did not finish
   const bool digests = flags & (sb::kHasMd5 | sb::kHasSha1 | sb::kHasSha256);
   if (digests && (!(flags & sb::kTablesChecked) || (flags & sb::kHashHit))) return false;
   return true;
@@ -49,20 +50,27 @@ bool ProvenClean(const uint8_t* rec) {
 // serves many opens; a single open goes alone, at once.
 constexpr size_t kFastBatch = 16;
 
+constexpr size_t kSlowRemembered = 256;  // looked through on every event: kept small
+
+struct Scanned {
+  bool clean = false;
+  bool yara_slow = false;  // YARA did not finish: JS decides, now and at the next events
+};
+
 // Reads and matches the jobs' files through their fds (the reader's dups, left open: closed
 // after the answer or handed to JS) — in the scanner process when the plan is loaded there —
-// and says for each whether its plan proves it clean. No answer by the earliest deadline (or no
-// scanner) leaves the files to JavaScript, which the deadline rule still bounds.
-std::vector<bool> ScannedClean(const std::vector<FastJob*>& jobs) {
+// and says for each whether its plan proves it clean. No answer by `until` (or no scanner)
+// leaves the files to JavaScript, with time left before the deadline to decide.
+std::vector<Scanned> ScannedClean(const std::vector<FastJob*>& jobs, Clock::time_point until) {
   const size_t n = jobs.size();
   std::vector<int32_t> fds(n);
   std::vector<std::string> names(n);
   contentlink::Mode mode;
   mode.real_time = true;
+  mode.until = until;
   for (size_t i = 0; i < n; i++) {
     fds[i] = jobs[i]->fd;
     names[i] = jobs[i]->path;
-    mode.until = std::min(mode.until, jobs[i]->deadline);
   }
   mode.names = names.data();
   std::vector<uint64_t> buf(n * sb::kRecordSize / sizeof(uint64_t), 0);  // 8-aligned records
@@ -71,9 +79,15 @@ std::vector<bool> ScannedClean(const std::vector<FastJob*>& jobs) {
   o.max_file_size = jobs[0]->max_size;
   o.keep_open = true;
   contentlink::ScanFiles(*jobs[0]->plan, fds.data(), n, o, nullptr, recs, mode);
-  std::vector<bool> clean(n);
-  for (size_t i = 0; i < n; i++) clean[i] = ProvenClean(recs + i * sb::kRecordSize);
-  return clean;
+  std::vector<Scanned> out(n);
+  for (size_t i = 0; i < n; i++) {
+    const uint8_t* rec = recs + i * sb::kRecordSize;
+    out[i].clean = ProvenClean(rec);
+    const int32_t status = At<int32_t>(rec, sb::kOffStatus);
+    out[i].yara_slow = (status == sb::kScanned && (At<uint32_t>(rec, sb::kOffFlags) & sb::kYaraIncomplete)) ||
+                       (status == sb::kScanError && At<int32_t>(rec, sb::kOffDetail) == contentlink::kDetailScannerLate);
+  }
+  return out;
 }
 
 }  // namespace
@@ -85,7 +99,10 @@ void Group::SetNativeVerdicts(std::shared_ptr<const scanbatch::Plan> plan, int64
   fast_max_ = max_size;
   fast_capacity_ = capacity;
   if (!fast_plan_) return;
-  while (fast_threads_.size() < threads) fast_threads_.emplace_back([this] { RunFast(); });
+  while (fast_threads_.size() < threads) {
+    const bool opens_only = fast_threads_.empty() && threads > 1;
+    fast_threads_.emplace_back([this, opens_only] { RunFast(opens_only); });
+  }
 }
 
 bool Group::FastSubmit(std::vector<FastJob>* jobs) {
@@ -94,13 +111,14 @@ bool Group::FastSubmit(std::vector<FastJob>* jobs) {
     if (fast_stop_) return false;
     for (FastJob& j : *jobs) (j.close_write ? fast_cw_q_ : fast_q_).push_back(std::move(j));
   }
-  // One job wakes one thread: waking them all costs a context switch each for nothing.
-  if (jobs->size() == 1) fast_cv_.notify_one();
+  // One open wakes one thread: waking them all costs a context switch each for nothing. An
+  // after-write job wakes all: the one woken might be the thread that takes only opens.
+  if (jobs->size() == 1 && !jobs->front().close_write) fast_cv_.notify_one();
   else fast_cv_.notify_all();
   return true;
 }
 
-void Group::RunFast() {
+void Group::RunFast(bool opens_only) {
 #ifdef __linux__
   pthread_setname_np(pthread_self(), "wdav-rtp-native");
 #endif
@@ -108,7 +126,9 @@ void Group::RunFast() {
     std::vector<FastJob> jobs;
     {
       std::unique_lock<std::mutex> lk(fast_mu_);
-      fast_cv_.wait(lk, [this] { return fast_stop_ || !fast_q_.empty() || !fast_cw_q_.empty(); });
+      // The first thread takes permission events only: a slow after-write scan never holds
+      // every thread while openers wait.
+      fast_cv_.wait(lk, [&] { return fast_stop_ || !fast_q_.empty() || (!opens_only && !fast_cw_q_.empty()); });
       if (fast_stop_) return;  // StopFast() closes what is still queued
       // An opener is waiting on a permission event; nobody waits on an after-write verdict.
       std::deque<FastJob>& q = !fast_q_.empty() ? fast_q_ : fast_cw_q_;
@@ -134,11 +154,35 @@ void Group::FastBatch(std::vector<FastJob>& jobs) {
     live.push_back(&j);
   }
   if (live.empty()) return;
-  std::vector<bool> clean = closed_.load() ? std::vector<bool>(live.size(), false) : ScannedClean(live);
+  Clock::time_point until = Clock::time_point::max();
+  for (FastJob* j : live) until = std::min(until, FastUntil(*j));
+  std::vector<Scanned> r = closed_.load() ? std::vector<Scanned>(live.size()) : ScannedClean(live, until);
   for (size_t i = 0; i < live.size(); i++) {
-    if (live[i]->close_write) FastAfterWrite(*live[i], clean[i]);
-    else FastVerdict(*live[i], clean[i]);
+    if (r[i].yara_slow) RememberYaraSlow(live[i]->file);
+    if (live[i]->close_write) FastAfterWrite(*live[i], r[i].clean);
+    else FastVerdict(*live[i], r[i].clean);
   }
+}
+
+// The answer must leave JavaScript time to decide before the deadline when the scanner cannot
+// prove the file clean: the reserve the JS path keeps too (answerReserveMs in rtp/pipeline.ts).
+Clock::time_point Group::FastUntil(const FastJob& j) const {
+  const int64_t timeout = timeout_ms_.load();
+  const int64_t reserve = std::min<int64_t>(1000, std::max<int64_t>(100, timeout / 10));
+  return j.deadline - std::chrono::milliseconds(std::min(reserve * 2, timeout / 2));
+}
+
+bool Group::YaraSlow(const FileId& f) {
+  std::lock_guard<std::mutex> l(slow_mu_);
+  for (const FileId& s : slow_)
+    if (s.dev == f.dev && s.ino == f.ino && s.size == f.size && s.mtime_ns == f.mtime_ns && s.ctime_ns == f.ctime_ns) return true;
+  return false;
+}
+
+void Group::RememberYaraSlow(const FileId& f) {
+  std::lock_guard<std::mutex> l(slow_mu_);
+  slow_.push_back(f);
+  if (slow_.size() > kSlowRemembered) slow_.pop_front();
 }
 
 void Group::FastAfterWrite(FastJob& j, bool clean) {

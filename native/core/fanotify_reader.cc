@@ -259,7 +259,7 @@ bool Group::ReadOnce() {
       p.deadline = deadline;
       uint64_t id = next_id_++;
       if (fast_plan && file.ok && file.regular && (fast_max <= 0 || static_cast<int64_t>(file.size) <= fast_max) &&
-          !RemoteCached(m->fd, file)) {
+          !RemoteCached(m->fd, file) && !YaraSlow(file)) {
         if (fast_jobs.size() < fast_room) {
           fast_staged.emplace_back(id, p);
           FastJob j;
@@ -308,7 +308,7 @@ bool Group::ReadOnce() {
       }
       FileId written = fd_identity(m->fd);
       if (fast_plan && written.ok && written.regular && written.size > 0 && (fast_max <= 0 || static_cast<int64_t>(written.size) <= fast_max) &&
-          fast_jobs.size() < fast_room && !RemoteCached(m->fd, written)) {
+          fast_jobs.size() < fast_room && !RemoteCached(m->fd, written) && !YaraSlow(written)) {
         FastJob j;
         j.id = next_id_++;
         j.fd = m->fd;

@@ -68,6 +68,10 @@ bool Encode(const sb::Plan& plan, std::string* out, std::string* error) {
   o.U32(plan.body_count);
   o.U32(static_cast<uint32_t>(plan.chunk));
   o.U32(plan.checked_tables ? 1 : 0);
+  o.U32(plan.yara_set);
+  o.U32(plan.yara_limit_ms);
+  o.U32(plan.yara_max_bytes);
+  o.U32(0);
   for (int k = 0; k < sb::kKinds; k++) {
     const sb::SizeSet& s = plan.hashes[k];
     o.U32(s.any ? 1 : 0);
@@ -121,13 +125,19 @@ std::shared_ptr<sb::Plan> Decode(const uint8_t* data, size_t len, std::shared_pt
   if (reinterpret_cast<uintptr_t>(data) % 8 != 0) return fail("is not 8-byte aligned");
   In in(data, len);
   uint32_t magic, body_count, chunk, checked;
-  if (!in.U32(&magic) || magic != kMagic) return fail("does not start with WDP1");
-  if (!in.U32(&body_count) || !in.U32(&chunk) || !in.U32(&checked)) return fail("is cut short in its header");
+  if (!in.U32(&magic) || magic != kMagic) return fail("does not start with WDP2");
+  uint32_t yara_set, yara_limit_ms, yara_max_bytes, pad0;
+  if (!in.U32(&body_count) || !in.U32(&chunk) || !in.U32(&checked) || !in.U32(&yara_set) || !in.U32(&yara_limit_ms) || !in.U32(&yara_max_bytes) ||
+      !in.U32(&pad0))
+    return fail("is cut short in its header");
   if (chunk < 4096 || chunk > (64u << 20)) return fail("has a chunk size outside 4 KiB..64 MiB");
   auto plan = std::make_shared<sb::Plan>();
   plan->body_count = body_count;
   plan->chunk = chunk;
   plan->checked_tables = checked != 0;
+  plan->yara_set = yara_set;
+  plan->yara_limit_ms = yara_limit_ms == 0 ? 1 : yara_limit_ms;
+  plan->yara_max_bytes = yara_max_bytes;
   for (int k = 0; k < sb::kKinds; k++) {
     uint32_t any, n;
     if (!in.U32(&any) || !in.U32(&n)) return fail("is cut short in its digest sizes");

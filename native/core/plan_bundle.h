@@ -4,7 +4,8 @@
 // anything else. The scanner maps the memfd read-only: the hash tables are used where they lie
 // (views into the mapping), the Vectorscan database is deserialized (it must be writable).
 // Layout (host byte order: both ends run on the same machine), every section 8-aligned:
-//   magic u32 "WDP1", body_count u32, chunk u32, checked_tables u32
+//   magic u32 "WDP2", body_count u32, chunk u32, checked_tables u32, yara_set u32,
+//   yara_limit_ms u32, yara_max_bytes u32, pad u32
 //   3 × (any u32, n u32, sizes u32[n])                  md5, sha1, sha256
 //   db_len u64 (0: no Vectorscan database), eof_n u32, pad u32,
 //   eof_n × (active u64, n u64, shift u64, min_len u64, max_len u64), db bytes [db_len]
@@ -24,7 +25,7 @@
 namespace wdav {
 namespace planbundle {
 
-constexpr uint32_t kMagic = 0x31504457;  // "WDP1"
+constexpr uint32_t kMagic = 0x32504457;  // "WDP2"
 
 // The plan's bytes; false (with `error`) when its database cannot be serialized.
 bool Encode(const scanbatch::Plan& plan, std::string* out, std::string* error);

@@ -69,6 +69,13 @@ struct Plan {
   // Matched ids at or above this are not body signatures of the set and are ignored.
   uint32_t body_count = 0;
   size_t chunk = 256 * 1024;
+  // YARA in the content pass (the scanner process only: scanner/content.h): the scanner's rule
+  // set to run on files that have no other evidence (0: none), its time limit per file and the
+  // most bytes it reads of one. A plan with a rule set that is scanned where it cannot run
+  // (here, no scanner) flags every file kYaraIncomplete: never proven clean without it.
+  uint32_t yara_set = 0;
+  uint32_t yara_limit_ms = 30000;
+  uint32_t yara_max_bytes = 32u << 20;
   // Set by the broker once the scanner process holds this plan (core/content_link.h): scans
   // then run there. Written on the JS thread, read by scanning threads: std::atomic_load/store.
   mutable std::shared_ptr<const contentlink::RemotePlan> remote;
@@ -104,6 +111,9 @@ enum Flag : uint32_t {
   kHashHit = 128,  // a computed digest is in a hash table for this size (kTablesChecked)
   kTablesChecked = 256,  // the digests were looked up: without kHashHit they are no evidence
   kArchiveClean = 512,   // in the spill and proven clean by native/core/archclean.*: no walk needed
+  kYaraMatched = 1024,   // the plan's YARA rules matched (only when nothing else was evidence)
+  kYaraIncomplete = 2048,  // YARA should have run and did not finish (time limit, error, no rules)
+  kYaraSkipped = 4096,   // larger than the plan's yara_max_bytes: not YARA-scanned (as per file)
 };
 
 struct Options {

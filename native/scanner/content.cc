@@ -45,10 +45,12 @@ struct Batch {
   Clock::time_point deadline;
   std::vector<int> fds;
   int32_t cancel = 0;  // read by ScanFiles between chunks (__atomic), set by a kCancel
+  yara::ScanControl yara_control;  // a kCancel stops its YARA scans too
 };
 
 struct Content {
   bool test_hooks = false;
+  YaraLookup yara;
   std::mutex plans_mu;
   std::map<uint32_t, std::shared_ptr<const sb::Plan>> plans;
   std::mutex running_mu;
@@ -84,6 +86,43 @@ void CloseAll(std::vector<int>& fds) {
   fds.clear();
 }
 
+template <typename T>
+T Get(const uint8_t* rec, size_t off) {
+  T v;
+  std::memcpy(&v, rec + off, sizeof v);
+  return v;
+}
+
+// YARA last, on the files whose verdict it can change: not those a body signature matched or a
+// hash table holds (detected, or allow-listed: the broker decides which). The time limit is the
+// plan's, within the batch's deadline.
+void RunYara(Batch& b, uint8_t* recs, size_t n) {
+  std::shared_ptr<yara::Rules> rules = g->yara ? g->yara(b.plan->yara_set) : nullptr;
+  thread_local std::vector<uint8_t> buf;
+  for (size_t i = 0; i < n; i++) {
+    uint8_t* rec = recs + i * sb::kRecordSize;
+    if (Get<int32_t>(rec, sb::kOffStatus) != sb::kScanned) continue;
+    uint32_t flags = Get<uint32_t>(rec, sb::kOffFlags);
+    if (Get<int32_t>(rec, sb::kOffBody) >= 0 || (flags & sb::kHashHit)) continue;
+    const double bytes = Get<double>(rec, sb::kOffBytes);
+    if (bytes > static_cast<double>(b.plan->yara_max_bytes)) {
+      flags |= sb::kYaraSkipped;
+    } else {
+      uint64_t limit_ms = b.plan->yara_limit_ms;
+      if (b.has_deadline) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(b.deadline - Clock::now()).count();
+        limit_ms = std::min<uint64_t>(limit_ms, static_cast<uint64_t>(std::max<long long>(1, left)));
+      }
+      yara::Outcome out;
+      if (rules) out = yara::ScanFd(*rules, b.fds[i], b.plan->yara_max_bytes, limit_ms * 1000000ull, &b.yara_control, &buf);
+      if (!rules || out.status != yara::Status::kOk) flags |= sb::kYaraIncomplete;
+      else if (!out.matches.empty()) flags |= sb::kYaraMatched;
+    }
+    std::memcpy(rec + sb::kOffFlags, &flags, sizeof flags);
+  }
+  if (buf.capacity() > (4u << 20)) std::vector<uint8_t>().swap(buf);  // a big file's buffer is not kept
+}
+
 void Run(int sock, Batch& b, uint8_t* spill) {
   if (b.has_deadline && Clock::now() >= b.deadline) {
     Fail(sock, b.id, kTimeout, "the deadline passed before a thread was free");
@@ -107,6 +146,7 @@ void Run(int sock, Batch& b, uint8_t* spill) {
   uint8_t* rec = reinterpret_cast<uint8_t*>(&records[0]);
   sb::ScanFiles(*b.plan, b.fds.data(), b.fds.size(), o, &b.cancel, rec);
   const size_t n = b.fds.size();
+  if (b.plan->yara_set != 0) RunYara(b, rec, n);
   CloseAll(b.fds);
   // The spill is this process's memory: the broker reads an unproven archive through its own fd.
   for (size_t i = 0; i < n; i++) {
@@ -127,11 +167,14 @@ std::unique_ptr<Batch> Accept(int sock, const char* p, size_t n, std::vector<int
   Reader r(p, n);
   uint32_t magic = 0, op = 0, id = 0;
   if (r.U32(&magic) && magic == kMagic && r.U32(&op) && op == kCancel && r.U32(&id) && fds.empty()) {
-    uint32_t target;
-    if (!r.U32(&target) || !r.done()) return nullptr;
+    uint32_t target, lane;
+    if (!r.U32(&target) || !r.U32(&lane) || !r.done()) return nullptr;
     std::lock_guard<std::mutex> l(g->running_mu);
-    auto it = g->running.find({sock, target});
-    if (it != g->running.end()) __atomic_store_n(&it->second->cancel, 1, __ATOMIC_RELAXED);
+    auto it = g->running.find({lane == 0 ? kContentSock : kOnDemandSock, target});
+    if (it != g->running.end()) {
+      __atomic_store_n(&it->second->cancel, 1, __ATOMIC_RELAXED);
+      it->second->yara_control.Stop();
+    }
     return nullptr;
   }
   r = Reader(p, n);
@@ -220,9 +263,10 @@ bool StartsWithCrashMarker(int fd) {
   return n == static_cast<ssize_t>(sizeof head) && std::memcmp(head, kCrashMarker, sizeof head) == 0;
 }
 
-void StartContent(size_t threads, bool test_hooks) {
+void StartContent(size_t threads, bool test_hooks, YaraLookup yara) {
   g = new Content();  // lives as long as the process: its threads are never joined
   g->test_hooks = test_hooks;
+  g->yara = std::move(yara);
   // Real time may use every thread; on-demand batches at most half, on their own socket.
   for (size_t i = 0; i < threads; i++) std::thread(Serve, kContentSock).detach();
   for (size_t i = 0; i < std::max<size_t>(1, threads / 2); i++) std::thread(Serve, kOnDemandSock).detach();

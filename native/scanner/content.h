@@ -11,7 +11,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
+
+#include "core/yara_rules.h"
 
 namespace wdav {
 namespace scanner {
@@ -25,9 +29,14 @@ bool StartsWithCrashMarker(int fd);
 constexpr int kContentSock = 4;
 constexpr int kOnDemandSock = 5;
 
+// The YARA rule set of that number (main.cc holds them), or null.
+using YaraLookup = std::function<std::shared_ptr<yara::Rules>(uint32_t)>;
+
 // Starts the content threads: `threads` on the real-time socket, half as many on the on-demand
-// one. Called once.
-void StartContent(size_t threads, bool test_hooks);
+// one. Called once. A plan with a YARA rule set (scanbatch::Plan::yara_set) also runs those
+// rules on every file that has no hash or body evidence: kYaraMatched, kYaraIncomplete (time
+// limit, error, rule set gone) or kYaraSkipped (larger than the plan's bound) in its record.
+void StartContent(size_t threads, bool test_hooks, YaraLookup yara);
 
 // Maps the sealed memfd `fd` (read-only) and makes it plan `id`, replacing one of that id.
 bool LoadPlan(uint32_t id, int fd, std::string* error);

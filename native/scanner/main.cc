@@ -394,7 +394,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   s.pool = std::make_unique<yara::Pool>(s.threads, kQueueCapacity);
-  if (o.keep_content) StartContent(s.threads, s.test_hooks);
+  if (o.keep_content)
+    StartContent(s.threads, s.test_hooks, [&s](uint32_t set) -> std::shared_ptr<yara::Rules> {
+      std::lock_guard<std::mutex> l(s.sets_mu);
+      auto it = s.sets.find(set);
+      return it == s.sets.end() ? nullptr : it->second;
+    });
   std::vector<char> packet(kMaxPacket);
   while (Serve(s, packet)) {
   }

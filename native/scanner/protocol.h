@@ -42,8 +42,9 @@ enum Op : uint32_t {
                    // depth, files, scan size, file size, ratio-min size, then the ratio as f64)
                    // -> kOk: count u32, count × scanbatch record (kRecordSize bytes), in the fds'
                    // order; kTimeout when the deadline passed before a thread took it.
-  // kCancel on the content socket: payload: the id of a kScanFiles; no reply of its own — the
-  // batch's files not read yet come back as scanbatch kCancelled.
+  // kCancel on a content socket: payload: the id of a kScanFiles and the socket it came on
+  // (u32: 0 real time, 1 on demand); no reply of its own — the batch's files not read yet come
+  // back as scanbatch kCancelled and its YARA scan stops.
 };
 
 constexpr uint32_t kScanSha256Always = 1;   // kScanFiles flags: scanbatch::Options, same names

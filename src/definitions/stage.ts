@@ -20,7 +20,7 @@ import type { UpdateSettings } from './update-types.js';
 import { DEFAULT_HTTP_SETTINGS } from './update-http.js';
 import { defaultLoadSet } from './generations-load.js';
 import { scannerYaraCompiler } from '../scanner/yara-rules.js';
-import { scannerLink } from '../scanner/link.js';
+import { scannerLink, type ContentStats } from '../scanner/link.js';
 import { StageHooks } from '../daemon/stage-hooks.js';
 
 /** What the definitions stage reads later than it starts: the engine is built on its first set. */
@@ -179,12 +179,16 @@ function registerEngineHealth(s: Core, hooks: StageHooks, engine: ScanEngine, sc
           // YARA runs in the scanner process (`scanner` in these details).
           yara_scanner: { library: `libyara ${s.native.features.yaraVersion ?? ''}`.trim(), process: 'wdav-scanner' },
           // Native read passes (digests, Vectorscan, archive proofs) sent to the scanner process.
-          content_pass: { process: 'wdav-scanner', ...scanner.process.contentStats() },
+          content_pass: contentPass(scanner.process.contentStats()),
         },
       },
       settingOf: {},
     };
   });
+}
+
+function contentPass(c: ContentStats): Record<string, string | number> {
+  return { process: 'wdav-scanner', batches: c.batches, files: c.files, failures: c.failures, attaches: c.attaches, in_flight: c.inFlight };
 }
 
 export async function startEngine(s: Core, definitions: DefinitionsService, scanner: Scanner): Promise<Started<ScanEngine>> {

@@ -29,6 +29,10 @@ export interface ScanPlanOptions {
   md5: PlanSizes;
   sha1: PlanSizes;
   sha256: PlanSizes;
+  /** The scanner's YARA rule set the content pass runs as well (0 / absent: none). */
+  yaraSet?: number;
+  yaraLimitMs?: number;
+  yaraMaxBytes?: number;
 }
 
 export interface ScanBatchBinding {
@@ -88,7 +92,7 @@ export const REC = {
 /** Record status: 0 scanned, > 0 an errno, < 0 one of these. */
 export const STATUS = { scanned: 0, scanError: -1, notRegular: -2, tooLarge: -3, cancelled: -4 } as const;
 
-export const FLAG = { md5: 1, sha1: 2, sha256: 4, head: 8, archive: 16, leftOpen: 32, inSpill: 64, hashHit: 128, tablesChecked: 256, archiveClean: 512 } as const;
+export const FLAG = { md5: 1, sha1: 2, sha256: 4, head: 8, archive: 16, leftOpen: 32, inSpill: 64, hashHit: 128, tablesChecked: 256, archiveClean: 512, yaraMatched: 1024, yaraIncomplete: 2048, yaraSkipped: 4096 } as const;
 
 /** The scanbatch section of `native`, or null when the addon predates it. */
 export function scanBatchBinding(native: NativeBinding | null | undefined): ScanBatchBinding | null {

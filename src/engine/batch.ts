@@ -6,8 +6,9 @@
 // evidence (a digest some hash table holds, a body match, an EICAR-sized head) or for an archive
 // to walk — and small archives the native pass proved clean (native/core/archclean.h) are not
 // walked here at all.
-// Sets with YARA work (YARA rules, or body signatures in the libyara fallback) take the
-// per-file path: YARA needs each file whole in memory, and runs (when needed) after the verdict.
+// Sets with YARA work (YARA rules, or body signatures in the libyara fallback) take this path
+// too when the plans live in the scanner process (its content pass runs the rules: a match or
+// an unfinished scan sends that file to the per-file path); otherwise the per-file path.
 // Ownership: every fd of a batch is closed by the time run() resolves (natively, or here after
 // the archive walk of a file the native side left open). Memory: records live in a few reused
 // arenas (RECORDS_PER_ARENA files each); nothing is allocated for a file without evidence.
@@ -107,6 +108,11 @@ export class BatchScanner {
     private readonly chunkSize: number,
     /** The walker's limits (resolved): the native proof of clean archives applies the same. */
     archiveLimits: ArchiveLimits,
+    /**
+     * Plans are loaded into the scanner process (remotePlans), whose content pass runs a set's
+     * YARA rules too: sets with YARA rules then take the native path as well.
+     */
+    private readonly yara: { remote: boolean; limitMs: number; maxBytes: number } = { remote: false, limitMs: 30_000, maxBytes: 32 << 20 },
   ) {
     this.limits = Float64Array.from(ARCHIVE_LIMIT_FIELDS, (k) => archiveLimits[k]);
   }
@@ -144,9 +150,9 @@ export class BatchScanner {
     return best!;
   }
 
-  /** Whether `set` can take the native path (no YARA work per file). */
+  /** Whether `set` can take the native path: no YARA rules, or rules the scanner's content pass runs. */
   supports(set: DefinitionSet): boolean {
-    return this.native !== null && set.yara === undefined;
+    return this.native !== null && (set.yara === undefined || (this.yara.remote && set.yara.scannerSet !== undefined));
   }
 
   /**
@@ -205,7 +211,8 @@ export class BatchScanner {
   plan(set: DefinitionSet): ScanPlan {
     let p = this.plans.get(set);
     if (!p) {
-      p = this.native!.scanPlan({ db: set.vectorscan?.database ?? null, bodyCount: set.bodyCount, chunkSize: this.chunkSize, ...set.hashPlan() });
+      const yara = set.yara?.scannerSet !== undefined ? { yaraSet: set.yara.scannerSet, yaraLimitMs: this.yara.limitMs, yaraMaxBytes: this.yara.maxBytes } : {};
+      p = this.native!.scanPlan({ db: set.vectorscan?.database ?? null, bodyCount: set.bodyCount, chunkSize: this.chunkSize, ...set.hashPlan(), ...yara });
       this.plans.set(set, p);
     }
     return p;
@@ -252,6 +259,7 @@ export class BatchScanner {
     readDone?.();
     const { i32, f64 } = a;
     let walks: { index: number; clean: ScanResult & { kind: 'clean' }; bytes?: Buffer }[] | undefined;
+    let again: number[] | undefined;
     for (let i = from; i < to; i++) {
       const r = i - from;
       const w = (r * REC.size) >> 2;
@@ -261,6 +269,12 @@ export class BatchScanner {
         continue;
       }
       const fl = i32[w + (REC.flags >> 2)]!;
+      if (fl & (FLAG.yaraMatched | FLAG.yaraIncomplete)) {
+        // A YARA rule matched in the scanner (or did not finish): this file is scanned on its
+        // own, where the match is named and the time limit applies (its fd was left open).
+        (again ??= []).push(i);
+        continue;
+      }
       const body = i32[w + (REC.body >> 2)]!;
       const bytes = f64[(r * REC.size + REC.bytes) >> 3]!;
       let res: ScanResult | undefined;
@@ -307,6 +321,15 @@ export class BatchScanner {
         out.cleanBytes += bytes;
       }
     }
+    for (const index of again ?? []) {
+      const fd = files.fds[index]!;
+      const p = files.path?.(index);
+      try {
+        add(out, index, await this.hooks.scanOn(set, gen, p === undefined ? { fd } : { fd, path: p }, ctx));
+      } finally {
+        closeQuietly(fd);
+      }
+    }
     // After the loop; the arena (spilled bytes included) stays ours until run() gets it back.
     if (walks) {
       for (const { index, clean, bytes } of walks) {
@@ -344,8 +367,9 @@ function failure(status: number, detail: number, generation: number): ScanResult
     case STATUS.cancelled:
       return { kind: 'error', code: CANCELLED, message: 'The scan was cancelled', generation };
     case STATUS.scanError:
-      // detail 2: native/core/content_link.h kDetailScannerUnavailable.
-      if (detail === 2) return { kind: 'error', code: 'WDAV_ERR_SCANNER', message: 'the scanner process could not scan it (it crashed or did not answer in time)', generation };
+      // detail 2, 3: native/core/content_link.h kDetailScannerUnavailable, kDetailScannerLate.
+      if (detail === 2) return { kind: 'error', code: 'WDAV_ERR_SCANNER', message: 'the scanner process could not scan it (it went away or was busy)', generation };
+      if (detail === 3) return { kind: 'error', code: 'WDAV_ERR_SCANNER', message: 'the scanner process did not answer in time', generation };
       return { kind: 'error', code: 'WDAV_ERR_NATIVE', message: detail ? 'Vectorscan scan failed' : 'Vectorscan stream could not be opened', generation };
     default: {
       let code: string;

@@ -12,8 +12,8 @@
 //   engine.scanBatch({ fds, path? }, ctx) on-demand batches (batch.ts): one native read pass over
 //                                       the files, verdicts from the same verdict() below; owns
 //                                       and closes every fd; resolves { clean, cleanBytes, others }
-//                                       (per-file scan() when the set has YARA work or there is
-//                                       no native binding)
+//                                       (per-file scan() when the set has YARA work the scanner
+//                                       process does not run, or there is no native binding)
 //   engine.setDefinitions(set)          atomic switch: new scans use `set` at once (with remotePlans,
 //                                       once the scanner process holds its plan); resolves when
 //                                       scans still running on the previous set finished and it
@@ -103,8 +103,8 @@ export interface ScanEngine extends Engine {
   scanBatch(files: BatchFiles, ctx: ScanContext, readDone?: () => void): Promise<BatchOutcome>;
   /**
    * The native scan plan of the current set (hashes and Vectorscan, as on-demand batches use),
-   * for real-time verdicts in native code; null when the set has YARA work per file or the addon
-   * has no batch scanner.
+   * for real-time verdicts in native code; null when the set has YARA work the scanner process
+   * does not run or the addon has no batch scanner.
    */
   nativePlan(): ScanPlan | null;
   stats(): EngineStats;
@@ -274,7 +274,8 @@ class ScanEngineImpl implements ScanEngine {
           walk: (s: DefinitionSet, from: number | ByteSource, src: ScanSource, ctx: ScanContext, clean: ScanResult & { kind: 'clean' }) => this.walk(s, from, src, ctx, clean),
           scanOn: (s: DefinitionSet, g: number, src: ScanSource, ctx: ScanContext) => this.scanOn(s, g, src, ctx).catch((e: unknown) => this.failure(e, g)),
         };
-        this.batches = new BatchScanner(b, hooks, this.pass.chunkSize, resolveArchiveLimits(this.opts.archiveLimits));
+        const yara = { remote: this.opts.remotePlans !== undefined, limitMs: this.opts.scanTimeLimitMs ?? DEFAULT_SCAN_TIME_LIMIT_MS, maxBytes: this.pass.yaraMaxFileSize };
+        this.batches = new BatchScanner(b, hooks, this.pass.chunkSize, resolveArchiveLimits(this.opts.archiveLimits), yara);
         if (this.scanThreads > 0) this.batches.setLanes(this.scanThreads);
       }
     }

@@ -26,7 +26,7 @@ export interface ScannerLinkBinding {
   contentDetach(link: ContentLink): void;
   /** contentDetach for good (the supervisor stops): native scans stop waiting for a scanner. */
   contentClose(link: ContentLink): void;
-  contentStats(link: ContentLink): { batches: number; files: number; failures: number; attaches: number };
+  contentStats(link: ContentLink): ContentStats;
   /** The named files that were in the content pass when the last scanner went away (complete after contentDetach). */
   contentLostFiles(link: ContentLink): string[];
   /** A sealed memfd holding the scan plan (native/core/plan_bundle.h) for kLoadPlan. */
@@ -37,6 +37,15 @@ export interface ScannerLinkBinding {
 
 declare const listenerBrand: unique symbol;
 export type ScannerListener = { readonly [listenerBrand]: true };
+/** The content pass as the broker sees it: batches and files answered, requests that got no records, scanners attached, requests in flight now. */
+export interface ContentStats {
+  batches: number;
+  files: number;
+  failures: number;
+  attaches: number;
+  inFlight: number;
+}
+
 declare const contentBrand: unique symbol;
 export type ContentLink = { readonly [contentBrand]: true };
 

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import PQueue from 'p-queue';
 import { WdavError } from '../shared/errors.js';
 import { packageRoot } from '../shared/paths.js';
-import type { ContentLink, ScannerLinkBinding, ScannerListener } from './link.js';
+import type { ContentLink, ContentStats, ScannerLinkBinding, ScannerListener } from './link.js';
 import { Op, ReplyReader, Status, request, reply, yaraBundle, scanArgs, pathArg, u32Arg, type OpCode, type YaraUnit, type Reply } from './protocol.js';
 
 export const SCANNER_EXECUTABLE = path.join(packageRoot(), 'build', 'Release', 'wdav-scanner');
@@ -230,7 +230,7 @@ export class ScannerProcess {
   }
 
   /** Native scans sent to the scanner, and those that got no answer from it. */
-  contentStats(): { batches: number; files: number; failures: number; attaches: number } {
+  contentStats(): ContentStats {
     return this.o.link.contentStats(this.content);
   }
 

@@ -28,6 +28,10 @@ class ScannerYaraRules implements YaraRuleSet {
     readonly ruleCount: number,
   ) {}
 
+  get scannerSet(): number {
+    return this.set;
+  }
+
   scan(data: Buffer | number, o: YaraScanOptions): Promise<YaraOutcome> {
     if (this.closed) return Promise.reject(new WdavError('WDAV_ERR_UNAVAILABLE', 'YARA rules closed'));
     if (o.signal?.aborted) return Promise.resolve({ status: 'cancelled' });

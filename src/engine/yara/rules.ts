@@ -35,6 +35,8 @@ export interface YaraRuleSet {
   readonly ruleCount: number;
   /** Scans given an fd read the file themselves: the read pass then keeps no copy for YARA. */
   readonly takesFd: boolean;
+  /** The rule set's number in the scanner process, when it lives there: the content pass runs it too. */
+  readonly scannerSet?: number;
   /** Never rejects for the file's sake: a timeout, a cancel or a failure is an outcome. */
   scan(data: Buffer | number, o: YaraScanOptions): Promise<YaraOutcome>;
   /** Scans in flight finish (or stop at their limit); later scans reject. Frees the rules. */

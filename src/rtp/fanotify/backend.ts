@@ -56,7 +56,9 @@ export function fanotifyFdReserve(queueCapacity: number): number {
 export function nativeVerdictThreads(): number {
   const n = Number(process.env.WDAV_RTP_NATIVE_VERDICTS);
   if (Number.isInteger(n) && n >= 1 && n <= 16) return n;
-  return Math.max(1, Math.min(4, Math.floor(os.availableParallelism() / 2) || 1));
+  // They wait on the scanner process more than they compute: as many as its real-time threads
+  // (scannerThreads), at least 2 — the first takes only opens, never after-write scans.
+  return Math.max(2, Math.min(8, os.availableParallelism()));
 }
 
 const WATCHED: (keyof FanotifyStats['answeredNatively'] | 'overflow' | 'dropped')[] = ['timeout', 'tableFull', 'tsfnFull', 'error', 'overflow', 'dropped'];
@@ -212,13 +214,13 @@ export class FanotifyBackend implements RtpBackend {
     }
   }
 
-  /** Native verdicts on the current definitions when they have no YARA work, else off. */
+  /** Native verdicts on the current definitions (YARA included when the scanner process runs it), else off. */
   private nativeVerdicts(g: FanotifyGroup): void {
     const off = process.env.WDAV_RTP_NATIVE_VERDICTS === '0';
     try {
       const plan = off ? null : (this.p.deps.engine()?.nativePlan() ?? null);
       g.setNativeVerdicts(plan, this.p.settings.wdavdaemon.rtpMaxFileSize, nativeVerdictThreads(), pendingCapacityFor(this.o.queueCapacity));
-      this.log.verbose({ nativeVerdicts: plan !== null, reason: off ? 'WDAV_RTP_NATIVE_VERDICTS=0' : plan ? 'hashes and Vectorscan decide clean files natively' : 'the definitions have YARA rules (or no native scanner)' }, 'real-time native verdicts');
+      this.log.verbose({ nativeVerdicts: plan !== null, reason: off ? 'WDAV_RTP_NATIVE_VERDICTS=0' : plan ? 'the scanner process reads the files, clean ones are allowed natively' : 'no native plan for these definitions' }, 'real-time native verdicts');
     } catch (e) {
       this.log.error({ err: errorMessage(e) }, 'could not set the native real-time verdicts; every event goes to JavaScript');
     }
