@@ -56,6 +56,27 @@ export function cpuMs(pid, children = false) {
   return (children ? Number(f[13]) + Number(f[14]) : Number(f[11]) + Number(f[12])) * TICK_MS;
 }
 
+/** CPU ms of `pid` and of its live child processes (the daemon and its wdav-scanner). */
+export function treeCpuMs(pid) {
+  let ms = cpuMs(pid);
+  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+    let kids = '';
+    try {
+      kids = fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const c of kids.split(' ').filter(Boolean)) {
+      try {
+        ms += cpuMs(Number(c));
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return ms;
+}
+
 /** CPU ms of each live thread of `pid`: tid → { name, ms }; the main thread's tid is the pid. */
 export function threadCpu(pid = process.pid) {
   const out = new Map();
