@@ -304,8 +304,10 @@ int Link::Scan(const Request& req, const int32_t* fds, size_t n, uint8_t* record
   }
   if (!slot.done) c->pending.erase(id);
   else if (err == 0) err = slot.err;
-  // Leaving: whoever still waits must receive for itself now.
-  if (!c->reading && !c->pending.empty()) c->pending.begin()->second->cv.notify_one();
+  // Leaving: whoever still waits must receive for itself now (all are told: the oldest may
+  // still be sending, and the first to come takes the receiving over).
+  if (!c->reading)
+    for (auto& [pid, other] : c->pending) other->cv.notify_one();
   l.unlock();
   std::lock_guard<std::mutex> sl(mu_);
   if (err == 0) {
