@@ -568,7 +568,7 @@ void InitPatterns(Napi::Env env, Napi::Object exports) {}
 //   db: a pattern database or null; each kind: { sizes: Uint32Array[] (sorted), any: boolean,
 //   tables?: { records: Uint8Array, buckets: Uint32Array }[] } — with tables for all three kinds,
 //   records get kHashHit/kTablesChecked (the plan keeps the buffers alive)
-// scanBatch(plan, fds: Int32Array, records: Buffer, maxFileSize, flags, cancel: Int32Array|null[, spill: Buffer[, archiveLimits: Float64Array]])
+// scanBatch(plan, fds: Int32Array, records: Buffer, maxFileSize, flags, cancel: Int32Array|null[, spill: Buffer[, archiveLimits: Float64Array[, yaraLimitMs]]])
 //   -> Promise<void>: ScanFiles on the libuv threadpool; flags 1 = SHA256 of every file,
 //   2 = leave archive candidates open (or copy them into `spill` while it has room), 4 = SHA256
 //   of files a body signature matched. Argument errors throw before anything is taken; once
@@ -707,13 +707,14 @@ struct BatchJob {
   BatchJob& operator=(const BatchJob&) = delete;
   void Run() {
     // In the scanner process when the plan is loaded there; a scanner that is restarting is
-    // waited for, and a batch gets at most kRemoteBatchWait for its files.
+    // waited for. A batch gets 10 minutes for its reading, plus YARA's limit for each file when
+    // the plan runs YARA (one scanner thread takes a request's files one after the other).
     wdav::contentlink::Mode mode;
-    mode.until = wdav::contentlink::Clock::now() + kRemoteBatchWait;
+    const uint64_t yara_ms = plan->yara_set != 0 ? static_cast<uint64_t>(o.yara_limit_ms != 0 ? o.yara_limit_ms : plan->yara_limit_ms) : 0;
+    mode.until = wdav::contentlink::Clock::now() + std::chrono::minutes(10) + std::chrono::milliseconds(yara_ms * fds.size());
     mode.reattach_wait = std::chrono::seconds(10);
     wdav::contentlink::ScanFiles(*plan, fds.data(), fds.size(), o, cancel_flag, records_data, mode);
   }
-  static constexpr std::chrono::minutes kRemoteBatchWait{10};
 
   Napi::Promise::Deferred deferred;
   PlanRef plan;
@@ -785,6 +786,7 @@ std::unique_ptr<BatchJob> ParseBatch(const Napi::CallbackInfo& info, size_t at, 
   if (!spill.IsUndefined() && !spill.IsNull() && !spill.IsBuffer()) throw fail(": spill must be a Buffer");
   wdav::archclean::Limits limits;
   bool prove = ArchiveLimitsArg(env, arg(7), &limits);
+  if (arg(8).IsNumber()) o.yara_limit_ms = arg(8).As<Napi::Number>().Uint32Value();
   return std::make_unique<BatchJob>(env, std::move(plan), std::move(fds), records, o, cancel, spill, prove ? &limits : nullptr);
 }
 

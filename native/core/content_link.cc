@@ -220,6 +220,7 @@ int Link::Scan(const Request& req, const int32_t* fds, size_t n, uint8_t* record
   w.U32(req.flags);
   w.U64(req.max_file_size);
   w.U32(req.deadline_ms);
+  w.U32(req.yara_limit_ms);
   if (req.flags & proto::kScanProveArchives) {
     const archclean::Limits& lim = req.limits;
     w.U64(lim.max_depth);
@@ -389,6 +390,7 @@ bool ScanFiles(const sb::Plan& plan, const int32_t* fds, size_t n, const sb::Opt
   req.plan = remote->id;
   req.flags = FlagsOf(o, mode.real_time);
   req.max_file_size = o.max_file_size > 0 ? static_cast<uint64_t>(o.max_file_size) : 0;
+  req.yara_limit_ms = o.yara_limit_ms;
   if (o.archive_limits) req.limits = *o.archive_limits;
   if (mode.until != Clock::time_point::max()) {
     // The scanner's own deadline comes a little earlier, so its answer (a YARA time limit

@@ -36,6 +36,7 @@ struct Request {
   uint64_t max_file_size = 0;
   archclean::Limits limits;  // sent with kScanProveArchives
   uint32_t deadline_ms = 0;  // the scanner drops the batch when no thread took it by then
+  uint32_t yara_limit_ms = 0;  // YARA's time limit per file (0: the plan's)
 };
 
 struct Stats {

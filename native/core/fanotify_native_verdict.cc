@@ -40,7 +40,7 @@ bool ProvenClean(const uint8_t* rec) {
   if (At<int32_t>(rec, sb::kOffBody) >= 0) return false;               // a body signature matched
   const uint32_t flags = At<uint32_t>(rec, sb::kOffFlags);
   if (flags & sb::kHasHead) return false;  // small enough to be EICAR: the built-in check is in JS
-  if (flags & (sb::kYaraMatched | sb::kYaraIncomplete)) return false;  // a YARA rule matched, or YARA did not finish
+  if (flags & (sb::kYaraMatched | sb::kYaraIncomplete | sb::kYaraTimeout)) return false;  // a YARA rule matched, or YARA did not finish
   const bool digests = flags & (sb::kHasMd5 | sb::kHasSha1 | sb::kHasSha256);
   if (digests && (!(flags & sb::kTablesChecked) || (flags & sb::kHashHit))) return false;
   return true;
@@ -84,7 +84,7 @@ std::vector<Scanned> ScannedClean(const std::vector<FastJob*>& jobs, Clock::time
     const uint8_t* rec = recs + i * sb::kRecordSize;
     out[i].clean = ProvenClean(rec);
     const int32_t status = At<int32_t>(rec, sb::kOffStatus);
-    out[i].yara_slow = (status == sb::kScanned && (At<uint32_t>(rec, sb::kOffFlags) & sb::kYaraIncomplete)) ||
+    out[i].yara_slow = (status == sb::kScanned && (At<uint32_t>(rec, sb::kOffFlags) & (sb::kYaraIncomplete | sb::kYaraTimeout))) ||
                        (status == sb::kScanError && At<int32_t>(rec, sb::kOffDetail) == contentlink::kDetailScannerLate);
   }
   return out;

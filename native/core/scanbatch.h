@@ -114,6 +114,7 @@ enum Flag : uint32_t {
   kYaraMatched = 1024,   // the plan's YARA rules matched (only when nothing else was evidence)
   kYaraIncomplete = 2048,  // YARA should have run and did not finish (time limit, error, no rules)
   kYaraSkipped = 4096,   // larger than the plan's yara_max_bytes: not YARA-scanned (as per file)
+  kYaraTimeout = 8192,   // YARA stopped at its time limit with no match: clean, scan_timeout
 };
 
 struct Options {
@@ -129,6 +130,8 @@ struct Options {
   // Set: archives in the spill are proven clean natively when they can be (kArchiveClean),
   // under these limits (the engine's archive limits). Needs a plan with checked_tables.
   const archclean::Limits* archive_limits = nullptr;
+  // YARA in the scanner's content pass: this scan's time limit per file (0: the plan's).
+  uint32_t yara_limit_ms = 0;
 };
 
 // Scans fds[0..n) in order on the calling thread, writing records[i * kRecordSize ...]. Every fd

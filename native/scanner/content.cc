@@ -44,6 +44,7 @@ struct Batch {
   bool has_deadline = false;
   Clock::time_point deadline;
   std::vector<int> fds;
+  uint32_t yara_limit_ms = 0;  // 0: the plan's
   int32_t cancel = 0;  // read by ScanFiles between chunks (__atomic), set by a kCancel
   yara::ScanControl yara_control;  // a kCancel stops its YARA scans too
 };
@@ -108,14 +109,15 @@ void RunYara(Batch& b, uint8_t* recs, size_t n) {
     if (bytes > static_cast<double>(b.plan->yara_max_bytes)) {
       flags |= sb::kYaraSkipped;
     } else {
-      uint64_t limit_ms = b.plan->yara_limit_ms;
+      uint64_t limit_ms = b.yara_limit_ms != 0 ? b.yara_limit_ms : b.plan->yara_limit_ms;
       if (b.has_deadline) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(b.deadline - Clock::now()).count();
         limit_ms = std::min<uint64_t>(limit_ms, static_cast<uint64_t>(std::max<long long>(1, left)));
       }
       yara::Outcome out;
       if (rules) out = yara::ScanFd(*rules, b.fds[i], b.plan->yara_max_bytes, limit_ms * 1000000ull, &b.yara_control, &buf);
-      if (!rules || out.status != yara::Status::kOk) flags |= sb::kYaraIncomplete;
+      if (rules && out.status == yara::Status::kTimeout) flags |= sb::kYaraTimeout;
+      else if (!rules || out.status != yara::Status::kOk) flags |= sb::kYaraIncomplete;
       else if (!out.matches.empty()) flags |= sb::kYaraMatched;
     }
     std::memcpy(rec + sb::kOffFlags, &flags, sizeof flags);
@@ -186,9 +188,9 @@ std::unique_ptr<Batch> Accept(int sock, const char* p, size_t n, std::vector<int
   auto b = std::make_unique<Batch>();
   b->id = id;
   uint32_t plan, deadline_ms;
-  if (!r.U32(&plan) || !r.U32(&b->flags) || !r.U64(&b->max_file_size) || !r.U32(&deadline_ms)) {
+  if (!r.U32(&plan) || !r.U32(&b->flags) || !r.U64(&b->max_file_size) || !r.U32(&deadline_ms) || !r.U32(&b->yara_limit_ms)) {
     CloseAll(fds);
-    Fail(sock, id, kBadRequest, "scanFiles: plan, flags, max_file_size and deadline_ms expected");
+    Fail(sock, id, kBadRequest, "scanFiles: plan, flags, max_file_size, deadline_ms and yara_limit_ms expected");
     return nullptr;
   }
   if (b->flags & kScanProveArchives) {

@@ -38,7 +38,7 @@ enum Op : uint32_t {
   // On the content socket (fd 4) only, from the broker's native threads (core/content_link.h):
   kScanFiles = 9,  // fds: 1..kMaxScanFds files; payload: plan u32, flags u32 (kScan*),
                    // max_file_size u64 (0: no limit), deadline_ms u32 (0: none; counted from
-                   // arrival, waiting included), archive limits (with kScanProveArchives: 5 × u64
+                   // arrival, waiting included), yara_limit_ms u32 (0: the plan's), archive limits (with kScanProveArchives: 5 × u64
                    // depth, files, scan size, file size, ratio-min size, then the ratio as f64)
                    // -> kOk: count u32, count × scanbatch record (kRecordSize bytes), in the fds'
                    // order; kTimeout when the deadline passed before a thread took it.

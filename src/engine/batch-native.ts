@@ -48,7 +48,7 @@ export interface ScanBatchBinding {
    * ARCHIVE_CLEAN and need no walk (native/core/archclean.h). Never rejects (throws synchronously
    * on bad arguments, taking nothing).
    */
-  scanBatch(plan: ScanPlan, fds: Int32Array, records: Buffer, maxFileSize: number, flags: number, cancel: Int32Array | null, spill?: Buffer | null, archiveLimits?: Float64Array | null): Promise<void>;
+  scanBatch(plan: ScanPlan, fds: Int32Array, records: Buffer, maxFileSize: number, flags: number, cancel: Int32Array | null, spill?: Buffer | null, archiveLimits?: Float64Array | null, yaraLimitMs?: number): Promise<void>;
   /**
    * A scanning lane (native/core/scanlane.h): a thread of its own, `nice` steps below the
    * daemon's priority, that runs the batches given to laneBatch one after the other. Absent
@@ -56,7 +56,7 @@ export interface ScanBatchBinding {
    */
   scanLane?(nice: number): ScanLane;
   /** scanBatch's contract, run on `lane` after the batches posted to it before. */
-  laneBatch?(lane: ScanLane, plan: ScanPlan, fds: Int32Array, records: Buffer, maxFileSize: number, flags: number, cancel: Int32Array | null, spill?: Buffer | null, archiveLimits?: Float64Array | null): Promise<void>;
+  laneBatch?(lane: ScanLane, plan: ScanPlan, fds: Int32Array, records: Buffer, maxFileSize: number, flags: number, cancel: Int32Array | null, spill?: Buffer | null, archiveLimits?: Float64Array | null, yaraLimitMs?: number): Promise<void>;
 }
 
 declare const laneBrand: unique symbol;
@@ -92,7 +92,7 @@ export const REC = {
 /** Record status: 0 scanned, > 0 an errno, < 0 one of these. */
 export const STATUS = { scanned: 0, scanError: -1, notRegular: -2, tooLarge: -3, cancelled: -4 } as const;
 
-export const FLAG = { md5: 1, sha1: 2, sha256: 4, head: 8, archive: 16, leftOpen: 32, inSpill: 64, hashHit: 128, tablesChecked: 256, archiveClean: 512, yaraMatched: 1024, yaraIncomplete: 2048, yaraSkipped: 4096 } as const;
+export const FLAG = { md5: 1, sha1: 2, sha256: 4, head: 8, archive: 16, leftOpen: 32, inSpill: 64, hashHit: 128, tablesChecked: 256, archiveClean: 512, yaraMatched: 1024, yaraIncomplete: 2048, yaraSkipped: 4096, yaraTimeout: 8192 } as const;
 
 /** The scanbatch section of `native`, or null when the addon predates it. */
 export function scanBatchBinding(native: NativeBinding | null | undefined): ScanBatchBinding | null {

@@ -33,6 +33,8 @@ export interface BatchHooks {
   verdict(set: DefinitionSet, pass: PassResult, ctx: ScanContext, generation: number): ScanResult;
   walk(set: DefinitionSet, from: number | ByteSource, source: ScanSource, ctx: ScanContext, clean: ScanResult & { kind: 'clean' }): Promise<ScanResult>;
   scanOn(set: DefinitionSet, generation: number, source: ScanSource, ctx: ScanContext): Promise<ScanResult>;
+  /** A file's YARA scan in the scanner's content pass stopped at its time limit (counted like the per-file path's). */
+  yaraTimedOut(ctx: ScanContext): void;
 }
 
 /** Files per native call; larger batches are split. */
@@ -240,7 +242,7 @@ export class BatchScanner {
       const limits = ctx.scanArchives ? this.limits : null;
       if (this.laneCount > 0 && ctx.origin === 'on_demand') {
         const l = this.pickLane();
-        const p = native.laneBatch!(l.lane, this.plan(set), fds, a.buf, ctx.maxFileSize, flags, cancel, spill, limits);
+        const p = native.laneBatch!(l.lane, this.plan(set), fds, a.buf, ctx.maxFileSize, flags, cancel, spill, limits, ctx.timeLimitMs);
         l.pending++;
         this.posted++;
         this.maxOnLanes = Math.max(this.maxOnLanes, this.onLanes());
@@ -250,7 +252,7 @@ export class BatchScanner {
         } finally {
           l.pending--;
         }
-      } else await native.scanBatch(this.plan(set), fds, a.buf, ctx.maxFileSize, flags, cancel, spill, limits);
+      } else await native.scanBatch(this.plan(set), fds, a.buf, ctx.maxFileSize, flags, cancel, spill, limits, ctx.timeLimitMs);
     } catch (e) {
       // Refused before taking the fds (a bug, not a file problem): scan them one by one.
       await this.perFile(set, gen, files, from, to, ctx, out);
@@ -314,6 +316,12 @@ export class BatchScanner {
           continue;
         }
         if (fl & FLAG.leftOpen) closeQuietly(files.fds[i]!);
+      }
+      if (fl & FLAG.yaraTimeout && (!res || res.kind === 'clean')) {
+        // YARA stopped at its limit in the scanner with nothing found: clean, scan_timeout — as
+        // the per-file path reports it, without running the rules a second time.
+        this.hooks.yaraTimedOut(ctx);
+        res = { ...(res ?? { kind: 'clean', bytes, generation: gen }), scanTimeout: { engine: 'yara', limitMs: ctx.timeLimitMs ?? this.yara.limitMs } } as ScanResult;
       }
       if (res) add(out, i, res);
       else {

@@ -273,6 +273,7 @@ class ScanEngineImpl implements ScanEngine {
           verdict: (s: DefinitionSet, p: PassResult, ctx: ScanContext, g: number) => this.verdict(s, p, ctx, g),
           walk: (s: DefinitionSet, from: number | ByteSource, src: ScanSource, ctx: ScanContext, clean: ScanResult & { kind: 'clean' }) => this.walk(s, from, src, ctx, clean),
           scanOn: (s: DefinitionSet, g: number, src: ScanSource, ctx: ScanContext) => this.scanOn(s, g, src, ctx).catch((e: unknown) => this.failure(e, g)),
+          yaraTimedOut: (ctx: ScanContext) => void this.timeouts[ctx.origin]++,
         };
         const yara = { remote: this.opts.remotePlans !== undefined, limitMs: this.opts.scanTimeLimitMs ?? DEFAULT_SCAN_TIME_LIMIT_MS, maxBytes: this.pass.yaraMaxFileSize };
         this.batches = new BatchScanner(b, hooks, this.pass.chunkSize, resolveArchiveLimits(this.opts.archiveLimits), yara);
