@@ -36,6 +36,12 @@ constexpr size_t kMaxPlanBytes = size_t{512} << 20;
 constexpr size_t kSpillBytes = size_t{1} << 20;  // = SPILL_BYTES in src/engine/batch.ts
 
 struct Batch {
+  Batch() = default;
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+  ~Batch() {
+    for (int fd : fds) close(fd);  // whatever path it took, its fds do not outlive it
+  }
   uint32_t id = 0;
   std::shared_ptr<const sb::Plan> plan;
   uint32_t flags = 0;
