@@ -255,6 +255,14 @@ Napi::Value HashdbParse(const Napi::CallbackInfo& info) {
 }
 // ---- end hashdb section ----
 
+// The object behind an External of the given type tag, or a TypeError naming `what`.
+template <typename T>
+T* Unwrap(const Napi::Value& v, const napi_type_tag* tag, const char* what) {
+  if (!v.IsExternal() || !v.As<Napi::External<T>>().CheckTypeTag(tag))
+    throw Napi::TypeError::New(v.Env(), std::string(what) + " expected");
+  return v.As<Napi::External<T>>().Data();
+}
+
 // ---- patterns section (Vectorscan body matcher; typed in src/engine/patterns/binding.ts) ----
 // patternsCompile(exprs, flags, minOffsets, maxOffsets, eofRules) -> Promise<{db, serialized, rejected}>
 // patternsLoad(serialized, eofRules) -> Promise<db>
@@ -279,13 +287,6 @@ Napi::Value WrapDb(Napi::Env env, DbRef db) {
   auto ext = Napi::External<DbRef>::New(env, new DbRef(std::move(db)), [](Napi::Env, DbRef* p) { delete p; });
   ext.TypeTag(&kDbTag);
   return ext;
-}
-
-template <typename T>
-T* Unwrap(const Napi::Value& v, const napi_type_tag* tag, const char* what) {
-  if (!v.IsExternal() || !v.As<Napi::External<T>>().CheckTypeTag(tag))
-    throw Napi::TypeError::New(v.Env(), std::string(what) + " expected");
-  return v.As<Napi::External<T>>().Data();
 }
 
 
@@ -901,15 +902,11 @@ const napi_type_tag kLinkTag = {0x77646176a1b2c3d6ULL, 0x436f6e74656e744cULL};
 using LinkRef = std::shared_ptr<wdav::contentlink::Link>;
 
 LinkRef LinkArg(const Napi::CallbackInfo& info, const char* name) {
-  if (info.Length() < 1 || !info[0].IsExternal() || !info[0].As<Napi::External<LinkRef>>().CheckTypeTag(&kLinkTag))
-    throw Napi::TypeError::New(info.Env(), std::string(name) + ": a content link expected");
-  return *info[0].As<Napi::External<LinkRef>>().Data();
+  return *Unwrap<LinkRef>(info.Length() > 0 ? info[0] : info.Env().Undefined(), &kLinkTag, (std::string(name) + ": a content link").c_str());
 }
 
 PlanRef PlanArg(const Napi::CallbackInfo& info, const char* name) {
-  if (info.Length() < 1 || !info[0].IsExternal() || !info[0].As<Napi::External<PlanRef>>().CheckTypeTag(&kPlanTag))
-    throw Napi::TypeError::New(info.Env(), std::string(name) + ": a scan plan expected");
-  return *info[0].As<Napi::External<PlanRef>>().Data();
+  return *Unwrap<PlanRef>(info.Length() > 0 ? info[0] : info.Env().Undefined(), &kPlanTag, (std::string(name) + ": a scan plan").c_str());
 }
 
 Napi::Value ContentLink(const Napi::CallbackInfo& info) {
@@ -974,10 +971,8 @@ Napi::Value ScanPlanRemote(const Napi::CallbackInfo& info) {
   if (info.Length() < 3 || !info[2].IsNumber()) throw Napi::TypeError::New(env, "scanPlanRemote(plan, link | null, id)");
   std::shared_ptr<const wdav::contentlink::RemotePlan> remote;
   if (!info[1].IsNull() && !info[1].IsUndefined()) {
-    if (!info[1].IsExternal() || !info[1].As<Napi::External<LinkRef>>().CheckTypeTag(&kLinkTag))
-      throw Napi::TypeError::New(env, "scanPlanRemote: a content link or null expected");
     auto r = std::make_shared<wdav::contentlink::RemotePlan>();
-    r->link = *info[1].As<Napi::External<LinkRef>>().Data();
+    r->link = *Unwrap<LinkRef>(info[1], &kLinkTag, "scanPlanRemote: a content link or null");
     r->id = info[2].As<Napi::Number>().Uint32Value();
     remote = std::move(r);
   }

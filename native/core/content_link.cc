@@ -322,17 +322,6 @@ int Link::Scan(const Request& req, const int32_t* fds, size_t n, uint8_t* record
 
 namespace {
 
-template <typename T>
-T Get(const uint8_t* rec, size_t off) {
-  T v;
-  std::memcpy(&v, rec + off, sizeof v);
-  return v;
-}
-template <typename T>
-void Put(uint8_t* rec, size_t off, T v) {
-  std::memcpy(rec + off, &v, sizeof v);
-}
-
 uint32_t FlagsOf(const sb::Options& o, bool real_time) {
   uint32_t f = 0;
   if (o.sha256_always) f |= proto::kScanSha256Always;
@@ -349,11 +338,11 @@ uint32_t FlagsOf(const sb::Options& o, bool real_time) {
 void LeaveFds(const sb::Options& o, const int32_t* fds, uint8_t* rec, size_t k) {
   for (size_t i = 0; i < k; i++) {
     uint8_t* one = rec + i * sb::kRecordSize;
-    uint32_t flags = Get<uint32_t>(one, sb::kOffFlags);
+    uint32_t flags = sb::Field<uint32_t>(one, sb::kOffFlags);
     if (o.keep_open) continue;
-    if (Get<int32_t>(one, sb::kOffStatus) == sb::kScanned &&
+    if (sb::Field<int32_t>(one, sb::kOffStatus) == sb::kScanned &&
         (((flags & sb::kArchive) && !(flags & sb::kArchiveClean)) || (flags & (sb::kYaraMatched | sb::kYaraIncomplete)))) {
-      Put<uint32_t>(one, sb::kOffFlags, flags | sb::kLeftOpen);
+      sb::SetField<uint32_t>(one, sb::kOffFlags, flags | sb::kLeftOpen);
       continue;
     }
     if (fds[i] >= 0) close(fds[i]);
@@ -379,9 +368,9 @@ bool ScanFiles(const sb::Plan& plan, const int32_t* fds, size_t n, const sb::Opt
     sb::ScanFiles(plan, fds, n, here, cancel, records);
     for (size_t i = 0; i < n; i++) {
       uint8_t* rec = records + i * sb::kRecordSize;
-      uint32_t flags = Get<uint32_t>(rec, sb::kOffFlags) & ~static_cast<uint32_t>(sb::kLeftOpen);
-      if (Get<int32_t>(rec, sb::kOffStatus) == sb::kScanned) flags |= sb::kYaraIncomplete;
-      Put<uint32_t>(rec, sb::kOffFlags, flags);
+      uint32_t flags = sb::Field<uint32_t>(rec, sb::kOffFlags) & ~static_cast<uint32_t>(sb::kLeftOpen);
+      if (sb::Field<int32_t>(rec, sb::kOffStatus) == sb::kScanned) flags |= sb::kYaraIncomplete;
+      sb::SetField<uint32_t>(rec, sb::kOffFlags, flags);
     }
     LeaveFds(o, fds, records, n);
     return false;
@@ -404,7 +393,7 @@ bool ScanFiles(const sb::Plan& plan, const int32_t* fds, size_t n, const sb::Opt
     uint8_t* rec = records + at * sb::kRecordSize;
     std::memset(rec, 0, k * sb::kRecordSize);
     if (cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0) {
-      for (size_t i = 0; i < k; i++) Put<int32_t>(rec + i * sb::kRecordSize, sb::kOffStatus, sb::kCancelled);
+      for (size_t i = 0; i < k; i++) sb::SetField<int32_t>(rec + i * sb::kRecordSize, sb::kOffStatus, sb::kCancelled);
     } else {
       const std::string* names = mode.names ? mode.names + at : nullptr;
       const uint64_t generation = remote->link->generation();
@@ -415,12 +404,12 @@ bool ScanFiles(const sb::Plan& plan, const int32_t* fds, size_t n, const sb::Opt
           remote->link->WaitNewer(generation, std::min(mode.until, Clock::now() + mode.reattach_wait)))
         err = remote->link->Scan(req, fds + at, k, rec, mode.until, names, cancel);
       if (err != 0 && cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0) {
-        for (size_t i = 0; i < k; i++) Put<int32_t>(rec + i * sb::kRecordSize, sb::kOffStatus, sb::kCancelled);
+        for (size_t i = 0; i < k; i++) sb::SetField<int32_t>(rec + i * sb::kRecordSize, sb::kOffStatus, sb::kCancelled);
       } else if (err != 0) {
         std::memset(rec, 0, k * sb::kRecordSize);
         for (size_t i = 0; i < k; i++) {
-          Put<int32_t>(rec + i * sb::kRecordSize, sb::kOffStatus, sb::kScanError);
-          Put<int32_t>(rec + i * sb::kRecordSize, sb::kOffDetail, err == ETIMEDOUT ? kDetailScannerLate : kDetailScannerUnavailable);
+          sb::SetField<int32_t>(rec + i * sb::kRecordSize, sb::kOffStatus, sb::kScanError);
+          sb::SetField<int32_t>(rec + i * sb::kRecordSize, sb::kOffDetail, err == ETIMEDOUT ? kDetailScannerLate : kDetailScannerUnavailable);
         }
       }
     }

@@ -27,18 +27,11 @@ namespace {
 
 namespace sb = scanbatch;
 
-template <typename T>
-T At(const uint8_t* rec, size_t off) {
-  T v;
-  std::memcpy(&v, rec + off, sizeof v);
-  return v;
-}
-
 // Whether the record proves the file clean for the plan it was scanned with.
 bool ProvenClean(const uint8_t* rec) {
-  if (At<int32_t>(rec, sb::kOffStatus) != sb::kScanned) return false;  // errors, too large: JS decides
-  if (At<int32_t>(rec, sb::kOffBody) >= 0) return false;               // a body signature matched
-  const uint32_t flags = At<uint32_t>(rec, sb::kOffFlags);
+  if (sb::Field<int32_t>(rec, sb::kOffStatus) != sb::kScanned) return false;  // errors, too large: JS decides
+  if (sb::Field<int32_t>(rec, sb::kOffBody) >= 0) return false;               // a body signature matched
+  const uint32_t flags = sb::Field<uint32_t>(rec, sb::kOffFlags);
   if (flags & sb::kHasHead) return false;  // small enough to be EICAR: the built-in check is in JS
   if (flags & (sb::kYaraMatched | sb::kYaraIncomplete | sb::kYaraTimeout)) return false;  // a YARA rule matched, or YARA did not finish
   const bool digests = flags & (sb::kHasMd5 | sb::kHasSha1 | sb::kHasSha256);
@@ -68,9 +61,11 @@ std::vector<Scanned> ScannedClean(const std::vector<FastJob*>& jobs, Clock::time
   contentlink::Mode mode;
   mode.real_time = true;
   mode.until = until;
+  // The paths are lent (moved there and back), not copied: they name the files only if the
+  // scanner crashes on them.
   for (size_t i = 0; i < n; i++) {
     fds[i] = jobs[i]->fd;
-    names[i] = jobs[i]->path;
+    names[i] = std::move(jobs[i]->path);
   }
   mode.names = names.data();
   std::vector<uint64_t> buf(n * sb::kRecordSize / sizeof(uint64_t), 0);  // 8-aligned records
@@ -79,13 +74,14 @@ std::vector<Scanned> ScannedClean(const std::vector<FastJob*>& jobs, Clock::time
   o.max_file_size = jobs[0]->max_size;
   o.keep_open = true;
   contentlink::ScanFiles(*jobs[0]->plan, fds.data(), n, o, nullptr, recs, mode);
+  for (size_t i = 0; i < n; i++) jobs[i]->path = std::move(names[i]);
   std::vector<Scanned> out(n);
   for (size_t i = 0; i < n; i++) {
     const uint8_t* rec = recs + i * sb::kRecordSize;
     out[i].clean = ProvenClean(rec);
-    const int32_t status = At<int32_t>(rec, sb::kOffStatus);
-    out[i].yara_slow = (status == sb::kScanned && (At<uint32_t>(rec, sb::kOffFlags) & (sb::kYaraIncomplete | sb::kYaraTimeout))) ||
-                       (status == sb::kScanError && At<int32_t>(rec, sb::kOffDetail) == contentlink::kDetailScannerLate);
+    const int32_t status = sb::Field<int32_t>(rec, sb::kOffStatus);
+    out[i].yara_slow = (status == sb::kScanned && (sb::Field<uint32_t>(rec, sb::kOffFlags) & (sb::kYaraIncomplete | sb::kYaraTimeout))) ||
+                       (status == sb::kScanError && sb::Field<int32_t>(rec, sb::kOffDetail) == contentlink::kDetailScannerLate);
   }
   return out;
 }

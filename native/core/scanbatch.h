@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -97,6 +98,19 @@ constexpr size_t kHeadMax = 128;    // = EICAR_MAX_SIZE in src/definitions/eicar
 constexpr size_t kOffDetail = 224;  // int32 (kScanError): 0 no Vectorscan stream, 1 a scan call failed
 constexpr size_t kOffSpillAt = 232; // double: offset of the file's bytes in the spill (kInSpill)
 constexpr size_t kOffSpillLen = 240;// double: their length
+
+// One field of a record, read or changed outside the pass that wrote it (the verdict threads,
+// the scanner's content pass, the content link): host byte order, no alignment assumed.
+template <typename T>
+T Field(const uint8_t* rec, size_t off) {
+  T v;
+  std::memcpy(&v, rec + off, sizeof v);
+  return v;
+}
+template <typename T>
+void SetField(uint8_t* rec, size_t off, T v) {
+  std::memcpy(rec + off, &v, sizeof v);
+}
 
 enum Status : int32_t { kScanned = 0, kScanError = -1, kNotRegular = -2, kTooLarge = -3, kCancelled = -4 };
 

@@ -22,7 +22,7 @@
 #include "core/plan_bundle.h"
 #include "core/scanbatch.h"
 #include "scanner/protocol.h"
-#include "scanner/receive.h"
+#include "scanner/packets.h"
 
 namespace wdav {
 namespace scanner {
@@ -68,18 +68,7 @@ struct Content {
 Content* g = nullptr;
 
 bool Send(int sock, uint32_t id, uint32_t status, const std::string& payload) {
-  Writer w;
-  w.U32(kMagic);
-  w.U32(kScanFiles);
-  w.U32(id);
-  w.U32(status);
-  std::string out = w.bytes() + payload;
-  std::lock_guard<std::mutex> l(g->send_mu[sock == kContentSock ? 0 : 1]);
-  for (;;) {
-    ssize_t n = send(sock, out.data(), out.size(), MSG_NOSIGNAL);
-    if (n >= 0) return true;
-    if (errno != EINTR) return false;
-  }
+  return SendReplyPacket(sock, g->send_mu[sock == kContentSock ? 0 : 1], kScanFiles, id, status, payload);
 }
 
 bool Fail(int sock, uint32_t id, uint32_t status, const std::string& message) {
@@ -93,13 +82,6 @@ void CloseAll(std::vector<int>& fds) {
   fds.clear();
 }
 
-template <typename T>
-T Get(const uint8_t* rec, size_t off) {
-  T v;
-  std::memcpy(&v, rec + off, sizeof v);
-  return v;
-}
-
 // YARA last, on the files whose verdict it can change: not those a body signature matched or a
 // hash table holds (detected, or allow-listed: the broker decides which). The time limit is the
 // plan's, within the batch's deadline.
@@ -108,10 +90,10 @@ void RunYara(Batch& b, uint8_t* recs, size_t n) {
   thread_local std::vector<uint8_t> buf;
   for (size_t i = 0; i < n; i++) {
     uint8_t* rec = recs + i * sb::kRecordSize;
-    if (Get<int32_t>(rec, sb::kOffStatus) != sb::kScanned) continue;
-    uint32_t flags = Get<uint32_t>(rec, sb::kOffFlags);
-    if (Get<int32_t>(rec, sb::kOffBody) >= 0 || (flags & sb::kHashHit)) continue;
-    const double bytes = Get<double>(rec, sb::kOffBytes);
+    if (sb::Field<int32_t>(rec, sb::kOffStatus) != sb::kScanned) continue;
+    uint32_t flags = sb::Field<uint32_t>(rec, sb::kOffFlags);
+    if (sb::Field<int32_t>(rec, sb::kOffBody) >= 0 || (flags & sb::kHashHit)) continue;
+    const double bytes = sb::Field<double>(rec, sb::kOffBytes);
     if (bytes > static_cast<double>(b.plan->yara_max_bytes)) {
       flags |= sb::kYaraSkipped;
     } else {
@@ -126,7 +108,7 @@ void RunYara(Batch& b, uint8_t* recs, size_t n) {
       else if (!rules || out.status != yara::Status::kOk) flags |= sb::kYaraIncomplete;
       else if (!out.matches.empty()) flags |= sb::kYaraMatched;
     }
-    std::memcpy(rec + sb::kOffFlags, &flags, sizeof flags);
+    sb::SetField(rec, sb::kOffFlags, flags);
   }
   if (buf.capacity() > (4u << 20)) std::vector<uint8_t>().swap(buf);  // a big file's buffer is not kept
 }
@@ -158,13 +140,11 @@ void Run(int sock, Batch& b, uint8_t* spill) {
   CloseAll(b.fds);
   // The spill is this process's memory: the broker reads an unproven archive through its own fd.
   for (size_t i = 0; i < n; i++) {
-    uint32_t flags;
-    std::memcpy(&flags, rec + i * sb::kRecordSize + sb::kOffFlags, sizeof flags);
-    flags &= ~static_cast<uint32_t>(sb::kInSpill | sb::kLeftOpen);
-    std::memcpy(rec + i * sb::kRecordSize + sb::kOffFlags, &flags, sizeof flags);
+    uint8_t* one = rec + i * sb::kRecordSize;
+    sb::SetField(one, sb::kOffFlags, sb::Field<uint32_t>(one, sb::kOffFlags) & ~static_cast<uint32_t>(sb::kInSpill | sb::kLeftOpen));
   }
   Writer w;
-  w.U32(static_cast<uint32_t>(records.size() / sb::kRecordSize));
+  w.U32(static_cast<uint32_t>(n));
   w.Raw(records.data(), records.size());
   Send(sock, b.id, kOk, w.bytes());
 }

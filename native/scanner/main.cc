@@ -36,7 +36,7 @@
 #include "core/yara_rules.h"
 #include "scanner/content.h"
 #include "scanner/protocol.h"
-#include "scanner/receive.h"
+#include "scanner/packets.h"
 #include "scanner/sandbox.h"
 
 namespace {
@@ -60,19 +60,7 @@ struct State {
 std::mutex g_send_mu;  // replies come from the scan and compile threads too
 
 bool SendReply(uint32_t op, uint32_t id, uint32_t status, const std::string& payload) {
-  Writer w;
-  w.U32(kMagic);
-  w.U32(op);
-  w.U32(id);
-  w.U32(status);
-  std::string out = w.bytes() + payload;
-  if (out.size() > kMaxPacket) out.resize(kMaxPacket);  // a reply never exceeds a packet
-  std::lock_guard<std::mutex> l(g_send_mu);
-  for (;;) {
-    ssize_t n = send(kSock, out.data(), out.size(), MSG_NOSIGNAL);
-    if (n >= 0) return true;
-    if (errno != EINTR) return false;
-  }
+  return SendReplyPacket(kSock, g_send_mu, op, id, status, payload);
 }
 
 bool Error(uint32_t op, uint32_t id, uint32_t status, const std::string& message) {

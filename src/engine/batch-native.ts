@@ -90,6 +90,8 @@ export const REC = {
 } as const;
 
 /** Record status: 0 scanned, > 0 an errno, < 0 one of these. */
+/** REC.detail of a STATUS.scanError record from the scanner's content pass (native/core/content_link.h kDetail*). */
+export const SCAN_ERROR_DETAIL = { scannerUnavailable: 2, scannerLate: 3 } as const;
 export const STATUS = { scanned: 0, scanError: -1, notRegular: -2, tooLarge: -3, cancelled: -4 } as const;
 
 export const FLAG = { md5: 1, sha1: 2, sha256: 4, head: 8, archive: 16, leftOpen: 32, inSpill: 64, hashHit: 128, tablesChecked: 256, archiveClean: 512, yaraMatched: 1024, yaraIncomplete: 2048, yaraSkipped: 4096, yaraTimeout: 8192 } as const;

@@ -17,7 +17,7 @@ import { getSystemErrorName } from 'node:util';
 import type { DefinitionSet } from '../definitions/definition-set.js';
 import { EICAR_MAX_SIZE } from '../definitions/eicar.js';
 import type { HashKind } from '../definitions/hash-index.js';
-import { ARCHIVE_LIMIT_FIELDS, BATCH_KEEP_ARCHIVES_OPEN, BATCH_SHA256_ALWAYS, BATCH_SHA256_MATCHED, FLAG, REC, STATUS, type ScanBatchBinding, type ScanLane, type ScanPlan } from './batch-native.js';
+import { ARCHIVE_LIMIT_FIELDS, BATCH_KEEP_ARCHIVES_OPEN, BATCH_SHA256_ALWAYS, BATCH_SHA256_MATCHED, FLAG, REC, SCAN_ERROR_DETAIL, STATUS, type ScanBatchBinding, type ScanLane, type ScanPlan } from './batch-native.js';
 import type { ArchiveLimits } from './archives/limits.js';
 import { classifyFailure } from './open-file.js';
 import { errorMessage } from '../shared/errors.js';
@@ -194,14 +194,17 @@ export class BatchScanner {
   }
 
   private async perFile(set: DefinitionSet, gen: number, files: BatchFiles, from: number, to: number, ctx: ScanContext, out: BatchOutcome): Promise<void> {
-    for (let i = from; i < to; i++) {
-      const fd = files.fds[i]!;
-      try {
-        const p = files.path?.(i);
-        add(out, i, await this.hooks.scanOn(set, gen, p === undefined ? { fd } : { fd, path: p }, ctx));
-      } finally {
-        closeQuietly(fd);
-      }
+    for (let i = from; i < to; i++) await this.scanOne(set, gen, files, i, ctx, out);
+  }
+
+  /** File `i` scanned on its own (the per-file path), then closed. */
+  private async scanOne(set: DefinitionSet, gen: number, files: BatchFiles, i: number, ctx: ScanContext, out: BatchOutcome): Promise<void> {
+    const fd = files.fds[i]!;
+    try {
+      const p = files.path?.(i);
+      add(out, i, await this.hooks.scanOn(set, gen, p === undefined ? { fd } : { fd, path: p }, ctx));
+    } finally {
+      closeQuietly(fd);
     }
   }
 
@@ -329,15 +332,7 @@ export class BatchScanner {
         out.cleanBytes += bytes;
       }
     }
-    for (const index of again ?? []) {
-      const fd = files.fds[index]!;
-      const p = files.path?.(index);
-      try {
-        add(out, index, await this.hooks.scanOn(set, gen, p === undefined ? { fd } : { fd, path: p }, ctx));
-      } finally {
-        closeQuietly(fd);
-      }
-    }
+    for (const index of again ?? []) await this.scanOne(set, gen, files, index, ctx, out);
     // After the loop; the arena (spilled bytes included) stays ours until run() gets it back.
     if (walks) {
       for (const { index, clean, bytes } of walks) {
@@ -375,9 +370,8 @@ function failure(status: number, detail: number, generation: number): ScanResult
     case STATUS.cancelled:
       return { kind: 'error', code: CANCELLED, message: 'The scan was cancelled', generation };
     case STATUS.scanError:
-      // detail 2, 3: native/core/content_link.h kDetailScannerUnavailable, kDetailScannerLate.
-      if (detail === 2) return { kind: 'error', code: 'WDAV_ERR_SCANNER', message: 'the scanner process could not scan it (it went away or was busy)', generation };
-      if (detail === 3) return { kind: 'error', code: 'WDAV_ERR_SCANNER', message: 'the scanner process did not answer in time', generation };
+      if (detail === SCAN_ERROR_DETAIL.scannerUnavailable) return { kind: 'error', code: 'WDAV_ERR_SCANNER', message: 'the scanner process could not scan it (it went away or was busy)', generation };
+      if (detail === SCAN_ERROR_DETAIL.scannerLate) return { kind: 'error', code: 'WDAV_ERR_SCANNER', message: 'the scanner process did not answer in time', generation };
       return { kind: 'error', code: 'WDAV_ERR_NATIVE', message: detail ? 'Vectorscan scan failed' : 'Vectorscan stream could not be opened', generation };
     default: {
       let code: string;

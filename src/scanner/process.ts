@@ -129,7 +129,7 @@ export class ScannerProcess {
   /** The native client of the content pass: attached to each scanner process once it holds the plans. */
   private readonly content: ContentLink;
   /** Scan plans the scanner holds, by id (their sealed bundles): loaded again after a restart. */
-  private readonly plans = new Map<number, { fd: number; plan: object }>();
+  private readonly plans = new Map<number, { fd: number }>();
   private readonly planIds = new WeakMap<object, number>();
   private nextPlan = 1;
   private startedAt = 0;
@@ -205,7 +205,7 @@ export class ScannerProcess {
     if (this.planIds.has(plan)) return;
     const id = this.nextPlan++;
     const fd = this.o.link.scanPlanBundle(plan);
-    this.plans.set(id, { fd, plan });
+    this.plans.set(id, { fd });
     this.planIds.set(plan, id);
     if (this.state === 'running') {
       let r: Reply | undefined;

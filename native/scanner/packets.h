@@ -1,13 +1,18 @@
-// native/scanner/receive.h — one request packet and the fds that came with it (SCM_RIGHTS,
-// close-on-exec), for both of the scanner's sockets. The caller owns the fds it gets back.
-// Owns: recvmsg and the control-message walk. Must not: interpret the packet.
+// native/scanner/packets.h — the scanner's side of its sockets (control and content alike): one
+// request packet and the fds that came with it (SCM_RIGHTS, close-on-exec; the caller owns the
+// fds it gets back), and one reply packet (header, then the payload) sent whole.
+// Owns: recvmsg/send and the control-message walk. Must not: interpret the payloads.
 #pragma once
 
 #include <sys/socket.h>
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <string>
 #include <vector>
+
+#include "scanner/protocol.h"
 
 namespace wdav {
 namespace scanner {
@@ -43,6 +48,25 @@ ssize_t ReceivePacket(int sock, std::vector<char>& packet, std::vector<int>* fds
   }
   *truncated = (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0;
   return n;
+}
+
+// Sends reply header (magic, op, id, status) + `payload` as one packet on `sock`, cut at the
+// protocol's maximum. `mu` serialises the threads replying on that socket. False when the
+// socket failed (the broker is gone).
+inline bool SendReplyPacket(int sock, std::mutex& mu, uint32_t op, uint32_t id, uint32_t status, const std::string& payload) {
+  Writer w;
+  w.U32(kMagic);
+  w.U32(op);
+  w.U32(id);
+  w.U32(status);
+  std::string out = w.bytes() + payload;
+  if (out.size() > kMaxPacket) out.resize(kMaxPacket);  // a reply never exceeds a packet
+  std::lock_guard<std::mutex> l(mu);
+  for (;;) {
+    ssize_t n = send(sock, out.data(), out.size(), MSG_NOSIGNAL);
+    if (n >= 0) return true;
+    if (errno != EINTR) return false;
+  }
 }
 
 }  // namespace scanner
