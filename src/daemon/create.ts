@@ -22,6 +22,7 @@ import { startScans } from '../scan/stage.js';
 import { startDefinitions, startEngine } from '../definitions/stage.js';
 import { startRtp } from '../rtp/stage.js';
 import { startScanner } from '../scanner/stage.js';
+import { scanBatchBinding } from '../engine/batch-native.js';
 import { HealthRegistry } from './health.js';
 import { Lifecycle, type StageStatus } from './lifecycle.js';
 import type { DaemonOptions } from './options.js';
@@ -83,6 +84,9 @@ export async function createDaemon(options: DaemonOptions, deps: DaemonDeps): Pr
     scans = services.scans = await life.run('scans', () => startScans(core, store, built, threats));
     services.rtp = await life.run('rtp', () => startRtp(core, { engine: built, threats, definitions }));
     if (deps.signal?.aborted) throw new Error('startup stopped after its last stage: the daemon was asked to stop');
+    // Start-up frees far more than it keeps (parsed definitions, the plans built for and sent to
+    // the scanner, compiled schemas): give the pages back, or the idle daemon holds them for good.
+    scanBatchBinding(deps.native)?.releaseMemory();
     return {
       services,
       api,

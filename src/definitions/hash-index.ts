@@ -20,11 +20,28 @@ export const ANY_SIZE = 0xffffffff;
  * packed value within 32 bits: it is stored as a u32).
  * Works on bytes so that loading millions of lines creates no per-line strings.
  */
+/**
+ * Hashes only the length and the first and last 4 bytes of buf[s..end) (callers compare
+ * exactly): hashing every byte of 4 M names was a third of the load time.
+ */
+function slotHash(buf: Buffer, s: number, end: number): number {
+  const len = end - s;
+  let h = Math.imul(0x811c9dc5 ^ len, 0x01000193);
+  const k = Math.min(4, len);
+  for (let i = 0; i < k; i++) h = Math.imul(h ^ buf[s + i]!, 0x01000193);
+  for (let i = 1; i <= k; i++) h = Math.imul(h ^ buf[end - i]!, 0x01000193);
+  return h ^ (h >>> 15);
+}
+
 export class NameTable {
-  private readonly byHash = new Map<number, number>();
-  private readonly chain: number[] = [];
-  private readonly prefixes: string[] = [];
-  private readonly raw: Buffer[] = [];
+  // Prefix `ref` is bytes[offsets[ref] .. offsets[ref + 1]); `slots` is an open-addressing
+  // index of ref + 1 (0 = empty). Packed bytes, not a string and a Buffer per prefix: a list of
+  // 100,000 names without a numeric suffix cost 20 MB of the daemon's heap that way.
+  private bytes = Buffer.allocUnsafe(4096);
+  private used = 0;
+  private offsets = new Uint32Array(1024);
+  private count = 0;
+  private slots = new Int32Array(2048);
   /** Set by encodeBytes: the packed numeric suffix of the last name. */
   num = 0;
 
@@ -61,43 +78,67 @@ export class NameTable {
 
   /** The ref of prefix buf[s..end), added verbatim when new. */
   private intern(buf: Buffer, s: number, end: number): number {
-    // Hash only the length and the first and last 4 bytes (the compare below is exact): hashing
-    // every byte of 4 M names was a third of the load time.
     const len = end - s;
-    let h = Math.imul(0x811c9dc5 ^ len, 0x01000193);
-    const k = Math.min(4, len);
-    for (let i = 0; i < k; i++) h = Math.imul(h ^ buf[s + i]!, 0x01000193);
-    for (let i = 1; i <= k; i++) h = Math.imul(h ^ buf[end - i]!, 0x01000193);
-    for (let ref = this.byHash.get(h); ref !== undefined; ref = this.chain[ref]! >= 0 ? this.chain[ref] : undefined) {
-      const p = this.raw[ref]!;
-      if (p.length !== end - s) continue;
-      let i = 0;
-      while (i < p.length && p[i] === buf[s + i]) i++;
-      if (i === p.length) return ref;
+    const mask = this.slots.length - 1;
+    let i = slotHash(buf, s, end) & mask;
+    for (let slot = this.slots[i]!; slot !== 0; i = (i + 1) & mask, slot = this.slots[i]!) {
+      const o = this.offsets[slot - 1]!;
+      if (this.offsets[slot]! - o === len && this.bytes.compare(buf, s, end, o, o + len) === 0) return slot - 1;
     }
-    const ref = this.prefixes.length;
-    const p = Buffer.from(buf.subarray(s, end));
-    this.raw.push(p);
-    this.prefixes.push(p.toString('utf8'));
-    this.chain.push(this.byHash.get(h) ?? -1);
-    this.byHash.set(h, ref);
+    const ref = this.count;
+    if (this.used + len > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + len));
+      this.bytes.copy(grown, 0, 0, this.used);
+      this.bytes = grown;
+    }
+    buf.copy(this.bytes, this.used, s, end);
+    if (ref + 2 > this.offsets.length) {
+      const grown = new Uint32Array(this.offsets.length * 2);
+      grown.set(this.offsets);
+      this.offsets = grown;
+    }
+    this.offsets[ref] = this.used;
+    this.used += len;
+    this.offsets[ref + 1] = this.used;
+    this.count = ref + 1;
+    this.slots[i] = ref + 1;
+    // At most half full, so that a probe stays short.
+    if (this.count * 2 > this.slots.length) this.rehash();
     return ref;
   }
 
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let ref = 0; ref < this.count; ref++) {
+      let i = slotHash(this.bytes, this.offsets[ref]!, this.offsets[ref + 1]!) & mask;
+      while (slots[i] !== 0) i = (i + 1) & mask;
+      slots[i] = ref + 1;
+    }
+    this.slots = slots;
+  }
+
+  private prefix(ref: number): string {
+    if (!(ref >= 0 && ref < this.count)) return '?';
+    return this.bytes.toString('utf8', this.offsets[ref], this.offsets[ref + 1]);
+  }
+
   decode(ref: number, num: number): string {
-    const prefix = this.prefixes[ref] ?? '?';
+    const prefix = this.prefix(ref);
     if (num === 0) return prefix;
     const n = num - 1;
     return `${prefix}-${Math.floor(n / 10)}-${n % 10}`;
   }
 
   get size(): number {
-    return this.prefixes.length;
+    return this.count;
   }
 
   /** For moving a table between threads. */
   exportPrefixes(): string[] {
-    return this.prefixes;
+    const out: string[] = [];
+    for (let ref = 0; ref < this.count; ref++) out.push(this.prefix(ref));
+    return out;
   }
 
   static fromPrefixes(prefixes: readonly string[]): NameTable {

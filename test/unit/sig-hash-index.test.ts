@@ -63,3 +63,23 @@ t.test('names: suffix packing round-trips, odd names kept whole', async (t) => {
     t.equal(n.decode(ref, num), s);
   }
 });
+
+t.test('names: 100,000 distinct prefixes are interned once each and survive the index growing', async (t) => {
+  const n = new NameTable();
+  const refs: number[] = [];
+  for (let i = 0; i < 100_000; i++) refs.push(n.encode(`Custom.List.Entry${i}`)[0]);
+  t.equal(n.size, 100_000);
+  t.equal(new Set(refs).size, 100_000);
+  // Same first and last 4 bytes and length: equal slot hashes, told apart by the exact compare.
+  const [a] = n.encode('AAAA.x.ZZZZ');
+  const [b] = n.encode('AAAA.y.ZZZZ');
+  t.not(a, b);
+  t.equal(n.encode('AAAA.x.ZZZZ')[0], a);
+  for (const i of [0, 1, 4095, 65_536, 99_999]) {
+    t.equal(n.encode(`Custom.List.Entry${i}`)[0], refs[i], `entry ${i} found again`);
+    t.equal(n.decode(refs[i]!, 0), `Custom.List.Entry${i}`);
+  }
+  t.equal(n.size, 100_002);
+  t.equal(NameTable.fromPrefixes(n.exportPrefixes()).decode(a, 0), 'AAAA.x.ZZZZ');
+  t.equal(n.decode(1e9, 0), '?');
+});
