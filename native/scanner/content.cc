@@ -255,9 +255,12 @@ void StartContent(size_t threads, bool test_hooks, YaraLookup yara) {
   g = new Content();  // lives as long as the process: its threads are never joined
   g->test_hooks = test_hooks;
   g->yara = std::move(yara);
-  // Real time may use every thread; on-demand batches at most half, on their own socket.
+  // Two pools, one per socket, so on-demand batches never hold a thread a real-time request
+  // needs. The on-demand pool is as large as the real-time one: how many batches run at once is
+  // the broker's lanes (maximumOnDemandScanThreads), one request each; half as many threads made
+  // a 2-CPU machine scan on one.
   for (size_t i = 0; i < threads; i++) std::thread(Serve, kContentSock).detach();
-  for (size_t i = 0; i < std::max<size_t>(1, threads / 2); i++) std::thread(Serve, kOnDemandSock).detach();
+  for (size_t i = 0; i < threads; i++) std::thread(Serve, kOnDemandSock).detach();
 }
 
 bool LoadPlan(uint32_t id, int fd, std::string* error) {

@@ -4,8 +4,9 @@
 // and the archive sniff, and small archives proven clean (scanbatch.h, archclean.h), on a plan
 // the broker loaded (kLoadPlan on the control socket: a plan bundle, plan_bundle.h). The answer
 // is the scanbatch record of each file; the broker decides the verdicts from them.
-// Threads: `threads` receive and scan real-time requests (fd 4), half as many on-demand ones
-// (fd 5), so on-demand batches never hold every thread.
+// Threads: `threads` receive and scan real-time requests (fd 4), as many others on-demand ones
+// (fd 5), so on-demand batches never hold a thread real time needs; the broker's lanes bound how
+// many on-demand batches are in flight.
 // Owns: the plans, the content socket and its threads. Must not: decide verdicts, open files.
 #pragma once
 
@@ -32,8 +33,8 @@ constexpr int kOnDemandSock = 5;
 // The YARA rule set of that number (main.cc holds them), or null.
 using YaraLookup = std::function<std::shared_ptr<yara::Rules>(uint32_t)>;
 
-// Starts the content threads: `threads` on the real-time socket, half as many on the on-demand
-// one. Called once. A plan with a YARA rule set (scanbatch::Plan::yara_set) also runs those
+// Starts the content threads: `threads` on the real-time socket, as many on the on-demand one.
+// Called once. A plan with a YARA rule set (scanbatch::Plan::yara_set) also runs those
 // rules on every file that has no hash or body evidence: kYaraMatched, kYaraIncomplete (time
 // limit, error, rule set gone) or kYaraSkipped (larger than the plan's bound) in its record.
 void StartContent(size_t threads, bool test_hooks, YaraLookup yara);

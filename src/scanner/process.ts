@@ -25,7 +25,7 @@ export interface ScannerOptions {
   link: ScannerLinkBinding;
   logger: Logger<'verbose'> | Logger;
   memoryLimitMb?: number;
-  /** Scan threads in the scanner (real-time may use all, on-demand half). Default 4. */
+  /** Scan threads in the scanner: per content socket, and its YARA pool's (real-time may use all of those, on-demand half). Default 4. */
   threads?: number;
   /** Requests sent and not yet answered at most; more wait in the queue. Default 64. */
   maxInFlight?: number;

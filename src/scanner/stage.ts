@@ -17,7 +17,7 @@ import { StageHooks } from '../daemon/stage-hooks.js';
 /** How long a crash stays a health issue. */
 export const CRASH_ISSUE_MS = 10 * 60_000;
 
-/** Scan threads: real-time may use them all, on-demand half. */
+/** Scan threads per content socket and in the YARA pool (real-time may use all of the pool's, on-demand half). */
 export function scannerThreads(): number {
   return Math.max(2, Math.min(8, os.availableParallelism()));
 }

@@ -27,12 +27,16 @@ t.test('Ctrl-C in mdatp cancels its scan', async (t) => {
   let stderr = '';
   p.stdout.setEncoding('utf8').on('data', (c) => (stdout += c));
   p.stderr.setEncoding('utf8').on('data', (c) => (stderr += c));
-  // Wait until the daemon has the scan, then interrupt.
-  for (let i = 0; i < 200; i++) {
+  // Wait until the daemon has the scan, then interrupt. Bounded generously: on a loaded
+  // machine the CLI's start alone can take seconds, and a SIGINT before it has installed its
+  // handler would just kill it.
+  let running = false;
+  for (let i = 0; i < 1200 && !running && p.exitCode === null; i++) {
     const l = await d.api('GET', '/v1/scans');
-    if (l.json.running?.length) break;
-    await new Promise((r) => setTimeout(r, 25));
+    running = Boolean(l.json.running?.length);
+    if (!running) await new Promise((r) => setTimeout(r, 25));
   }
+  t.ok(running, `the scan started (mdatp: ${stderr.trim()})`);
   p.kill('SIGINT');
   const code = await new Promise((r) => p.on('close', r));
   t.equal(code, 130, 'exit status 130');
