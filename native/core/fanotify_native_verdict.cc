@@ -50,6 +50,16 @@ struct Scanned {
   bool yara_slow = false;  // YARA did not finish: JS decides, now and at the next events
 };
 
+// What a record says for a native verdict.
+Scanned Judge(const uint8_t* rec) {
+  Scanned s;
+  s.clean = ProvenClean(rec);
+  const int32_t status = sb::Field<int32_t>(rec, sb::kOffStatus);
+  s.yara_slow = (status == sb::kScanned && (sb::Field<uint32_t>(rec, sb::kOffFlags) & (sb::kYaraIncomplete | sb::kYaraTimeout))) ||
+                (status == sb::kScanError && sb::Field<int32_t>(rec, sb::kOffDetail) == contentlink::kDetailScannerLate);
+  return s;
+}
+
 // Reads and matches the jobs' files through their fds (the reader's dups, left open: closed
 // after the answer or handed to JS) — in the scanner process when the plan is loaded there —
 // and says for each whether its plan proves it clean. No answer by `until` (or no scanner)
@@ -76,13 +86,7 @@ std::vector<Scanned> ScannedClean(const std::vector<FastJob*>& jobs, Clock::time
   contentlink::ScanFiles(*jobs[0]->plan, fds.data(), n, o, nullptr, recs, mode);
   for (size_t i = 0; i < n; i++) jobs[i]->path = std::move(names[i]);
   std::vector<Scanned> out(n);
-  for (size_t i = 0; i < n; i++) {
-    const uint8_t* rec = recs + i * sb::kRecordSize;
-    out[i].clean = ProvenClean(rec);
-    const int32_t status = sb::Field<int32_t>(rec, sb::kOffStatus);
-    out[i].yara_slow = (status == sb::kScanned && (sb::Field<uint32_t>(rec, sb::kOffFlags) & (sb::kYaraIncomplete | sb::kYaraTimeout))) ||
-                       (status == sb::kScanError && sb::Field<int32_t>(rec, sb::kOffDetail) == contentlink::kDetailScannerLate);
-  }
+  for (size_t i = 0; i < n; i++) out[i] = Judge(recs + i * sb::kRecordSize);
   return out;
 }
 
@@ -101,17 +105,85 @@ void Group::SetNativeVerdicts(std::shared_ptr<const scanbatch::Plan> plan, int64
   }
 }
 
-bool Group::FastSubmit(std::vector<FastJob>* jobs) {
+bool Group::FastSubmit(std::vector<FastJob>* jobs, std::vector<PostedBatch>* posted) {
+  bool close_write = false;
   {
     std::lock_guard<std::mutex> lk(fast_mu_);
     if (fast_stop_) return false;
-    for (FastJob& j : *jobs) (j.close_write ? fast_cw_q_ : fast_q_).push_back(std::move(j));
+    for (FastJob& j : *jobs) {
+      close_write = close_write || j.close_write;
+      (j.close_write ? fast_cw_q_ : fast_q_).push_back(std::move(j));
+    }
+    for (PostedBatch& b : *posted) {
+      fast_posted_jobs_ += b.jobs.size();
+      fast_posted_.push_back(std::move(b));
+    }
   }
   // One open wakes one thread: waking them all costs a context switch each for nothing. An
   // after-write job wakes all: the one woken might be the thread that takes only opens.
-  if (jobs->size() == 1 && !jobs->front().close_write) fast_cv_.notify_one();
+  if (!close_write && jobs->size() + posted->size() == 1) fast_cv_.notify_one();
   else fast_cv_.notify_all();
   return true;
+}
+
+std::vector<PostedBatch> Group::PostOpens(std::vector<FastJob>* jobs) {
+  std::vector<PostedBatch> out;
+  std::vector<FastJob> rest;
+  std::vector<FastJob> group;
+  auto flush = [&] {
+    if (group.empty()) return;
+    std::vector<int32_t> fds;
+    std::vector<std::string> names;
+    Clock::time_point until = Clock::time_point::max();
+    for (FastJob& j : group) {
+      fds.push_back(j.fd);
+      names.push_back(std::move(j.path));
+      until = std::min(until, FastUntil(j));
+    }
+    sb::Options o;
+    o.max_file_size = group[0].max_size;
+    o.keep_open = true;
+    std::unique_ptr<contentlink::Posted> call = contentlink::Post(*group[0].plan, fds.data(), fds.size(), &names, o, until);
+    if (call) {
+      out.push_back(PostedBatch{std::move(group), std::move(call)});
+    } else {
+      // Not sent (no scanner, its socket full, a plan without one): a verdict thread tries.
+      for (size_t k = 0; k < group.size(); k++) {
+        group[k].path = std::move(names[k]);
+        rest.push_back(std::move(group[k]));
+      }
+    }
+    group.clear();
+  };
+  for (FastJob& j : *jobs) {
+    if (j.close_write) {
+      rest.push_back(std::move(j));
+      continue;
+    }
+    if (!group.empty() && (group.size() == kFastBatch || j.plan != group[0].plan || j.max_size != group[0].max_size)) flush();
+    group.push_back(std::move(j));
+  }
+  flush();
+  *jobs = std::move(rest);
+  return out;
+}
+
+void Group::FastCollect(PostedBatch& b) {
+  const uint8_t* recs = contentlink::Collect(b.call.get());
+  for (size_t i = 0; i < b.jobs.size(); i++) {
+    FastJob& j = b.jobs[i];
+    j.path = std::move(b.call->names[i]);
+    const Scanned s = Judge(recs + i * sb::kRecordSize);
+    if (s.yara_slow) RememberYaraSlow(j.file);
+    // Past its deadline the sweeper answers it (or already did); a closed group answered all.
+    if (closed_.load() || Clock::now() >= j.deadline) {
+      close(j.fd);
+      counters_.fast_late++;
+      continue;
+    }
+    FastVerdict(j, s.clean);
+  }
+  b.call.reset();
 }
 
 void Group::RunFast(bool opens_only) {
@@ -120,21 +192,30 @@ void Group::RunFast(bool opens_only) {
 #endif
   for (;;) {
     std::vector<FastJob> jobs;
+    PostedBatch posted;
     {
       std::unique_lock<std::mutex> lk(fast_mu_);
       // The first thread takes permission events only: a slow after-write scan never holds
       // every thread while openers wait.
-      fast_cv_.wait(lk, [&] { return fast_stop_ || !fast_q_.empty() || (!opens_only && !fast_cw_q_.empty()); });
+      fast_cv_.wait(lk, [&] { return fast_stop_ || !fast_posted_.empty() || !fast_q_.empty() || (!opens_only && !fast_cw_q_.empty()); });
       if (fast_stop_) return;  // StopFast() closes what is still queued
-      // An opener is waiting on a permission event; nobody waits on an after-write verdict.
-      std::deque<FastJob>& q = !fast_q_.empty() ? fast_q_ : fast_cw_q_;
-      // What is queued behind it on the same plan rides along (a storm), up to kFastBatch.
-      do {
-        jobs.push_back(std::move(q.front()));
-        q.pop_front();
-      } while (!q.empty() && jobs.size() < kFastBatch && q.front().plan == jobs[0].plan && q.front().max_size == jobs[0].max_size);
+      if (!fast_posted_.empty()) {
+        // Opens already in the scanner first: their records may be there.
+        posted = std::move(fast_posted_.front());
+        fast_posted_.pop_front();
+        fast_posted_jobs_ -= posted.jobs.size();
+      } else {
+        // An opener is waiting on a permission event; nobody waits on an after-write verdict.
+        std::deque<FastJob>& q = !fast_q_.empty() ? fast_q_ : fast_cw_q_;
+        // What is queued behind it on the same plan rides along (a storm), up to kFastBatch.
+        do {
+          jobs.push_back(std::move(q.front()));
+          q.pop_front();
+        } while (!q.empty() && jobs.size() < kFastBatch && q.front().plan == jobs[0].plan && q.front().max_size == jobs[0].max_size);
+      }
     }
-    FastBatch(jobs);
+    if (posted.call) FastCollect(posted);
+    else FastBatch(jobs);
   }
 }
 
@@ -242,6 +323,12 @@ void Group::StopFast() {
     rest.swap(fast_q_);
     for (FastJob& j : fast_cw_q_) rest.push_back(std::move(j));
     fast_cw_q_.clear();
+    for (PostedBatch& b : fast_posted_) {
+      b.call.reset();  // withdrawn before its fds go
+      for (FastJob& j : b.jobs) rest.push_back(std::move(j));
+    }
+    fast_posted_.clear();
+    fast_posted_jobs_ = 0;
   }
   fast_cv_.notify_all();
   for (auto& t : fast_threads_)
