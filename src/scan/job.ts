@@ -1,6 +1,7 @@
 // src/scan/job.ts — one on-demand scan: takes batches of opened files from the walker, scans
 // them through the shared bounded queue (on-demand lane, below real-time work) with at most
-// maximumOnDemandScanThreads files at once (the shared Limiter), and keeps the counts.
+// maximumOnDemandScanThreads files at once, and keeps the counts. Admission is the shared
+// Limiter's alone (limiter.ts: batch slots and batches still in their JS part, across scans).
 // Files travel in groups (one queue task, one slot, several files in a row). With an engine
 // that has scanBatch (the real one), a group is ONE native call that reads and scans its files
 // on one of the engine's on-demand lanes (maximumOnDemandScanThreads threads, each holding the
@@ -95,8 +96,6 @@ export class ScanJob {
   private readonly ctx: ScanContext;
   private inflight = 0;
   private idleWaiter: (() => void) | null = null;
-  private tails = 0;
-  private tailWaiter: (() => void) | null = null;
   private cur: FileBatch | null = null;
   private curIdx = 0;
   private cancelReason: string | null = null;
@@ -161,7 +160,7 @@ export class ScanJob {
       let bytes = 0;
       while (j < n && j - i < maxFiles && bytes < maxBytes) bytes += b.sizes[j++]!;
       // Batches whose JS part is still running are bounded too (their records, detections).
-      while (this.tails >= this.o.limiter.limit) await new Promise<void>((r) => (this.tailWaiter = r));
+      for (let room = this.o.limiter.tailRoom(); room; room = this.o.limiter.tailRoom()) await room;
       if (!this.o.limiter.tryAcquire()) {
         try {
           await this.o.limiter.acquire(signal);
@@ -217,7 +216,7 @@ export class ScanJob {
     if (!this.o.engine.scanBatch) return this.scanFiles(g);
     return new Promise<void>((taskDone) => {
       g.tail = true;
-      this.tails++;
+      this.o.limiter.enterTail();
       // Called by the engine when the read pass is over, and again when the batch ends.
       let slot = true;
       const readDone = (): void => {
@@ -229,10 +228,7 @@ export class ScanJob {
         .catch((e: unknown) => this.failOn(g.b.path(g.from), e))
         .finally(() => {
           readDone();
-          this.tails--;
-          const w = this.tailWaiter;
-          this.tailWaiter = null;
-          w?.();
+          this.o.limiter.leaveTail();
           this.settle();
         });
     });

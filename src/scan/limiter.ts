@@ -1,11 +1,18 @@
-// src/scan/limiter.ts — how many on-demand file scans run at once across all scans
-// (maximumOnDemandScanThreads). A counting semaphore with a synchronous fast path, so a scan
-// does not pay a promise per file while there is room; waiters are bounded by the number of
-// running scans (each waits for at most one slot at a time). Owns only the count.
+// src/scan/limiter.ts — on-demand admission, across all scans: how many batches are being read
+// at once (slots: maximumOnDemandScanThreads × the batches each lane holds, set by the manager)
+// and how many finished batches are still in their JavaScript part (tails: records, archive
+// walks, detections — memory; at most as many as there are slots). The one owner of both: a
+// scan job asks here before it hands a batch to the queue; the queue then only orders the work
+// (real time first), and the engine's lanes only pick a thread. A counting semaphore with a
+// synchronous fast path, so a scan does not pay a promise per batch while there is room;
+// waiters are bounded by the number of running scans (each waits for one thing at a time).
+// Owns only the counts.
 
 export class Limiter {
   private used = 0;
   private waiters: (() => void)[] = [];
+  private tailCount = 0;
+  private tailWaiters: (() => void)[] = [];
 
   constructor(private max: number) {}
 
@@ -17,10 +24,39 @@ export class Limiter {
     return this.used;
   }
 
+  /** Batches whose JavaScript part is still running. */
+  get tails(): number {
+    return this.tailCount;
+  }
+
+  /** Resolves once fewer tails than the limit run (null: there is room now). */
+  tailRoom(): Promise<void> | null {
+    if (this.tailCount < this.max) return null;
+    return new Promise<void>((resolve) => this.tailWaiters.push(resolve));
+  }
+
+  /** A batch's JavaScript part starts (counted until leaveTail). */
+  enterTail(): void {
+    this.tailCount++;
+  }
+
+  leaveTail(): void {
+    this.tailCount--;
+    // All of them: each looks again (tailRoom), and one that finds no room waits anew.
+    const w = this.tailWaiters;
+    this.tailWaiters = [];
+    for (const f of w) f();
+  }
+
   /** Changes the limit; raising it wakes waiters at once. */
   setLimit(n: number): void {
     this.max = Math.max(1, Math.floor(n));
     this.wake();
+    if (this.tailCount < this.max) {
+      const w = this.tailWaiters;
+      this.tailWaiters = [];
+      for (const f of w) f();
+    }
   }
 
   tryAcquire(): boolean {

@@ -264,6 +264,7 @@ export class ScanManager {
       threads: this.d.config.settings.maximumOnDemandScanThreads,
       batches_admitted: this.limiter.inUse,
       batches_admitted_limit: this.limiter.limit,
+      batches_in_javascript: this.limiter.tails,
       lanes,
     };
   }
