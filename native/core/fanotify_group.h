@@ -97,6 +97,7 @@ struct FastJob {
   // A close_write notification (after-write verdict): nothing to answer, not in the table; `fd`
   // is the event fd itself. Clean → ignore mark (as MarkClean); else → JS as before.
   bool close_write = false;
+  Clock::time_point queued;  // when FastSubmit queued it (after-write jobs are gathered)
 };
 
 // Opens the reader sent to the scanner itself (PostOpens): a verdict thread only waits for the

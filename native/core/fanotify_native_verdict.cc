@@ -1,9 +1,11 @@
 // native/core/fanotify_native_verdict.cc — native verdicts of a fanotify Group (issue #12):
-// permission events the current plan can decide are taken by the group's own threads, their
-// fds sent to the scanner process (content_link.h: hashes for the sizes that have signatures,
-// Vectorscan over the body signatures, the head — up to kFastBatch queued files per request),
-// and allowed from its records when clean, without a round trip through JavaScript. Only "clean → allow" is decided here; a possible detection, an EICAR-sized file, a
-// read error or an oversized file goes to JS with its entry, which decides as it always did.
+// permission events the current plan can decide have their fds sent to the scanner process
+// (content_link.h: hashes for the sizes that have signatures, Vectorscan over the body
+// signatures, the head, the set's YARA rules — up to kFastBatch files per request; the reader
+// sends the opens itself, PostOpens) and are allowed from its records when clean, without a
+// round trip through JavaScript. Only "clean → allow" is decided here; a possible detection
+// (the EICAR test file included), a read error or an oversized file goes to JS with its
+// entry, which decides as it always did.
 // Ownership (fanotify_group.h): the job's entry is registered in the pending table before the
 // job is queued, so the deadline sweeper and Close() can answer it; whoever take()s the entry
 // answers it. The job's own dup of the event fd is closed here or passed on to JS.
@@ -14,6 +16,7 @@
 
 #include <cstring>
 #include <shared_mutex>
+#include <string>
 #include <utility>
 
 #include "core/content_link.h"
@@ -27,12 +30,25 @@ namespace {
 
 namespace sb = scanbatch;
 
+// The built-in EICAR definition (src/definitions/eicar.ts isEicar: the 68-byte standard string
+// at offset 0, then only whitespace, the whole file at most 128 bytes), so that a small file
+// needs no trip to JavaScript: a tree being written is full of them. `head` is the whole file.
+// The string is assembled from parts, so that no file of this repository is an EICAR file.
+bool IsEicar(const uint8_t* head, size_t len) {
+  static const std::string eicar = std::string("X5O!P%@AP[4\\PZX54(P^)7CC)7}$") + "EICAR-STANDARD-ANTIVIRUS-" + "TEST-FILE!$H+H*";
+  if (len < eicar.size() || len > sb::kHeadMax) return false;
+  if (std::memcmp(head, eicar.data(), eicar.size()) != 0) return false;
+  for (size_t i = eicar.size(); i < len; i++)
+    if (head[i] != 0x20 && head[i] != 0x09 && head[i] != 0x0d && head[i] != 0x0a && head[i] != 0x1a) return false;
+  return true;
+}
+
 // Whether the record proves the file clean for the plan it was scanned with.
 bool ProvenClean(const uint8_t* rec) {
   if (sb::Field<int32_t>(rec, sb::kOffStatus) != sb::kScanned) return false;  // errors, too large: JS decides
   if (sb::Field<int32_t>(rec, sb::kOffBody) >= 0) return false;               // a body signature matched
   const uint32_t flags = sb::Field<uint32_t>(rec, sb::kOffFlags);
-  if (flags & sb::kHasHead) return false;  // small enough to be EICAR: the built-in check is in JS
+  if ((flags & sb::kHasHead) && IsEicar(rec + sb::kOffHead, sb::Field<uint32_t>(rec, sb::kOffHeadLen))) return false;  // JS names it
   if (flags & (sb::kYaraMatched | sb::kYaraIncomplete | sb::kYaraTimeout)) return false;  // a YARA rule matched, or YARA did not finish
   const bool digests = flags & (sb::kHasMd5 | sb::kHasSha1 | sb::kHasSha256);
   if (digests && (!(flags & sb::kTablesChecked) || (flags & sb::kHashHit))) return false;
@@ -42,6 +58,11 @@ bool ProvenClean(const uint8_t* rec) {
 // Up to this many queued files go to the scanner in one request: under a storm one round trip
 // serves many opens; a single open goes alone, at once.
 constexpr size_t kFastBatch = 16;
+
+// After-write checks wait this long for company (nobody waits on them): a tree being written
+// (tar, git checkout, a build) then costs one request, one scanner wake-up and one reply per
+// kFastBatch files instead of per file, on CPUs the writer needs.
+constexpr auto kAfterWriteGather = std::chrono::milliseconds(2);
 
 constexpr size_t kSlowRemembered = 256;  // looked through on every event: kept small
 
@@ -106,13 +127,22 @@ void Group::SetNativeVerdicts(std::shared_ptr<const scanbatch::Plan> plan, int64
 }
 
 bool Group::FastSubmit(std::vector<FastJob>* jobs, std::vector<PostedBatch>* posted) {
-  bool close_write = false;
+  bool opens = !posted->empty();
+  bool wake_cw = false;
   {
     std::lock_guard<std::mutex> lk(fast_mu_);
     if (fast_stop_) return false;
+    const Clock::time_point now = Clock::now();
     for (FastJob& j : *jobs) {
-      close_write = close_write || j.close_write;
-      (j.close_write ? fast_cw_q_ : fast_q_).push_back(std::move(j));
+      if (j.close_write) {
+        // The first of a gathering (a thread starts its timed wait) and a full batch wake.
+        wake_cw = wake_cw || fast_cw_q_.empty() || fast_cw_q_.size() + 1 == kFastBatch;
+        j.queued = now;
+        fast_cw_q_.push_back(std::move(j));
+      } else {
+        opens = true;
+        fast_q_.push_back(std::move(j));
+      }
     }
     for (PostedBatch& b : *posted) {
       fast_posted_jobs_ += b.jobs.size();
@@ -120,9 +150,10 @@ bool Group::FastSubmit(std::vector<FastJob>* jobs, std::vector<PostedBatch>* pos
     }
   }
   // One open wakes one thread: waking them all costs a context switch each for nothing. An
-  // after-write job wakes all: the one woken might be the thread that takes only opens.
-  if (!close_write && jobs->size() + posted->size() == 1) fast_cv_.notify_one();
-  else fast_cv_.notify_all();
+  // after-write gathering wakes all: the one woken might be the thread that takes only opens.
+  if (wake_cw) fast_cv_.notify_all();
+  else if (opens && jobs->size() + posted->size() == 1) fast_cv_.notify_one();
+  else if (opens) fast_cv_.notify_all();
   return true;
 }
 
@@ -196,9 +227,19 @@ void Group::RunFast(bool opens_only) {
     {
       std::unique_lock<std::mutex> lk(fast_mu_);
       // The first thread takes permission events only: a slow after-write scan never holds
-      // every thread while openers wait.
-      fast_cv_.wait(lk, [&] { return fast_stop_ || !fast_posted_.empty() || !fast_q_.empty() || (!opens_only && !fast_cw_q_.empty()); });
-      if (fast_stop_) return;  // StopFast() closes what is still queued
+      // every thread while openers wait. After-write jobs are taken once kFastBatch of them
+      // are queued or the oldest has waited kAfterWriteGather.
+      for (;;) {
+        if (fast_stop_) return;  // StopFast() closes what is still queued
+        if (!fast_posted_.empty() || !fast_q_.empty()) break;
+        if (opens_only || fast_cw_q_.empty()) {
+          fast_cv_.wait(lk);
+          continue;
+        }
+        const Clock::time_point ready = fast_cw_q_.front().queued + kAfterWriteGather;
+        if (fast_cw_q_.size() >= kFastBatch || Clock::now() >= ready) break;
+        fast_cv_.wait_until(lk, ready);
+      }
       if (!fast_posted_.empty()) {
         // Opens already in the scanner first: their records may be there.
         posted = std::move(fast_posted_.front());

@@ -64,9 +64,11 @@ export interface DefinitionsServiceOptions {
   native?: NativeBinding | null;
   /**
    * Makes `set` the one new scans use and takes ownership of the previous one (the daemon passes
-   * `(s) => engine.setDefinitions(s)`). Without it the service closes the previous set itself.
+   * `(s, switched) => engine.setDefinitions(s, { switched })`). Without it the service closes
+   * the previous set itself. It calls `switched` once new scans use `set` (else 'changed' is
+   * emitted when it resolves).
    */
-  apply?: (set: DefinitionSet) => Promise<void>;
+  apply?: (set: DefinitionSet, switched: () => void) => Promise<void>;
   /** Update settings; trustedKeyDirs defaults to the installed keys/ folder plus extraKeysDir. */
   update?: Partial<UpdateSettings>;
   /**
@@ -181,10 +183,27 @@ export class DefinitionsService extends EventEmitter {
     this.gen = gen;
     this.customIssues = customIssues;
     for (const issue of customIssues) this.log.warn({ issue }, 'custom definitions file skipped');
-    const applied = this.opts.apply ? this.opts.apply(set) : (prev?.close() ?? Promise.resolve());
-    this.log.info({ reason, generation: gen?.meta.generation ?? null, version: gen?.meta.version ?? null, loadMs: set.report.loadMs }, 'definitions switched');
-    this.emit('changed', { reason, set, generation: gen?.meta.generation ?? null, version: gen?.meta.version ?? null } satisfies DefinitionsChanged);
-    await applied;
+    // 'changed' only once scans use the new set: real-time protection then takes the engine's
+    // plan for its native verdicts and drops the kernel's clean cache. Emitted earlier, it took
+    // the previous set's plan, and native verdicts went on with the old definitions, caching
+    // their clean verdicts under the new epoch.
+    let emitted = false;
+    const changed = (): void => {
+      if (emitted) return;
+      emitted = true;
+      this.log.info({ reason, generation: gen?.meta.generation ?? null, version: gen?.meta.version ?? null, loadMs: set.report.loadMs }, 'definitions switched');
+      try {
+        this.emit('changed', { reason, set, generation: gen?.meta.generation ?? null, version: gen?.meta.version ?? null } satisfies DefinitionsChanged);
+      } catch (e) {
+        // Called from inside the engine's switch: a listener's failure must not stop it.
+        this.log.error({ err: errorMessage(e), stack: (e as Error)?.stack }, 'a definitions change listener failed');
+      }
+    };
+    try {
+      await (this.opts.apply ? this.opts.apply(set, changed) : (prev?.close() ?? Promise.resolve()));
+    } finally {
+      changed();
+    }
   }
 
   /** Reloads the custom overlay on top of the current generation (SIGHUP, mdatp definitions reload). */

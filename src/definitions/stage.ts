@@ -111,8 +111,10 @@ export async function startDefinitions(s: Core, scanner: Scanner, late: Definiti
     load: defaultLoadSet(s.native, scannerYaraCompiler(scanner.process, scannerLink(s.native))),
     // Until the engine exists the first set is only held; afterwards every switch goes
     // through the engine so scans in flight finish on the set they started with.
-    apply: async (set) => {
-      await late.engine()?.setDefinitions(set);
+    apply: async (set, switched) => {
+      const engine = late.engine();
+      if (engine) await engine.setDefinitions(set, { switched });
+      else switched();
       // Loading frees far more than it keeps (parsed text, worker tables): give it back.
       // Also at start-up: the first set comes through here too.
       scanBatchBinding(s.native)?.releaseMemory();

@@ -95,7 +95,8 @@ export interface ScanEngine extends Engine {
   readonly bodyMatcher: DefinitionSet['bodyMatcher'];
   scanStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | NodeJS.ReadableStream, size: number | undefined, ctx: ScanContext): Promise<ScanResult>;
   readonly scanMember: ScanMember;
-  setDefinitions(set: DefinitionSet, opts?: { closePrevious?: boolean }): Promise<void>;
+  /** `switched` is called once new scans use `set` (before the previous set's scans have drained). */
+  setDefinitions(set: DefinitionSet, opts?: { closePrevious?: boolean; switched?: () => void }): Promise<void>;
   /** Loads the set's native plan into the scanner process (remotePlans); the current set by default. */
   placePlan(set?: DefinitionSet): Promise<void>;
   /** Why the scanner process does not hold the current plan, when it does not. */
@@ -144,7 +145,7 @@ class ScanEngineImpl implements ScanEngine {
     return this.current.bodyMatcher;
   }
 
-  async setDefinitions(set: DefinitionSet, opts: { closePrevious?: boolean } = {}): Promise<void> {
+  async setDefinitions(set: DefinitionSet, opts: { closePrevious?: boolean; switched?: () => void } = {}): Promise<void> {
     const prev = this.current;
     if (prev === set) return;
     // The scanner process holds the new plan before a scan can use it (without one the switch
@@ -152,6 +153,7 @@ class ScanEngineImpl implements ScanEngine {
     if (this.opts.remotePlans) await this.placePlan(set);
     this.current = set;
     this.gen++;
+    opts.switched?.();
     const f = this.inFlight.get(prev);
     if (f && f.n > 0) await new Promise<void>((resolve) => (f.idle = resolve));
     const old = this.batches?.existingPlan(prev);

@@ -30,7 +30,9 @@ t.test('queue full → the default response, counted', { skip: skipFanotify }, a
     backend: 'fanotify',
     paths: [dir],
     managed: { wdavdaemon: { rtpTimeoutMs: 60000, rtpDefaultResponse: 'deny', scanQueueCapacity: capacity } },
-    env: { WDAV_TEST_HOOKS: '1', WDAV_TEST_STALL_MS: '60000', WDAV_TEST_STALL_RELEASE: release },
+    // Every event through JavaScript (what this test is about): native verdicts would allow
+    // these clean files without it.
+    env: { WDAV_RTP_NATIVE_VERDICTS: '0', WDAV_TEST_HOOKS: '1', WDAV_TEST_STALL_MS: '60000', WDAV_TEST_STALL_RELEASE: release },
   });
   t.equal((await health(d)).features.scan_queue.capacity, capacity, 'the managed queue capacity is in force');
 

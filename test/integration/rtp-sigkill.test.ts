@@ -13,7 +13,9 @@ t.test('SIGKILL while opens are pending → nobody stays blocked', { skip: skipF
     backend: 'fanotify',
     paths: [dir],
     managed: { wdavdaemon: { rtpTimeoutMs: 60000 } },
-    env: { WDAV_TEST_HOOKS: '1', WDAV_TEST_STALL_MS: '30000' },
+    // Every event through JavaScript (what this test is about): native verdicts would allow
+    // these clean files without it.
+    env: { WDAV_RTP_NATIVE_VERDICTS: '0', WDAV_TEST_HOOKS: '1', WDAV_TEST_STALL_MS: '30000' },
   });
   d.proc.kill('SIGUSR2');
   await d.waitForLog((r) => /test hook: stalling/.test(r.msg));
