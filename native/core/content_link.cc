@@ -23,6 +23,15 @@ namespace proto = scanner;
 
 namespace {
 
+struct Slot {
+  uint8_t* records = nullptr;
+  const std::string* names = nullptr;
+  size_t n = 0;
+  bool done = false;
+  int err = 0;
+  std::condition_variable cv;
+};
+
 }  // namespace
 
 // One content socket. No thread of its own: a caller waiting for a reply receives for everyone
@@ -184,26 +193,6 @@ Stats Link::stats() {
 
 int Link::Scan(const Request& req, const int32_t* fds, size_t n, uint8_t* records, Clock::time_point until, const std::string* names,
                const int32_t* cancel) {
-  Call call;
-  int err = Send(req, fds, n, records, names, &call);
-  // A full socket: wait for room, up to `until` (Send itself never blocks).
-  while (err == EAGAIN) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
-    if (left <= 0) {
-      err = ETIMEDOUT;
-      break;
-    }
-    struct pollfd p = {call.conn->fd, POLLOUT, 0};
-    poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
-    err = Send(req, fds, n, records, names, &call);
-  }
-  if (err == 0) return Wait(&call, until, cancel);
-  std::lock_guard<std::mutex> sl(mu_);
-  stats_.failures++;
-  return err;
-}
-
-int Link::Send(const Request& req, const int32_t* fds, size_t n, uint8_t* records, const std::string* names, Call* call) {
   if (n == 0 || n > proto::kMaxScanFds) return EINVAL;
   std::shared_ptr<Conn> c;
   {
@@ -211,12 +200,17 @@ int Link::Send(const Request& req, const int32_t* fds, size_t n, uint8_t* record
     c = conn_[(req.flags & proto::kScanRealTime) ? 0 : 1];
   }
   if (!c) return ENOTCONN;
+  Slot slot;
+  slot.records = records;
+  slot.names = names;
+  slot.n = n;
   uint32_t id;
   {
     std::lock_guard<std::mutex> l(c->mu);
     if (c->dead) return ENOTCONN;
     id = c->next_id++;
     if (c->next_id == 0) c->next_id = 1;
+    c->pending[id] = &slot;
   }
   proto::Writer w;
   w.U32(proto::kMagic);
@@ -254,41 +248,29 @@ int Link::Send(const Request& req, const int32_t* fds, size_t n, uint8_t* record
   cm->cmsg_type = SCM_RIGHTS;
   cm->cmsg_len = CMSG_LEN(sizeof(int) * n);
   std::memcpy(CMSG_DATA(cm), fds, sizeof(int) * n);
-  call->conn = c;  // for the caller's poll on EAGAIN; registered below only once sent
-  call->real_time = (req.flags & proto::kScanRealTime) != 0;
-  call->slot.records = records;
-  call->slot.names = names;
-  call->slot.n = n;
-  // Registered before sending (under send_mu, so the order of ids on the wire is irrelevant):
-  // the reply may come before sendmsg returns.
-  std::lock_guard<std::mutex> sl(c->send_mu);
+  int err = 0;
   {
-    std::lock_guard<std::mutex> l(c->mu);
-    if (c->dead) return ENOTCONN;
-    c->pending[id] = &call->slot;
-    call->id = id;
+    std::lock_guard<std::mutex> l(c->send_mu);
+    for (;;) {
+      ssize_t s = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (s >= 0) break;
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) {
+        err = errno == ECONNRESET || errno == ENOTCONN ? EPIPE : errno;
+        break;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+      if (left <= 0) {
+        err = ETIMEDOUT;
+        break;
+      }
+      struct pollfd p = {c->fd, POLLOUT, 0};
+      poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
+    }
   }
-  int err = 0;
-  for (;;) {
-    ssize_t s = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (s >= 0) return 0;
-    if (errno == EINTR) continue;
-    err = errno == ECONNRESET || errno == ENOTCONN ? EPIPE : errno;
-    break;
-  }
-  std::lock_guard<std::mutex> l(c->mu);
-  c->pending.erase(id);
-  call->id = 0;
-  return err;
-}
-
-int Link::Wait(Call* call, Clock::time_point until, const int32_t* cancel) {
-  Conn* c = call->conn.get();
-  Slot& slot = call->slot;
-  int err = 0;
   std::unique_lock<std::mutex> l(c->mu);
   bool asked = false;
-  while (!slot.done) {
+  while (err == 0 && !slot.done) {
     auto now = Clock::now();
     if (now >= until) {
       err = ETIMEDOUT;
@@ -296,7 +278,7 @@ int Link::Wait(Call* call, Clock::time_point until, const int32_t* cancel) {
     }
     // With a cancel flag, back every 50 ms to look at it.
     auto step = cancel && !asked ? std::min(until, now + std::chrono::milliseconds(50)) : until;
-    if (!c->reading && !c->dead) ReceiveOne(c, l, step);
+    if (!c->reading && !c->dead) ReceiveOne(c.get(), l, step);
     else slot.cv.wait_until(l, step);
     if (!slot.done && cancel && !asked && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0) {
       asked = true;
@@ -311,8 +293,8 @@ int Link::Wait(Call* call, Clock::time_point until, const int32_t* cancel) {
       cw.U32(proto::kMagic);
       cw.U32(proto::kCancel);
       cw.U32(0);
-      cw.U32(call->id);
-      cw.U32(call->real_time ? 0 : 1);
+      cw.U32(id);
+      cw.U32((req.flags & proto::kScanRealTime) ? 0 : 1);
       l.unlock();
       if (rt) {
         std::lock_guard<std::mutex> sl(rt->send_mu);
@@ -321,9 +303,8 @@ int Link::Wait(Call* call, Clock::time_point until, const int32_t* cancel) {
       l.lock();
     }
   }
-  if (!slot.done) c->pending.erase(call->id);
+  if (!slot.done) c->pending.erase(id);
   else if (err == 0) err = slot.err;
-  call->id = 0;
   // Leaving: whoever still waits must receive for itself now (all are told: the oldest may
   // still be sending, and the first to come takes the receiving over).
   if (!c->reading)
@@ -332,20 +313,11 @@ int Link::Wait(Call* call, Clock::time_point until, const int32_t* cancel) {
   std::lock_guard<std::mutex> sl(mu_);
   if (err == 0) {
     stats_.batches++;
-    stats_.files += slot.n;
+    stats_.files += n;
   } else {
     stats_.failures++;
   }
   return err;
-}
-
-Call::~Call() {
-  if (id == 0 || !conn) return;
-  std::lock_guard<std::mutex> l(conn->mu);
-  if (!slot.done) conn->pending.erase(id);
-  // It may have been the one receiving's reason to wait: let the others take over.
-  if (!conn->reading)
-    for (auto& [pid, other] : conn->pending) other->cv.notify_one();
 }
 
 namespace {
@@ -377,32 +349,6 @@ void LeaveFds(const sb::Options& o, const int32_t* fds, uint8_t* rec, size_t k) 
   }
 }
 
-Request RequestFor(const RemotePlan& remote, const sb::Options& o, bool real_time, Clock::time_point until) {
-  Request req;
-  req.plan = remote.id;
-  req.flags = FlagsOf(o, real_time);
-  req.max_file_size = o.max_file_size > 0 ? static_cast<uint64_t>(o.max_file_size) : 0;
-  req.yara_limit_ms = o.yara_limit_ms;
-  if (o.archive_limits) req.limits = *o.archive_limits;
-  if (until != Clock::time_point::max()) {
-    // The scanner's own deadline comes a little earlier, so its answer (a YARA time limit
-    // included) arrives before this side stops waiting.
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
-    left -= std::min<long long>(50, left / 10);
-    req.deadline_ms = static_cast<uint32_t>(std::max<long long>(1, left));
-  }
-  return req;
-}
-
-// The records of k files the scanner did not answer for: late, or unavailable.
-void FailRecords(uint8_t* rec, size_t k, int err) {
-  std::memset(rec, 0, k * sb::kRecordSize);
-  for (size_t i = 0; i < k; i++) {
-    sb::SetField<int32_t>(rec + i * sb::kRecordSize, sb::kOffStatus, sb::kScanError);
-    sb::SetField<int32_t>(rec + i * sb::kRecordSize, sb::kOffDetail, err == ETIMEDOUT ? kDetailScannerLate : kDetailScannerUnavailable);
-  }
-}
-
 }  // namespace
 
 bool ScanFiles(const sb::Plan& plan, const int32_t* fds, size_t n, const sb::Options& o, const int32_t* cancel, uint8_t* records,
@@ -429,7 +375,19 @@ bool ScanFiles(const sb::Plan& plan, const int32_t* fds, size_t n, const sb::Opt
     LeaveFds(o, fds, records, n);
     return false;
   }
-  const Request req = RequestFor(*remote, o, mode.real_time, mode.until);
+  Request req;
+  req.plan = remote->id;
+  req.flags = FlagsOf(o, mode.real_time);
+  req.max_file_size = o.max_file_size > 0 ? static_cast<uint64_t>(o.max_file_size) : 0;
+  req.yara_limit_ms = o.yara_limit_ms;
+  if (o.archive_limits) req.limits = *o.archive_limits;
+  if (mode.until != Clock::time_point::max()) {
+    // The scanner's own deadline comes a little earlier, so its answer (a YARA time limit
+    // included) arrives before this side stops waiting.
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(mode.until - Clock::now()).count();
+    left -= std::min<long long>(50, left / 10);
+    req.deadline_ms = static_cast<uint32_t>(std::max<long long>(1, left));
+  }
   for (size_t at = 0; at < n; at += proto::kMaxScanFds) {
     const size_t k = std::min(n - at, proto::kMaxScanFds);
     uint8_t* rec = records + at * sb::kRecordSize;
@@ -448,41 +406,16 @@ bool ScanFiles(const sb::Plan& plan, const int32_t* fds, size_t n, const sb::Opt
       if (err != 0 && cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0) {
         for (size_t i = 0; i < k; i++) sb::SetField<int32_t>(rec + i * sb::kRecordSize, sb::kOffStatus, sb::kCancelled);
       } else if (err != 0) {
-        FailRecords(rec, k, err);
+        std::memset(rec, 0, k * sb::kRecordSize);
+        for (size_t i = 0; i < k; i++) {
+          sb::SetField<int32_t>(rec + i * sb::kRecordSize, sb::kOffStatus, sb::kScanError);
+          sb::SetField<int32_t>(rec + i * sb::kRecordSize, sb::kOffDetail, err == ETIMEDOUT ? kDetailScannerLate : kDetailScannerUnavailable);
+        }
       }
     }
     LeaveFds(o, fds + at, rec, k);
   }
   return true;
-}
-
-std::unique_ptr<Posted> Post(const sb::Plan& plan, const int32_t* fds, size_t n, std::vector<std::string>* names, const sb::Options& o,
-                             Clock::time_point until) {
-  std::shared_ptr<const RemotePlan> remote = std::atomic_load(&plan.remote);
-  if (!remote || n == 0 || n > proto::kMaxScanFds) return nullptr;
-  auto p = std::make_unique<Posted>();
-  p->remote = remote;
-  p->o = o;
-  p->until = until;
-  p->fds.assign(fds, fds + n);
-  p->names = std::move(*names);
-  p->records.assign(n * sb::kRecordSize / sizeof(uint64_t), 0);
-  const Request req = RequestFor(*remote, o, /*real_time=*/true, until);
-  const std::string* nm = p->names.size() == n ? p->names.data() : nullptr;
-  if (remote->link->Send(req, p->fds.data(), n, reinterpret_cast<uint8_t*>(p->records.data()), nm, &p->call) != 0) {
-    *names = std::move(p->names);
-    return nullptr;
-  }
-  return p;
-}
-
-uint8_t* Collect(Posted* p) {
-  const size_t n = p->fds.size();
-  uint8_t* rec = reinterpret_cast<uint8_t*>(p->records.data());
-  const int err = p->remote->link->Wait(&p->call, p->until);
-  if (err != 0) FailRecords(rec, n, err);
-  LeaveFds(p->o, p->fds.data(), rec, n);
-  return rec;
 }
 
 }  // namespace contentlink

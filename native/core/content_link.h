@@ -39,8 +39,6 @@ struct Request {
   uint32_t yara_limit_ms = 0;  // YARA's time limit per file (0: the plan's)
 };
 
-struct Call;
-
 struct Stats {
   uint64_t batches = 0;    // requests answered with records
   uint64_t files = 0;
@@ -76,12 +74,6 @@ class Link {
   // it has not read come back kCancelled.
   int Scan(const Request& r, const int32_t* fds, size_t n, uint8_t* records, Clock::time_point until, const std::string* names = nullptr,
            const int32_t* cancel = nullptr);
-  // Scan() in two halves, for a thread that must not wait (the fanotify reader): Send() sends
-  // the request without blocking (EAGAIN when the socket is full) and registers `call`; Wait()
-  // receives until its reply or `until`. `records` and `names` must outlive the call.
-  // Destroying a call that was sent and not waited for withdraws it.
-  int Send(const Request& r, const int32_t* fds, size_t n, uint8_t* records, const std::string* names, Call* call);
-  int Wait(Call* call, Clock::time_point until, const int32_t* cancel = nullptr);
   // The files (named by the callers) that were in flight when a scanner went away, oldest
   // first, at most 10; cleared by the call. Complete once Detach() returned.
   std::vector<std::string> TakeLostFiles();
@@ -97,28 +89,6 @@ class Link {
   Stats stats_;
   std::vector<std::string> lost_;
   bool closed_ = false;
-};
-
-// A request's place among those in flight, filled by whoever receives its reply.
-struct Slot {
-  uint8_t* records = nullptr;
-  const std::string* names = nullptr;
-  size_t n = 0;
-  bool done = false;
-  int err = 0;
-  std::condition_variable cv;
-};
-
-// One request in flight (Link::Send, then Link::Wait).
-struct Call {
-  Call() = default;
-  ~Call();
-  Call(const Call&) = delete;
-  Call& operator=(const Call&) = delete;
-  std::shared_ptr<Link::Conn> conn;  // set once sent
-  uint32_t id = 0;
-  bool real_time = false;
-  Slot slot;
 };
 
 // A plan the scanner process holds: set on the plan by the broker once kLoadPlan succeeded.
@@ -141,26 +111,6 @@ struct Mode {
 // be reached), else here. Returns whether the scanner did it.
 bool ScanFiles(const scanbatch::Plan& plan, const int32_t* fds, size_t n, const scanbatch::Options& o, const int32_t* cancel,
                uint8_t* records, const Mode& mode);
-
-// ScanFiles for one real-time request (n ≤ protocol kMaxScanFds, no cancel, no waiting for a
-// scanner that is away) in two halves: Post() sends it and returns null when it cannot (no
-// remote plan, no scanner, the socket full) — the caller then uses ScanFiles —; Collect() waits
-// for the records until mode.until and leaves the fds as ScanFiles would.
-struct Posted {
-  std::shared_ptr<const RemotePlan> remote;  // keeps the link alive
-  scanbatch::Options o;
-  Clock::time_point until;
-  std::vector<int32_t> fds;         // the caller's; they stay the caller's
-  std::vector<std::string> names;   // of the files, for the crash report
-  std::vector<uint64_t> records;    // n × kRecordSize, 8-aligned
-  Call call;                        // last: withdrawn before the buffers above go
-};
-// `names` (n, or empty) are taken only when it was sent.
-std::unique_ptr<Posted> Post(const scanbatch::Plan& plan, const int32_t* fds, size_t n, std::vector<std::string>* names, const scanbatch::Options& o,
-                             Clock::time_point until);
-// The records (n × kRecordSize): the scanner's, or kScanError with kDetailScannerLate or
-// kDetailScannerUnavailable.
-uint8_t* Collect(Posted* p);
 
 constexpr int32_t kDetailScannerUnavailable = 2;  // kOffDetail of a kScanError record: gone, busy
 constexpr int32_t kDetailScannerLate = 3;         // ...: no answer in time

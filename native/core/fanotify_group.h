@@ -55,7 +55,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/content_link.h"
 #include "core/scanbatch.h"
 #include "fanotify_pending.h"
 #include "fanotify_types.h"
@@ -98,13 +97,6 @@ struct FastJob {
   // is the event fd itself. Clean → ignore mark (as MarkClean); else → JS as before.
   bool close_write = false;
   Clock::time_point queued;  // when FastSubmit queued it (after-write jobs are gathered)
-};
-
-// Opens the reader sent to the scanner itself (PostOpens): a verdict thread only waits for the
-// records, so the scanner works while that thread wakes up.
-struct PostedBatch {
-  std::vector<FastJob> jobs;
-  std::unique_ptr<contentlink::Posted> call;
 };
 
 // An allow on its way to the kernel (responder queue): the pending entry plus the mark request.
@@ -200,9 +192,7 @@ class Group {
   // syscalls); a native verdict thread answers itself, one hand-off fewer per event.
   // r.local skips the mark's filesystem check, whichever thread answers.
   void Deliver(Reply&& r, bool allow, bool queue = true);
-  bool FastSubmit(std::vector<FastJob>* jobs, std::vector<PostedBatch>* posted);
-  std::vector<PostedBatch> PostOpens(std::vector<FastJob>* jobs);
-  void FastCollect(PostedBatch& b);
+  bool FastSubmit(std::vector<FastJob>* jobs);
   void RunFast(bool opens_only);
   void FastBatch(std::vector<FastJob>& jobs);
   void FastVerdict(FastJob& j, bool clean);
@@ -258,8 +248,6 @@ class Group {
   std::condition_variable fast_cv_;
   std::deque<FastJob> fast_q_;           // under fast_mu_: permission events, taken first
   std::deque<FastJob> fast_cw_q_;        // under fast_mu_: close_write notifications
-  std::deque<PostedBatch> fast_posted_;  // under fast_mu_: in the scanner already, collected first
-  size_t fast_posted_jobs_ = 0;          // under fast_mu_: the jobs in fast_posted_
   std::shared_ptr<const scanbatch::Plan> fast_plan_;  // under fast_mu_
   // Files whose YARA scan did not finish in the content pass (a slow rule, an attacker's file):
   // their next events go straight to JavaScript, whose verdict cache knows them, instead of

@@ -1,11 +1,11 @@
 // native/core/fanotify_native_verdict.cc — native verdicts of a fanotify Group (issue #12):
-// permission events the current plan can decide have their fds sent to the scanner process
-// (content_link.h: hashes for the sizes that have signatures, Vectorscan over the body
-// signatures, the head, the set's YARA rules — up to kFastBatch files per request; the reader
-// sends the opens itself, PostOpens) and are allowed from its records when clean, without a
-// round trip through JavaScript. Only "clean → allow" is decided here; a possible detection
-// (the EICAR test file included), a read error or an oversized file goes to JS with its
-// entry, which decides as it always did.
+// permission events the current plan can decide are taken by the group's own threads, their
+// fds sent to the scanner process (content_link.h: hashes for the sizes that have signatures,
+// Vectorscan over the body signatures, the head — up to kFastBatch queued files per request),
+// and allowed from its records when clean, without a round trip through JavaScript. Only
+// "clean → allow" is decided here; a possible detection (the EICAR test file included:
+// scanbatch::IsEicar), a read error or an oversized file goes to JS with its entry, which
+// decides as it always did.
 // Ownership (fanotify_group.h): the job's entry is registered in the pending table before the
 // job is queued, so the deadline sweeper and Close() can answer it; whoever take()s the entry
 // answers it. The job's own dup of the event fd is closed here or passed on to JS.
@@ -16,7 +16,6 @@
 
 #include <cstring>
 #include <shared_mutex>
-#include <string>
 #include <utility>
 
 #include "core/content_link.h"
@@ -30,25 +29,12 @@ namespace {
 
 namespace sb = scanbatch;
 
-// The built-in EICAR definition (src/definitions/eicar.ts isEicar: the 68-byte standard string
-// at offset 0, then only whitespace, the whole file at most 128 bytes), so that a small file
-// needs no trip to JavaScript: a tree being written is full of them. `head` is the whole file.
-// The string is assembled from parts, so that no file of this repository is an EICAR file.
-bool IsEicar(const uint8_t* head, size_t len) {
-  static const std::string eicar = std::string("X5O!P%@AP[4\\PZX54(P^)7CC)7}$") + "EICAR-STANDARD-ANTIVIRUS-" + "TEST-FILE!$H+H*";
-  if (len < eicar.size() || len > sb::kHeadMax) return false;
-  if (std::memcmp(head, eicar.data(), eicar.size()) != 0) return false;
-  for (size_t i = eicar.size(); i < len; i++)
-    if (head[i] != 0x20 && head[i] != 0x09 && head[i] != 0x0d && head[i] != 0x0a && head[i] != 0x1a) return false;
-  return true;
-}
-
 // Whether the record proves the file clean for the plan it was scanned with.
 bool ProvenClean(const uint8_t* rec) {
   if (sb::Field<int32_t>(rec, sb::kOffStatus) != sb::kScanned) return false;  // errors, too large: JS decides
   if (sb::Field<int32_t>(rec, sb::kOffBody) >= 0) return false;               // a body signature matched
   const uint32_t flags = sb::Field<uint32_t>(rec, sb::kOffFlags);
-  if ((flags & sb::kHasHead) && IsEicar(rec + sb::kOffHead, sb::Field<uint32_t>(rec, sb::kOffHeadLen))) return false;  // JS names it
+  if ((flags & sb::kHasHead) && sb::IsEicar(rec + sb::kOffHead, sb::Field<uint32_t>(rec, sb::kOffHeadLen))) return false;  // JS names it
   if (flags & (sb::kYaraMatched | sb::kYaraIncomplete | sb::kYaraTimeout)) return false;  // a YARA rule matched, or YARA did not finish
   const bool digests = flags & (sb::kHasMd5 | sb::kHasSha1 | sb::kHasSha256);
   if (digests && (!(flags & sb::kTablesChecked) || (flags & sb::kHashHit))) return false;
@@ -70,16 +56,6 @@ struct Scanned {
   bool clean = false;
   bool yara_slow = false;  // YARA did not finish: JS decides, now and at the next events
 };
-
-// What a record says for a native verdict.
-Scanned Judge(const uint8_t* rec) {
-  Scanned s;
-  s.clean = ProvenClean(rec);
-  const int32_t status = sb::Field<int32_t>(rec, sb::kOffStatus);
-  s.yara_slow = (status == sb::kScanned && (sb::Field<uint32_t>(rec, sb::kOffFlags) & (sb::kYaraIncomplete | sb::kYaraTimeout))) ||
-                (status == sb::kScanError && sb::Field<int32_t>(rec, sb::kOffDetail) == contentlink::kDetailScannerLate);
-  return s;
-}
 
 // Reads and matches the jobs' files through their fds (the reader's dups, left open: closed
 // after the answer or handed to JS) — in the scanner process when the plan is loaded there —
@@ -107,7 +83,13 @@ std::vector<Scanned> ScannedClean(const std::vector<FastJob*>& jobs, Clock::time
   contentlink::ScanFiles(*jobs[0]->plan, fds.data(), n, o, nullptr, recs, mode);
   for (size_t i = 0; i < n; i++) jobs[i]->path = std::move(names[i]);
   std::vector<Scanned> out(n);
-  for (size_t i = 0; i < n; i++) out[i] = Judge(recs + i * sb::kRecordSize);
+  for (size_t i = 0; i < n; i++) {
+    const uint8_t* rec = recs + i * sb::kRecordSize;
+    out[i].clean = ProvenClean(rec);
+    const int32_t status = sb::Field<int32_t>(rec, sb::kOffStatus);
+    out[i].yara_slow = (status == sb::kScanned && (sb::Field<uint32_t>(rec, sb::kOffFlags) & (sb::kYaraIncomplete | sb::kYaraTimeout))) ||
+                       (status == sb::kScanError && sb::Field<int32_t>(rec, sb::kOffDetail) == contentlink::kDetailScannerLate);
+  }
   return out;
 }
 
@@ -126,95 +108,30 @@ void Group::SetNativeVerdicts(std::shared_ptr<const scanbatch::Plan> plan, int64
   }
 }
 
-bool Group::FastSubmit(std::vector<FastJob>* jobs, std::vector<PostedBatch>* posted) {
-  bool opens = !posted->empty();
+bool Group::FastSubmit(std::vector<FastJob>* jobs) {
+  size_t opens = 0;
   bool wake_cw = false;
   {
     std::lock_guard<std::mutex> lk(fast_mu_);
     if (fast_stop_) return false;
     const Clock::time_point now = Clock::now();
     for (FastJob& j : *jobs) {
-      if (j.close_write) {
-        // The first of a gathering (a thread starts its timed wait) and a full batch wake.
-        wake_cw = wake_cw || fast_cw_q_.empty() || fast_cw_q_.size() + 1 == kFastBatch;
-        j.queued = now;
-        fast_cw_q_.push_back(std::move(j));
-      } else {
-        opens = true;
+      if (!j.close_write) {
+        opens++;
         fast_q_.push_back(std::move(j));
+        continue;
       }
-    }
-    for (PostedBatch& b : *posted) {
-      fast_posted_jobs_ += b.jobs.size();
-      fast_posted_.push_back(std::move(b));
+      // The first of a gathering (a thread starts its timed wait) and a full batch wake.
+      wake_cw = wake_cw || fast_cw_q_.empty() || fast_cw_q_.size() + 1 == kFastBatch;
+      j.queued = now;
+      fast_cw_q_.push_back(std::move(j));
     }
   }
   // One open wakes one thread: waking them all costs a context switch each for nothing. An
   // after-write gathering wakes all: the one woken might be the thread that takes only opens.
-  if (wake_cw) fast_cv_.notify_all();
-  else if (opens && jobs->size() + posted->size() == 1) fast_cv_.notify_one();
-  else if (opens) fast_cv_.notify_all();
+  if (wake_cw || opens > 1) fast_cv_.notify_all();
+  else if (opens == 1) fast_cv_.notify_one();
   return true;
-}
-
-std::vector<PostedBatch> Group::PostOpens(std::vector<FastJob>* jobs) {
-  std::vector<PostedBatch> out;
-  std::vector<FastJob> rest;
-  std::vector<FastJob> group;
-  auto flush = [&] {
-    if (group.empty()) return;
-    std::vector<int32_t> fds;
-    std::vector<std::string> names;
-    Clock::time_point until = Clock::time_point::max();
-    for (FastJob& j : group) {
-      fds.push_back(j.fd);
-      names.push_back(std::move(j.path));
-      until = std::min(until, FastUntil(j));
-    }
-    sb::Options o;
-    o.max_file_size = group[0].max_size;
-    o.keep_open = true;
-    std::unique_ptr<contentlink::Posted> call = contentlink::Post(*group[0].plan, fds.data(), fds.size(), &names, o, until);
-    if (call) {
-      out.push_back(PostedBatch{std::move(group), std::move(call)});
-    } else {
-      // Not sent (no scanner, its socket full, a plan without one): a verdict thread tries.
-      for (size_t k = 0; k < group.size(); k++) {
-        group[k].path = std::move(names[k]);
-        rest.push_back(std::move(group[k]));
-      }
-    }
-    group.clear();
-  };
-  for (FastJob& j : *jobs) {
-    if (j.close_write) {
-      rest.push_back(std::move(j));
-      continue;
-    }
-    if (!group.empty() && (group.size() == kFastBatch || j.plan != group[0].plan || j.max_size != group[0].max_size)) flush();
-    group.push_back(std::move(j));
-  }
-  flush();
-  *jobs = std::move(rest);
-  return out;
-}
-
-void Group::FastCollect(PostedBatch& b) {
-  const uint8_t* recs = contentlink::Collect(b.call.get());
-  for (size_t i = 0; i < b.jobs.size(); i++) {
-    FastJob& j = b.jobs[i];
-    j.path = std::move(b.call->names[i]);
-    const Scanned s = Judge(recs + i * sb::kRecordSize);
-    if (s.yara_slow) RememberYaraSlow(j.file);
-    // Past its deadline the sweeper answers it (or already did); a closed group answered all.
-    if (closed_.load() || Clock::now() >= j.deadline) {
-      close(j.fd);
-      counters_.fast_late++;
-      continue;
-    }
-    FastVerdict(j, s.clean);
-  }
-  b.call.reset();
 }
 
 void Group::RunFast(bool opens_only) {
@@ -223,7 +140,6 @@ void Group::RunFast(bool opens_only) {
 #endif
   for (;;) {
     std::vector<FastJob> jobs;
-    PostedBatch posted;
     {
       std::unique_lock<std::mutex> lk(fast_mu_);
       // The first thread takes permission events only: a slow after-write scan never holds
@@ -231,7 +147,7 @@ void Group::RunFast(bool opens_only) {
       // are queued or the oldest has waited kAfterWriteGather.
       for (;;) {
         if (fast_stop_) return;  // StopFast() closes what is still queued
-        if (!fast_posted_.empty() || !fast_q_.empty()) break;
+        if (!fast_q_.empty()) break;
         if (opens_only || fast_cw_q_.empty()) {
           fast_cv_.wait(lk);
           continue;
@@ -240,23 +156,15 @@ void Group::RunFast(bool opens_only) {
         if (fast_cw_q_.size() >= kFastBatch || Clock::now() >= ready) break;
         fast_cv_.wait_until(lk, ready);
       }
-      if (!fast_posted_.empty()) {
-        // Opens already in the scanner first: their records may be there.
-        posted = std::move(fast_posted_.front());
-        fast_posted_.pop_front();
-        fast_posted_jobs_ -= posted.jobs.size();
-      } else {
-        // An opener is waiting on a permission event; nobody waits on an after-write verdict.
-        std::deque<FastJob>& q = !fast_q_.empty() ? fast_q_ : fast_cw_q_;
-        // What is queued behind it on the same plan rides along (a storm), up to kFastBatch.
-        do {
-          jobs.push_back(std::move(q.front()));
-          q.pop_front();
-        } while (!q.empty() && jobs.size() < kFastBatch && q.front().plan == jobs[0].plan && q.front().max_size == jobs[0].max_size);
-      }
+      // An opener is waiting on a permission event; nobody waits on an after-write verdict.
+      std::deque<FastJob>& q = !fast_q_.empty() ? fast_q_ : fast_cw_q_;
+      // What is queued behind it on the same plan rides along (a storm), up to kFastBatch.
+      do {
+        jobs.push_back(std::move(q.front()));
+        q.pop_front();
+      } while (!q.empty() && jobs.size() < kFastBatch && q.front().plan == jobs[0].plan && q.front().max_size == jobs[0].max_size);
     }
-    if (posted.call) FastCollect(posted);
-    else FastBatch(jobs);
+    FastBatch(jobs);
   }
 }
 
@@ -293,7 +201,7 @@ Clock::time_point Group::FastUntil(const FastJob& j) const {
 bool Group::YaraSlow(const FileId& f) {
   std::lock_guard<std::mutex> l(slow_mu_);
   for (const FileId& s : slow_)
-    if (s.dev == f.dev && s.ino == f.ino && s.size == f.size && s.mtime_ns == f.mtime_ns && s.ctime_ns == f.ctime_ns) return true;
+    if (same_identity(s, f)) return true;
   return false;
 }
 
@@ -364,12 +272,6 @@ void Group::StopFast() {
     rest.swap(fast_q_);
     for (FastJob& j : fast_cw_q_) rest.push_back(std::move(j));
     fast_cw_q_.clear();
-    for (PostedBatch& b : fast_posted_) {
-      b.call.reset();  // withdrawn before its fds go
-      for (FastJob& j : b.jobs) rest.push_back(std::move(j));
-    }
-    fast_posted_.clear();
-    fast_posted_jobs_ = 0;
   }
   fast_cv_.notify_all();
   for (auto& t : fast_threads_)

@@ -190,7 +190,7 @@ bool Group::ReadOnce() {
     if (fast_plan_ && !fast_stop_) {
       fast_plan = fast_plan_;
       fast_max = fast_max_;
-      const size_t queued = fast_q_.size() + fast_cw_q_.size() + fast_posted_jobs_;
+      const size_t queued = fast_q_.size() + fast_cw_q_.size();
       fast_room = fast_capacity_ > queued ? fast_capacity_ - queued : 0;
     }
   }
@@ -332,16 +332,9 @@ bool Group::ReadOnce() {
     }
   }
   cw_in_flight_.fetch_add(fast_close_writes);
-  // Sent before they are registered: the scanner starts on them now, and no verdict thread sees
-  // them before FastSubmit.
-  std::vector<PostedBatch> posted = PostOpens(&fast_jobs);
-  if ((!fast_jobs.empty() || !posted.empty()) && !table_.register_if(fast_staged, [&] { return FastSubmit(&fast_jobs, &posted); })) {
+  if (!fast_jobs.empty() && !table_.register_if(fast_staged, [&] { return FastSubmit(&fast_jobs); })) {
     // Stopping: never registered, still ours. Answer now rather than at the deadline.
     for (FastJob& j : fast_jobs) close(j.fd);
-    for (PostedBatch& b : posted) {
-      b.call.reset();  // withdrawn before its fds go
-      for (FastJob& j : b.jobs) close(j.fd);
-    }
     cw_in_flight_.fetch_sub(fast_close_writes);
     counters_.cw_dropped += fast_close_writes;
     for (auto& f : fast_staged) {

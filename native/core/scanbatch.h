@@ -159,5 +159,11 @@ void ScanFiles(const Plan& plan, const int32_t* fds, size_t n, const Options& o,
 // them (per-thread arenas, a raised mmap threshold) and the RSS only ever grows otherwise.
 bool ReleaseFreeMemory();
 
+// The built-in EICAR definition (src/definitions/eicar.ts isEicar, which names the detection):
+// the 68-byte standard string at offset 0, then only whitespace, the whole file at most
+// kHeadMax bytes. `data` is the whole file. Native code uses it to tell which small files are
+// evidence at all: the rest are proven clean without JavaScript.
+bool IsEicar(const uint8_t* data, size_t len);
+
 }  // namespace scanbatch
 }  // namespace wdav

@@ -1,6 +1,6 @@
 // Small archives that the native batch pass proves clean (native/core/archclean.*) are not walked
 // in JavaScript; every other archive — a member with evidence (body signature, hash, allow-list
-// entry, EICAR-sized), a limit reached, a malformed or unusual one (pax sizes, multi-member
+// entry, the EICAR file), a limit reached, a malformed or unusual one (pax sizes, multi-member
 // gzip, trailing bytes) — is walked as before. Either way the verdict is engine.scan's.
 import t, { type Test } from 'tap';
 import crypto from 'node:crypto';
@@ -88,6 +88,9 @@ function corpus(): Record<string, [Buffer, boolean]> {
     'hash-member.zip': [makeZip([{ name: 'hashed.bin', data: HASHED }]), false],
     'allowed-member.zip': [makeZip([{ name: 'allowed.bin', data: ALLOWED }]), false],
     'eicar-member.tar.gz': [gzip(makeTar([{ name: 'a.txt', data: clean }, { name: 'e.com', data: eicar() }])), false],
+    'eicar-padded-member.zip': [makeZip([{ name: 'e.com', data: Buffer.concat([eicar(), Buffer.from(' \r\n')]) }]), false],
+    // Small members that are not the EICAR file are no evidence: still proven clean natively.
+    'small-members.tar.gz': [gzip(makeTar([{ name: 'index.js', data: Buffer.from('module.exports = 1;\n') }, { name: 'near.txt', data: Buffer.concat([eicar(), Buffer.from('x')]) }])), true],
     'pax-sized.tar.gz': [gzip(paxSized('hidden.txt', hit)), false],
     'multi-member.gz': [Buffer.concat([gzip(clean), gzip(hit)]), false],
     'trailing-bytes.zip': [Buffer.concat([makeZip([{ name: 'a.txt', data: clean }]), Buffer.from('trailing')]), false],
